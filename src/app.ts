@@ -1,0 +1,79 @@
+import { Elysia, ValidationError } from "elysia";
+import type { Deps } from "./deps.ts";
+import { noStoreJson } from "./http/no-store.ts";
+import { ApiError } from "./management/api-error.ts";
+import { clientsRoutes } from "./management/clients.ts";
+import { resourceServersRoutes } from "./management/resource-servers.ts";
+import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
+import { usersRoutes } from "./management/users.ts";
+import { InvalidRequest, OAuthError, ServerError } from "./oauth/errors.ts";
+import { tokenEndpoint } from "./oauth/token-endpoint.ts";
+import { wellKnown } from "./oauth/well-known.ts";
+import { openapiDocument } from "./openapi/openapi-document.ts";
+
+/** Management request bodies are small JSON documents. */
+const MANAGEMENT_BODY_LIMIT = 1024 * 1024;
+
+const json = (body: unknown, status: number) =>
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8" },
+  });
+
+/** Auth0's wording for a schema failure: `Payload validation error: '<why>' on property <field>.` */
+function validationMessage(error: ValidationError): string {
+  const first = error.all[0] as
+    | { path?: string; message?: string; summary?: string; schema?: { title?: string } }
+    | undefined;
+  const where = error.type === "body" ? "Payload" : error.type === "params" ? "Path" : "Query";
+  const property = (first?.path || first?.schema?.title || "").replace(/^\//, "").replace(/\//g, ".");
+  const reason = first?.summary ?? first?.message ?? "Invalid value";
+  return `${where} validation error: '${reason}'${property ? ` on property ${property}` : ""}.`;
+}
+
+/**
+ * The one exit for errors (STYLE §3): OAuth errors become RFC 6749 bodies with no-store,
+ * Management API errors Auth0's shape; framework errors are mapped onto one of the two
+ * by path; anything else is a generic 500 whose detail only goes to the log.
+ */
+function answerError(deps: Deps, code: string | number, error: unknown, path: string): Response {
+  if (error instanceof OAuthError) return noStoreJson(error.toBody(), error.status, error.headers);
+  if (error instanceof ApiError) return json(error.toBody(), error.statusCode);
+  const management = path.startsWith("/api/v2");
+  if (code === "VALIDATION" && error instanceof ValidationError && error.type !== "response") {
+    if (management) return json(new ApiError(400, validationMessage(error), "invalid_body").toBody(), 400);
+    return noStoreJson(new InvalidRequest("The request is malformed.").toBody(), 400);
+  }
+  if (code === "PARSE") {
+    if (management)
+      return json(new ApiError(400, "The request body is not valid JSON.", "invalid_body").toBody(), 400);
+    return noStoreJson(new InvalidRequest("The request body is malformed.").toBody(), 400);
+  }
+  if (code === "NOT_FOUND")
+    return json(new ApiError(404, `No route for ${path}.`, "not_found").toBody(), 404);
+  deps.log.error({ event: "unhandled_error", path, code, err: error }, "unhandled error");
+  if (management) return json(new ApiError(500, "Internal error.", "internal_error").toBody(), 500);
+  return noStoreJson(new ServerError().toBody(), 500);
+}
+
+/** Builds the HTTP app from its dependencies; nothing here starts or listens. */
+export function createApp(deps: Deps) {
+  // normalize: false: unknown body properties are a 400 (Auth0), not silently dropped.
+  return new Elysia({ normalize: false })
+    .onRequest(({ request }) => {
+      const length = Number(request.headers.get("content-length") ?? "0");
+      if (new URL(request.url).pathname.startsWith("/api/v2") && length > MANAGEMENT_BODY_LIMIT) {
+        return json(new ApiError(413, "The request body is too large.", "payload_too_large").toBody(), 413);
+      }
+    })
+    .onError(({ code, error, path }) => answerError(deps, code, error, path))
+    .use(tokenEndpoint(deps))
+    .use(wellKnown(deps))
+    .use(usersRoutes(deps))
+    .use(clientsRoutes(deps))
+    .use(resourceServersRoutes(deps))
+    .use(tenantSettingsRoutes(deps))
+    .use(openapiDocument());
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,93 @@
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+type JsonObject = Record<string, unknown>;
+
+const timestamps = {
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+};
+
+/** End users who exchange a password for tokens. Emails are stored lower-cased (Auth0 does the same). */
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  email: text("email").notNull().unique(),
+  name: text("name").notNull(),
+  /** argon2id PHC string; never returned by any API. */
+  passwordHash: text("password_hash").notNull(),
+  userMetadata: text("user_metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+  appMetadata: text("app_metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+  blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
+  ...timestamps,
+});
+
+export type TokenEndpointAuthMethod = "client_secret_post" | "client_secret_basic" | "none";
+export type GrantType = "password" | "refresh_token";
+
+/** OAuth clients (applications). The secret is kept only as a SHA-256 digest. */
+export const clients = sqliteTable("clients", {
+  clientId: text("client_id").primaryKey(),
+  clientSecretHash: text("client_secret_hash"),
+  name: text("name").notNull(),
+  tokenEndpointAuthMethod: text("token_endpoint_auth_method").$type<TokenEndpointAuthMethod>().notNull(),
+  grantTypes: text("grant_types", { mode: "json" }).$type<GrantType[]>().notNull(),
+  clientMetadata: text("client_metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  ...timestamps,
+});
+
+export type SigningAlg = "RS256" | "ES256" | "EdDSA";
+export type ApiScope = { value: string; description: string };
+
+/** Resource servers (APIs): the `audience` a token is for. */
+export const resourceServers = sqliteTable("resource_servers", {
+  id: text("id").primaryKey(),
+  identifier: text("identifier").notNull().unique(),
+  name: text("name").notNull(),
+  scopes: text("scopes", { mode: "json" }).$type<ApiScope[]>().notNull(),
+  tokenLifetime: integer("token_lifetime").notNull(),
+  allowOfflineAccess: integer("allow_offline_access", { mode: "boolean" }).notNull(),
+  signingAlg: text("signing_alg").$type<SigningAlg>().notNull(),
+  ...timestamps,
+});
+
+/** One row (id 1): the tenant's settings and the admin key's digest. */
+export const tenantSettings = sqliteTable("tenant_settings", {
+  id: integer("id").primaryKey(),
+  friendlyName: text("friendly_name").notNull(),
+  defaultAudience: text("default_audience"),
+  adminKeyHash: text("admin_key_hash"),
+  ...timestamps,
+});
+
+export type KeyStatus = "current" | "previous";
+
+/** Token signing keys, one current key per algorithm plus previous ones kept for verification. */
+export const signingKeys = sqliteTable("signing_keys", {
+  kid: text("kid").primaryKey(),
+  alg: text("alg").$type<SigningAlg>().notNull(),
+  status: text("status").$type<KeyStatus>().notNull(),
+  publicJwk: text("public_jwk", { mode: "json" }).$type<JsonWebKey>().notNull(),
+  privateJwk: text("private_jwk", { mode: "json" }).$type<JsonWebKey>().notNull(),
+  createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** The one password-exchange rule (SPEC §4); the id is always `password-exchange`. */
+export const rules = sqliteTable("rules", {
+  id: text("id").primaryKey(),
+  script: text("script").notNull(),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/** The rule's secrets (`context.webtask.secrets`); values are never returned or logged. */
+export const ruleSecrets = sqliteTable("rule_secrets", {
+  name: text("name").primaryKey(),
+  value: text("value").notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+export type UserRow = typeof users.$inferSelect;
+export type ClientRow = typeof clients.$inferSelect;
+export type ResourceServerRow = typeof resourceServers.$inferSelect;
+export type TenantSettingsRow = typeof tenantSettings.$inferSelect;
+export type SigningKeyRow = typeof signingKeys.$inferSelect;
+export type RuleRow = typeof rules.$inferSelect;

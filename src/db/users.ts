@@ -1,0 +1,55 @@
+import { count, eq } from "drizzle-orm";
+import type { Db } from "./database.ts";
+import type { Page } from "./page.ts";
+import { type UserRow, users } from "./schema.ts";
+
+/** Emails are matched case-insensitively: they are stored and looked up lower-cased. */
+export const normalizeEmail = (email: string) => email.trim().toLowerCase();
+
+export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
+  return await db
+    .select()
+    .from(users)
+    .where(eq(users.email, normalizeEmail(email)))
+    .get();
+}
+
+export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
+  return await db.select().from(users).where(eq(users.id, id)).get();
+}
+
+export async function insertUser(db: Db, row: UserRow): Promise<UserRow> {
+  const stored = { ...row, email: normalizeEmail(row.email) };
+  await db.insert(users).values(stored);
+  return stored;
+}
+
+export async function updateUser(
+  db: Db,
+  id: string,
+  changes: Partial<Omit<UserRow, "id" | "createdAt">>,
+): Promise<UserRow | undefined> {
+  const values = changes.email === undefined ? changes : { ...changes, email: normalizeEmail(changes.email) };
+  return await db.update(users).set(values).where(eq(users.id, id)).returning().get();
+}
+
+/** @returns whether a user was deleted */
+export async function deleteUser(db: Db, id: string): Promise<boolean> {
+  const deleted = await db.delete(users).where(eq(users.id, id)).returning({ id: users.id }).all();
+  return deleted.length > 0;
+}
+
+export async function listUsers(db: Db, { page, perPage }: Page): Promise<UserRow[]> {
+  return await db
+    .select()
+    .from(users)
+    .orderBy(users.createdAt, users.id)
+    .limit(perPage)
+    .offset(page * perPage)
+    .all();
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const row = await db.select({ total: count() }).from(users).get();
+  return row?.total ?? 0;
+}

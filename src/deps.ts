@@ -1,0 +1,20 @@
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config.ts";
+import type { Db } from "./db/database.ts";
+import type { Logger } from "./logs/logger.ts";
+import type { RuleRunner } from "./rules/contract.ts";
+import type { PasswordHasher } from "./runtime/password-hasher.ts";
+import type { KeyStore } from "./tokens/key-store.ts";
+
+/** Everything the app needs, built once by main.ts (or by a test) and passed in. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  hasher: PasswordHasher;
+  keys: KeyStore;
+  log: Logger;
+  rules: RuleRunner;
+  /** SHA-256 of the management API key (SPEC §6); the key itself is never kept. */
+  adminKeyDigest: string;
+}

@@ -1,0 +1,34 @@
+const REASONS: Record<number, string> = {
+  400: "Bad Request",
+  401: "Unauthorized",
+  404: "Not Found",
+  409: "Conflict",
+  413: "Payload Too Large",
+  500: "Internal Server Error",
+};
+
+/** A Management API error, answered in Auth0's shape `{statusCode, error, message, errorCode}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+    readonly errorCode: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  toBody() {
+    return {
+      statusCode: this.statusCode,
+      error: REASONS[this.statusCode] ?? "Error",
+      message: this.message,
+      errorCode: this.errorCode,
+    };
+  }
+}
+
+export const badRequest = (message: string) => new ApiError(400, message, "invalid_body");
+export const notFound = (what: string) =>
+  new ApiError(404, `The ${what} does not exist.`, "inexistent_entity");
+export const conflict = (message: string) => new ApiError(409, message, "already_exists");

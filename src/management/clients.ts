@@ -1,0 +1,171 @@
+import { t } from "elysia";
+import {
+  countClients,
+  deleteClient,
+  findClient,
+  insertClient,
+  listClients,
+  updateClient,
+} from "../db/clients.ts";
+import type { ClientRow, TokenEndpointAuthMethod } from "../db/schema.ts";
+import type { Deps } from "../deps.ts";
+import { randomSecret } from "../security/random-secret.ts";
+import { secretDigest } from "../security/secret-digest.ts";
+import { badRequest, notFound } from "./api-error.ts";
+import { newId } from "./ids.ts";
+import { managementPlugin } from "./management-plugin.ts";
+import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
+
+const AuthMethod = t.Union([
+  t.Literal("client_secret_post"),
+  t.Literal("client_secret_basic"),
+  t.Literal("none"),
+]);
+const GrantTypes = t.Array(t.Union([t.Literal("password"), t.Literal("refresh_token")]), {
+  uniqueItems: true,
+  maxItems: 2,
+});
+/** Auth0's client_metadata: at most 10 string properties of at most 255 characters. */
+const ClientMetadata = t.Record(t.String({ maxLength: 255 }), t.String({ maxLength: 255 }), {
+  maxProperties: 10,
+});
+const Name = t.String({ minLength: 1, maxLength: 128 });
+
+export const CreateClient = t.Object(
+  {
+    name: Name,
+    token_endpoint_auth_method: t.Optional(AuthMethod),
+    grant_types: t.Optional(GrantTypes),
+    client_metadata: t.Optional(ClientMetadata),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateClient = t.Object(
+  {
+    name: t.Optional(Name),
+    token_endpoint_auth_method: t.Optional(AuthMethod),
+    grant_types: t.Optional(GrantTypes),
+    client_metadata: t.Optional(ClientMetadata),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+/** A client as the Management API shows it; `client_secret` only when one was just issued. */
+export const Client = t.Object({
+  client_id: t.String(),
+  client_secret: t.Optional(t.String()),
+  name: t.String(),
+  token_endpoint_auth_method: AuthMethod,
+  grant_types: GrantTypes,
+  client_metadata: ClientMetadata,
+  created_at: t.String(),
+  updated_at: t.String(),
+});
+export type Client = typeof Client.static;
+
+export function clientView(row: ClientRow, issuedSecret?: string): Client {
+  return {
+    client_id: row.clientId,
+    ...(issuedSecret === undefined ? {} : { client_secret: issuedSecret }),
+    name: row.name,
+    token_endpoint_auth_method: row.tokenEndpointAuthMethod,
+    grant_types: row.grantTypes,
+    client_metadata: row.clientMetadata,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+/** A new secret for a confidential client; public (`none`) clients get none. */
+function issueSecret(method: TokenEndpointAuthMethod): { secret?: string; digest: string | null } {
+  if (method === "none") return { digest: null };
+  const secret = randomSecret(32);
+  return { secret, digest: secretDigest(secret) };
+}
+
+/** `/api/v2/clients`: applications, their auth method, grants and secret (shown once). */
+export function clientsRoutes(deps: Deps) {
+  const { db } = deps;
+  const mustFind = async (clientId: string) => {
+    const row = await findClient(db, clientId);
+    if (!row) throw notFound("client");
+    return row;
+  };
+  return managementPlugin(deps, "/clients")
+    .post(
+      "/",
+      async ({ body, set }) => {
+        const now = deps.clock.now();
+        const method = body.token_endpoint_auth_method ?? "client_secret_post";
+        const { secret, digest } = issueSecret(method);
+        const row = await insertClient(db, {
+          clientId: newId("cli"),
+          clientSecretHash: digest,
+          name: body.name,
+          tokenEndpointAuthMethod: method,
+          grantTypes: body.grant_types ?? ["password", "refresh_token"],
+          clientMetadata: body.client_metadata ?? {},
+          createdAt: now,
+          updatedAt: now,
+        });
+        set.status = 201;
+        return clientView(row, secret);
+      },
+      { body: CreateClient, response: { 201: Client } },
+    )
+    .get(
+      "/",
+      async ({ query }) =>
+        listAnswer(
+          query,
+          "clients",
+          (await listClients(db, pageOf(query))).map((row) => clientView(row)),
+          () => countClients(db),
+        ),
+      { query: ListQuery },
+    )
+    .get("/:client_id", async ({ params }) => clientView(await mustFind(params.client_id)), {
+      response: Client,
+    })
+    .patch(
+      "/:client_id",
+      async ({ params, body }) => {
+        const current = await mustFind(params.client_id);
+        const method = body.token_endpoint_auth_method ?? current.tokenEndpointAuthMethod;
+        // A client that becomes confidential needs a secret; one that becomes public loses it.
+        const needsSecret = method !== "none" && current.clientSecretHash === null;
+        const issued = needsSecret || method === "none" ? issueSecret(method) : undefined;
+        const updated = await updateClient(db, current.clientId, {
+          name: body.name,
+          tokenEndpointAuthMethod: body.token_endpoint_auth_method,
+          grantTypes: body.grant_types,
+          clientMetadata: body.client_metadata,
+          ...(issued ? { clientSecretHash: issued.digest } : {}),
+          updatedAt: deps.clock.now(),
+        });
+        if (!updated) throw notFound("client");
+        return clientView(updated, issued?.secret);
+      },
+      { body: UpdateClient, response: Client },
+    )
+    .delete("/:client_id", async ({ params, set }) => {
+      if (!(await deleteClient(db, params.client_id))) throw notFound("client");
+      set.status = 204;
+    })
+    .post(
+      "/:client_id/rotate-secret",
+      async ({ params }) => {
+        const current = await mustFind(params.client_id);
+        const issued = issueSecret(current.tokenEndpointAuthMethod);
+        if (issued.secret === undefined)
+          throw badRequest("A public client (token_endpoint_auth_method none) has no secret.");
+        const updated = await updateClient(db, current.clientId, {
+          clientSecretHash: issued.digest,
+          updatedAt: deps.clock.now(),
+        });
+        return clientView(updated ?? current, issued.secret);
+      },
+      { response: Client },
+    );
+}

@@ -1,0 +1,163 @@
+import { t } from "elysia";
+import { isUniqueViolation } from "../db/errors.ts";
+import {
+  countResourceServers,
+  deleteResourceServer,
+  findResourceServer,
+  insertResourceServer,
+  listResourceServers,
+  updateResourceServer,
+} from "../db/resource-servers.ts";
+import type { ApiScope, ResourceServerRow } from "../db/schema.ts";
+import type { Deps } from "../deps.ts";
+import { badRequest, conflict, notFound } from "./api-error.ts";
+import { newId } from "./ids.ts";
+import { managementPlugin } from "./management-plugin.ts";
+import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
+
+/** RFC 6749 §3.3 scope-token grammar. */
+const Scope = t.Object(
+  {
+    value: t.String({ pattern: "^[\\x21\\x23-\\x5B\\x5D-\\x7E]{1,280}$" }),
+    description: t.String({ maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+const Scopes = t.Array(Scope, { maxItems: 1000 });
+const SigningAlg = t.Union([t.Literal("RS256"), t.Literal("ES256"), t.Literal("EdDSA")]);
+/** Auth0 allows access token lifetimes up to 30 days. */
+const TokenLifetime = t.Integer({ minimum: 60, maximum: 2_592_000 });
+const Name = t.String({ minLength: 1, maxLength: 200 });
+
+export const CreateResourceServer = t.Object(
+  {
+    identifier: t.String({ minLength: 1, maxLength: 600 }),
+    name: t.Optional(Name),
+    scopes: t.Optional(Scopes),
+    token_lifetime: t.Optional(TokenLifetime),
+    allow_offline_access: t.Optional(t.Boolean()),
+    signing_alg: t.Optional(SigningAlg),
+  },
+  { additionalProperties: false },
+);
+
+export const UpdateResourceServer = t.Object(
+  {
+    name: t.Optional(Name),
+    scopes: t.Optional(Scopes),
+    token_lifetime: t.Optional(TokenLifetime),
+    allow_offline_access: t.Optional(t.Boolean()),
+    signing_alg: t.Optional(SigningAlg),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const ResourceServer = t.Object({
+  id: t.String(),
+  identifier: t.String(),
+  name: t.String(),
+  scopes: Scopes,
+  token_lifetime: t.Integer(),
+  allow_offline_access: t.Boolean(),
+  signing_alg: SigningAlg,
+  created_at: t.String(),
+  updated_at: t.String(),
+});
+export type ResourceServer = typeof ResourceServer.static;
+
+export function resourceServerView(row: ResourceServerRow): ResourceServer {
+  return {
+    id: row.id,
+    identifier: row.identifier,
+    name: row.name,
+    scopes: row.scopes,
+    token_lifetime: row.tokenLifetime,
+    allow_offline_access: row.allowOfflineAccess,
+    signing_alg: row.signingAlg,
+    created_at: row.createdAt.toISOString(),
+    updated_at: row.updatedAt.toISOString(),
+  };
+}
+
+function assertDistinct(scopes: ApiScope[] | undefined): void {
+  const values = scopes?.map((scope) => scope.value) ?? [];
+  if (new Set(values).size !== values.length) throw badRequest("Scope values must be unique.");
+}
+
+/** SPEC §2: the default access token lifetime, one day. */
+export const DEFAULT_TOKEN_LIFETIME = 86_400;
+
+/** `/api/v2/resource-servers`: the APIs tokens are issued for, addressed by id or identifier. */
+export function resourceServersRoutes(deps: Deps) {
+  const { db } = deps;
+  const mustFind = async (id: string) => {
+    const row = await findResourceServer(db, id);
+    if (!row) throw notFound("resource server");
+    return row;
+  };
+  return managementPlugin(deps, "/resource-servers")
+    .post(
+      "/",
+      async ({ body, set }) => {
+        assertDistinct(body.scopes);
+        const now = deps.clock.now();
+        try {
+          const row = await insertResourceServer(db, {
+            id: newId("api"),
+            identifier: body.identifier,
+            name: body.name ?? body.identifier,
+            scopes: body.scopes ?? [],
+            tokenLifetime: body.token_lifetime ?? DEFAULT_TOKEN_LIFETIME,
+            allowOfflineAccess: body.allow_offline_access ?? false,
+            signingAlg: body.signing_alg ?? "RS256",
+            createdAt: now,
+            updatedAt: now,
+          });
+          set.status = 201;
+          return resourceServerView(row);
+        } catch (error) {
+          if (isUniqueViolation(error))
+            throw conflict("A resource server with this identifier already exists.");
+          throw error;
+        }
+      },
+      { body: CreateResourceServer, response: { 201: ResourceServer } },
+    )
+    .get(
+      "/",
+      async ({ query }) =>
+        listAnswer(
+          query,
+          "resource_servers",
+          (await listResourceServers(db, pageOf(query))).map(resourceServerView),
+          () => countResourceServers(db),
+        ),
+      { query: ListQuery },
+    )
+    .get("/:id", async ({ params }) => resourceServerView(await mustFind(params.id)), {
+      response: ResourceServer,
+    })
+    .patch(
+      "/:id",
+      async ({ params, body }) => {
+        assertDistinct(body.scopes);
+        const current = await mustFind(params.id);
+        const updated = await updateResourceServer(db, current.id, {
+          name: body.name,
+          scopes: body.scopes,
+          tokenLifetime: body.token_lifetime,
+          allowOfflineAccess: body.allow_offline_access,
+          signingAlg: body.signing_alg,
+          updatedAt: deps.clock.now(),
+        });
+        if (!updated) throw notFound("resource server");
+        return resourceServerView(updated);
+      },
+      { body: UpdateResourceServer, response: ResourceServer },
+    )
+    .delete("/:id", async ({ params, set }) => {
+      const current = await mustFind(params.id);
+      await deleteResourceServer(db, current.id);
+      set.status = 204;
+    });
+}

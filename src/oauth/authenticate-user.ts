@@ -1,0 +1,27 @@
+import type { UserRow } from "../db/schema.ts";
+import { findUserByEmail } from "../db/users.ts";
+import type { Deps } from "../deps.ts";
+import { InvalidGrant } from "./errors.ts";
+
+/** Auth0's answer for a wrong password and for an unknown user alike. */
+export const WRONG_CREDENTIALS = "Wrong email or password.";
+
+/**
+ * RFC 6749 §4.3.2: validates the resource owner's credentials. An unknown user costs
+ * one argon2id verify against a dummy hash, so the answer and its timing are the same
+ * as for a wrong password (SPEC §7). The blocked check comes after the password, so it
+ * tells nothing to someone who does not know it.
+ * @throws InvalidGrant
+ */
+export async function authenticateUser(deps: Deps, username: string, password: string): Promise<UserRow> {
+  const user = await findUserByEmail(deps.db, username);
+  if (!user) {
+    await deps.hasher.verifyDummy(password);
+    throw new InvalidGrant(WRONG_CREDENTIALS, "unknown user");
+  }
+  if (!(await deps.hasher.verify(user.passwordHash, password))) {
+    throw new InvalidGrant(WRONG_CREDENTIALS, "wrong password");
+  }
+  if (user.blocked) throw new InvalidGrant("user is blocked");
+  return user;
+}

@@ -1,0 +1,65 @@
+import { Type as t } from "@sinclair/typebox";
+import { clientIp } from "../../http/client-ip.ts";
+import { assertGrantAllowed } from "../assert-grant-allowed.ts";
+import { authenticateClient } from "../authenticate-client.ts";
+import { authenticateUser } from "../authenticate-user.ts";
+import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
+import { resolveAudience } from "../resolve-audience.ts";
+import { resolveScope } from "../resolve-scope.ts";
+import { runRule } from "../run-rule.ts";
+import { validateParams } from "../validate-params.ts";
+import type { GrantContext } from "./grant.ts";
+
+/** RFC 6749 §4.3.2 parameters, with Auth0's `audience`; lengths bound every input. */
+export const PasswordGrantParams = t.Object({
+  grant_type: t.Literal("password"),
+  username: t.String({ maxLength: 512 }),
+  password: t.String({ maxLength: 1024 }),
+  audience: t.Optional(t.String({ maxLength: 2048 })),
+  scope: t.Optional(t.String({ maxLength: 4096 })),
+  client_id: t.Optional(t.String({ maxLength: 256 })),
+  client_secret: t.Optional(t.String({ maxLength: 512 })),
+});
+
+/** Parameters the rule must never see (SPEC §4). */
+const HIDDEN_FROM_RULE = new Set(["password", "client_secret"]);
+
+/** The Resource Owner Password Credentials grant (RFC 6749 §4.3), step by step. */
+export async function passwordGrant({
+  deps,
+  request,
+  params,
+  requestId,
+}: GrantContext): Promise<TokenResponse> {
+  const client = await authenticateClient(deps, request, params);
+  assertGrantAllowed(client, "password");
+  const { username, password, audience, scope } = validateParams(PasswordGrantParams, params);
+  const user = await authenticateUser(deps, username, password);
+  const api = await resolveAudience(deps, audience);
+  const grantedScope = resolveScope(api, client, scope);
+  const tenant = deps.config.tenant;
+  const outcome = await runRule(
+    deps,
+    {
+      user: {
+        tenant,
+        id: user.id,
+        displayName: user.name,
+        email: user.email,
+        user_metadata: user.userMetadata,
+        app_metadata: user.appMetadata,
+      },
+      client: { tenant, id: client.clientId, name: client.name, metadata: client.clientMetadata },
+      scope: grantedScope,
+      audience: api.identifier,
+      context: {
+        ip: clientIp(request),
+        userAgent: request.headers.get("user-agent") ?? "",
+        webtask: { secrets: {} },
+        request: Object.fromEntries(Object.entries(params).filter(([name]) => !HIDDEN_FROM_RULE.has(name))),
+      },
+    },
+    requestId,
+  );
+  return mintTokens(deps, { user, client, api, outcome, grantType: "password" });
+}

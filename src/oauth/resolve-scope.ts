@@ -1,0 +1,42 @@
+import type { ClientRow, ResourceServerRow } from "../db/schema.ts";
+import { InvalidScope } from "./errors.ts";
+
+/** OpenID Connect scopes every API accepts (SPEC §3). */
+export const OIDC_SCOPES = ["openid", "profile", "email", "offline_access"] as const;
+
+/** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+/**
+ * Splits a space-delimited scope string (RFC 6749 §3.3), dropping repeats.
+ * @throws InvalidScope for a token outside the RFC's grammar
+ */
+export function parseScope(scope: string): string[] {
+  const tokens = scope.split(" ").filter((token) => token !== "");
+  for (const token of tokens) {
+    if (!SCOPE_TOKEN.test(token)) throw new InvalidScope("The scope parameter is malformed (RFC 6749 §3.3).");
+  }
+  return [...new Set(tokens)];
+}
+
+/** SPEC §3: refresh tokens need both the API's permission and the client's grant. */
+export function mayGrantOfflineAccess(api: ResourceServerRow, client: ClientRow): boolean {
+  return api.allowOfflineAccess && client.grantTypes.includes("refresh_token");
+}
+
+/**
+ * The scope granted before the rule runs (SPEC §3): requested scopes the API defines plus
+ * the OIDC scopes, unknown ones dropped (not an error); nothing requested → all the API's
+ * scopes; `offline_access` only where {@link mayGrantOfflineAccess}.
+ */
+export function resolveScope(
+  api: ResourceServerRow,
+  client: ClientRow,
+  requested: string | undefined,
+): string[] {
+  const defined = new Set<string>([...api.scopes.map((scope) => scope.value), ...OIDC_SCOPES]);
+  if (requested === undefined) return api.scopes.map((scope) => scope.value);
+  return parseScope(requested).filter(
+    (scope) => defined.has(scope) && (scope !== "offline_access" || mayGrantOfflineAccess(api, client)),
+  );
+}

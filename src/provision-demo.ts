@@ -1,0 +1,95 @@
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { insertClient } from "./db/clients.ts";
+import { insertResourceServer } from "./db/resource-servers.ts";
+import { saveRule } from "./db/rule.ts";
+import { insertUser } from "./db/users.ts";
+import type { Deps } from "./deps.ts";
+import { newId } from "./management/ids.ts";
+import { DEFAULT_TOKEN_LIFETIME } from "./management/resource-servers.ts";
+import { randomSecret } from "./security/random-secret.ts";
+import { secretDigest } from "./security/secret-digest.ts";
+
+/** The seed's sample rule, stored on a new development database. */
+export const SAMPLE_RULE_PATH = fileURLToPath(new URL("../rules/password-exchange.js", import.meta.url));
+
+/** The seed's example, as created: everything needed to paste its request. */
+export interface DemoSetup {
+  audience: string;
+  scope: string;
+  clientId: string;
+  clientSecret: string;
+  username: string;
+  password: string;
+}
+
+/**
+ * Provisions the seed's example on a new database (never in production): the API
+ * `https://someapi.com/api` with `read:sample`, a `client_secret_post` client, the user
+ * `user@example.com` with a generated password, and the sample rule.
+ */
+export async function provisionDemo(deps: Deps): Promise<DemoSetup> {
+  const now = deps.clock.now();
+  const audience = "https://someapi.com/api";
+  const clientSecret = randomSecret(32);
+  const password = randomSecret(12);
+  await insertResourceServer(deps.db, {
+    id: newId("api"),
+    identifier: audience,
+    name: "Sample API",
+    scopes: [{ value: "read:sample", description: "Read the sample resource" }],
+    tokenLifetime: DEFAULT_TOKEN_LIFETIME,
+    allowOfflineAccess: true,
+    signingAlg: "RS256",
+    createdAt: now,
+    updatedAt: now,
+  });
+  const client = await insertClient(deps.db, {
+    clientId: newId("cli"),
+    clientSecretHash: secretDigest(clientSecret),
+    name: "Sample client",
+    tokenEndpointAuthMethod: "client_secret_post",
+    grantTypes: ["password", "refresh_token"],
+    clientMetadata: {},
+    createdAt: now,
+    updatedAt: now,
+  });
+  const user = await insertUser(deps.db, {
+    id: newId("usr"),
+    email: "user@example.com",
+    name: "Example User",
+    passwordHash: await deps.hasher.hash(password),
+    userMetadata: {},
+    appMetadata: {},
+    blocked: false,
+    createdAt: now,
+    updatedAt: now,
+  });
+  await saveRule(deps.db, {
+    script: await readFile(SAMPLE_RULE_PATH, "utf8"),
+    enabled: true,
+    updatedAt: now,
+  });
+  return {
+    audience,
+    scope: "read:sample",
+    clientId: client.clientId,
+    clientSecret,
+    username: user.email,
+    password,
+  };
+}
+
+/** The seed's request as a ready-to-paste curl command. */
+export function demoCurl(issuer: string, demo: DemoSetup): string {
+  const body = JSON.stringify({
+    grant_type: "password",
+    username: demo.username,
+    password: demo.password,
+    audience: demo.audience,
+    scope: demo.scope,
+    client_id: demo.clientId,
+    client_secret: demo.clientSecret,
+  });
+  return `curl -s -X POST '${issuer}oauth/token' -H 'Content-Type: application/json' -d '${body}'`;
+}

@@ -1,0 +1,42 @@
+import { Database as SQLite } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { drizzle } from "drizzle-orm/bun-sqlite";
+import { migrate } from "drizzle-orm/bun-sqlite/migrator";
+import type { Database, Db } from "../db/database.ts";
+import * as schema from "../db/schema.ts";
+import { rememberClientIp } from "../http/client-ip.ts";
+import type { Runtime } from "./runtime.ts";
+
+function openDatabase(path: string, migrationsFolder: string): Database {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path, { create: true, strict: true });
+  sqlite.exec("PRAGMA journal_mode = WAL");
+  sqlite.exec("PRAGMA foreign_keys = ON");
+  sqlite.exec("PRAGMA busy_timeout = 5000");
+  sqlite.exec("PRAGMA synchronous = NORMAL");
+  const db = drizzle(sqlite, { schema });
+  migrate(db, { migrationsFolder });
+  return { db: db as unknown as Db, close: () => sqlite.close() };
+}
+
+/** Bun: bun:sqlite for storage and Bun.serve for HTTP. */
+export const bunRuntime: Runtime = {
+  name: "bun",
+  openDatabase,
+  serve({ port, hostname, fetch }) {
+    const server = Bun.serve({
+      port,
+      hostname,
+      fetch(request, server) {
+        const address = server.requestIP(request);
+        if (address) rememberClientIp(request, address.address);
+        return fetch(request);
+      },
+    });
+    return { port: server.port ?? port, stop: () => server.stop(true) };
+  },
+  // runtime-probes §1(f): `env: {}` empties process.env and Bun.env inside the worker.
+  spawnWorker: (url) => new Worker(url.href, { env: {} } as WorkerOptions),
+  residentSetBytes: () => process.memoryUsage.rss(),
+};

@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../../src/app.ts";
+import { bootstrap } from "../../src/bootstrap.ts";
+import { loadConfig } from "../../src/config.ts";
+import type { Deps } from "../../src/deps.ts";
+import { createLogger } from "../../src/logs/logger.ts";
+import { createRulePool, type RulePool } from "../../src/rules/pool.ts";
+import { detectRuntime, MIGRATIONS_FOLDER } from "../../src/runtime/runtime.ts";
+
+export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
+
+/**
+ * A real app over a real SQLite file in a temporary folder and a real worker pool;
+ * requests go through `app.handle`. Every operational log line is kept in `logLines`.
+ */
+export async function createHarness(env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "rulegate-test-"));
+  const config = loadConfig({
+    DB_PATH: join(dir, "rulegate.sqlite"),
+    ADMIN_API_KEY: ADMIN_KEY,
+    LOG_LEVEL: "debug",
+    RULE_WORKERS: "2",
+    ISSUER: "http://localhost/",
+    ...env,
+  });
+  const runtime = await detectRuntime();
+  const database = runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  const logLines: string[] = [];
+  const log = createLogger(config.logLevel, { write: (line: string) => logLines.push(line) });
+  const rules = createRulePool({ runtime, config, log });
+  const { deps } = await bootstrap({ config, db: database.db, log, rules });
+  const app = createApp(deps);
+
+  const request = (path: string, init?: RequestInit) =>
+    app.handle(new Request(`http://localhost${path}`, init));
+
+  /** A management API call with the admin key; `body` is sent as JSON. */
+  const admin = (method: string, path: string, body?: unknown) =>
+    request(`/api/v2${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+
+  /** Posts token parameters as JSON (or as a form with `form: true`). */
+  const token = (
+    params: Record<string, string>,
+    options: { form?: boolean; headers?: Record<string, string> } = {},
+  ) =>
+    request("/oauth/token", {
+      method: "POST",
+      headers: {
+        "content-type": options.form ? "application/x-www-form-urlencoded" : "application/json",
+        ...options.headers,
+      },
+      body: options.form ? new URLSearchParams(params).toString() : JSON.stringify(params),
+    });
+
+  return {
+    app,
+    deps: deps as Deps,
+    rules: rules as RulePool,
+    dir,
+    logLines,
+    request,
+    admin,
+    token,
+    async close() {
+      await rules.close();
+      database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+/** Creates an API, one client per auth method, and two users through the management API. */
+export async function seedTenant(harness: Harness) {
+  const json = async (response: Response | Promise<Response>) => {
+    const answer = await response;
+    if (answer.status >= 300) throw new Error(`seed failed: ${answer.status} ${await answer.text()}`);
+    return answer.json();
+  };
+  const api = await json(
+    harness.admin("POST", "/resource-servers", {
+      identifier: "https://api.example.com",
+      name: "Example API",
+      scopes: [
+        { value: "read:things", description: "Read things" },
+        { value: "write:things", description: "Write things" },
+      ],
+      token_lifetime: 3600,
+      allow_offline_access: true,
+    }),
+  );
+  const postClient = await json(harness.admin("POST", "/clients", { name: "post client" }));
+  const basicClient = await json(
+    harness.admin("POST", "/clients", {
+      name: "basic client",
+      token_endpoint_auth_method: "client_secret_basic",
+    }),
+  );
+  const publicClient = await json(
+    harness.admin("POST", "/clients", { name: "public client", token_endpoint_auth_method: "none" }),
+  );
+  const refreshOnlyClient = await json(
+    harness.admin("POST", "/clients", { name: "refresh only", grant_types: ["refresh_token"] }),
+  );
+  const alice = await json(
+    harness.admin("POST", "/users", {
+      email: "Alice@Example.com",
+      password: "correct horse battery",
+      name: "Alice",
+      app_metadata: { roles: ["admin"] },
+    }),
+  );
+  const bob = await json(
+    harness.admin("POST", "/users", { email: "bob@example.com", password: "bob's password", blocked: true }),
+  );
+  return { api, postClient, basicClient, publicClient, refreshOnlyClient, alice, bob };
+}
