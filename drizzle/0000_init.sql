@@ -23,8 +23,8 @@ CREATE TABLE `resource_servers` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `resource_servers_identifier_unique` ON `resource_servers` (`identifier`);--> statement-breakpoint
 CREATE TABLE `rule_secrets` (
-	`name` text PRIMARY KEY NOT NULL,
-	`value` text NOT NULL,
+	`rule_id` text PRIMARY KEY NOT NULL,
+	`secrets` text NOT NULL,
 	`updated_at` integer NOT NULL
 );
 --> statement-breakpoint

@@ -4,6 +4,7 @@ import { noStoreJson } from "./http/no-store.ts";
 import { ApiError } from "./management/api-error.ts";
 import { clientsRoutes } from "./management/clients.ts";
 import { resourceServersRoutes } from "./management/resource-servers.ts";
+import { ruleRoutes } from "./management/rule.ts";
 import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
 import { usersRoutes } from "./management/users.ts";
 import { InvalidRequest, OAuthError, ServerError } from "./oauth/errors.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: Deps) {
     .use(clientsRoutes(deps))
     .use(resourceServersRoutes(deps))
     .use(tenantSettingsRoutes(deps))
+    .use(ruleRoutes(deps, deps.rules))
     .use(openapiDocument());
 }
 

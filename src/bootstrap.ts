@@ -4,7 +4,7 @@ import type { Db } from "./db/database.ts";
 import { ensureTenantSettings, updateTenantSettings } from "./db/tenant-settings.ts";
 import type { Deps } from "./deps.ts";
 import type { Logger } from "./logs/logger.ts";
-import type { RuleRunner } from "./rules/contract.ts";
+import type { RulePool } from "./rules/pool.ts";
 import { createPasswordHasher } from "./runtime/password-hasher.ts";
 import { randomSecret } from "./security/random-secret.ts";
 import { secretDigest } from "./security/secret-digest.ts";
@@ -28,7 +28,7 @@ export async function bootstrap(options: {
   config: Config;
   db: Db;
   log: Logger;
-  rules: RuleRunner;
+  rules: RulePool;
   clock?: Clock;
 }): Promise<Bootstrap> {
   const { config, db, log, rules } = options;

@@ -2,7 +2,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
 import type { Logger } from "./logs/logger.ts";
-import type { RuleRunner } from "./rules/contract.ts";
+import type { RulePool } from "./rules/pool.ts";
 import type { PasswordHasher } from "./runtime/password-hasher.ts";
 import type { KeyStore } from "./tokens/key-store.ts";
 
@@ -14,7 +14,8 @@ export interface Deps {
   hasher: PasswordHasher;
   keys: KeyStore;
   log: Logger;
-  rules: RuleRunner;
+  /** The rule sandbox: runs the rule for token requests, compiles and tries scripts. */
+  rules: RulePool;
   /** SHA-256 of the management API key (SPEC §6); the key itself is never kept. */
   adminKeyDigest: string;
 }

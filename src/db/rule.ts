@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import { type RuleRow, ruleSecrets, rules } from "./schema.ts";
 
@@ -23,6 +23,37 @@ export async function deleteRule(db: Db): Promise<boolean> {
 
 /** The rule's secrets as a name → value map (for the sandbox only, never for a response). */
 export async function readRuleSecrets(db: Db): Promise<Record<string, string>> {
-  const rows = await db.select().from(ruleSecrets).all();
-  return Object.fromEntries(rows.map((row) => [row.name, row.value]));
+  const row = await db.select().from(ruleSecrets).where(eq(ruleSecrets.ruleId, PASSWORD_EXCHANGE)).get();
+  return row?.secrets ?? {};
+}
+
+/** Replaces every secret with `secrets`. */
+export async function replaceRuleSecrets(db: Db, secrets: Record<string, string>, now: Date): Promise<void> {
+  await db
+    .insert(ruleSecrets)
+    .values({ ruleId: PASSWORD_EXCHANGE, secrets, updatedAt: now })
+    .onConflictDoUpdate({ target: ruleSecrets.ruleId, set: { secrets, updatedAt: now } });
+}
+
+/**
+ * Merges `changes` into the secrets in one statement (RFC 7396 merge patch through SQLite's
+ * json_patch: a `null` value removes that secret).
+ */
+export async function mergeRuleSecrets(
+  db: Db,
+  changes: Record<string, string | null>,
+  now: Date,
+): Promise<void> {
+  const patch = JSON.stringify(changes);
+  const initial = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== null)) as Record<
+    string,
+    string
+  >;
+  await db
+    .insert(ruleSecrets)
+    .values({ ruleId: PASSWORD_EXCHANGE, secrets: initial, updatedAt: now })
+    .onConflictDoUpdate({
+      target: ruleSecrets.ruleId,
+      set: { secrets: sql`json_patch(${ruleSecrets.secrets}, ${patch})`, updatedAt: now },
+    });
 }

@@ -78,10 +78,13 @@ export const rules = sqliteTable("rules", {
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
 
-/** The rule's secrets (`context.webtask.secrets`); values are never returned or logged. */
+/**
+ * The rule's secrets (`context.webtask.secrets`) as one name → value map, so that a
+ * replace or a merge is a single atomic statement; values are never returned or logged.
+ */
 export const ruleSecrets = sqliteTable("rule_secrets", {
-  name: text("name").primaryKey(),
-  value: text("value").notNull(),
+  ruleId: text("rule_id").primaryKey(),
+  secrets: text("secrets", { mode: "json" }).$type<Record<string, string>>().notNull(),
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
 

@@ -86,7 +86,13 @@
     return describe(error);
   };
 
+  // The engine's own resource errors are crashes (500), not the rule denying the token.
+  const isResourceError = (error) =>
+    error instanceof RangeError &&
+    /out of memory|call stack|string length|too long/i.test(String(error.message));
+
   const outcomeOf = (error, result) => {
+    if (isResourceError(error)) return { kind: "failed", detail: `the rule crashed: ${describe(error)}` };
     if (error !== null && error !== undefined && error !== false) {
       return {
         kind: "error",
@@ -122,6 +128,12 @@
       outcome.message ?? "",
     );
   };
+
+  // The context's own realm still has constructs that reach outside it: a ShadowRealm
+  // gets a fresh realm with the runtime's globals (runtime-probes §1c), WebAssembly is
+  // another way to run code, and FinalizationRegistry callbacks would run outside every
+  // vm time limit. None of them is part of a rule's environment.
+  for (const name of ["ShadowRealm", "WebAssembly", "FinalizationRegistry"]) delete global[name];
 
   define("InvalidScopeError", InvalidScopeError);
   define("InvalidRequestError", InvalidRequestError);

@@ -1,0 +1,183 @@
+import { createHash } from "node:crypto";
+import { t } from "elysia";
+import {
+  deleteRule,
+  findRule,
+  mergeRuleSecrets,
+  readRuleSecrets,
+  replaceRuleSecrets,
+  saveRule,
+} from "../db/rule.ts";
+import type { RuleRow } from "../db/schema.ts";
+import { getTenantSettings } from "../db/tenant-settings.ts";
+import type { Deps } from "../deps.ts";
+import { forbiddenSyntax, RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.ts";
+import { RuleInput } from "../rules/contract.ts";
+import { normalizeOutcome } from "../rules/normalize-outcome.ts";
+import type { RulePool } from "../rules/pool.ts";
+import { sampleRuleInput } from "../rules/sample-input.ts";
+import { ApiError, badRequest, notFound } from "./api-error.ts";
+import { managementPlugin } from "./management-plugin.ts";
+
+const Script = t.String({ minLength: 1, maxLength: RULE_SCRIPT_LIMIT });
+
+export const PutRule = t.Object(
+  { script: Script, enabled: t.Optional(t.Boolean()) },
+  { additionalProperties: false },
+);
+
+export const Rule = t.Object({
+  id: t.Literal("password-exchange"),
+  script: t.String(),
+  enabled: t.Boolean(),
+  updated_at: t.String(),
+});
+
+const SECRET_NAME = "^[A-Za-z_][A-Za-z0-9_]{0,63}$";
+const SecretValue = t.String({ maxLength: 4096 });
+export const PutSecrets = t.Record(t.String({ pattern: SECRET_NAME }), SecretValue, { maxProperties: 50 });
+export const PatchSecrets = t.Record(t.String({ pattern: SECRET_NAME }), t.Union([SecretValue, t.Null()]), {
+  maxProperties: 50,
+});
+/** Secret names only: values never leave the server. */
+export const SecretNames = t.Object({ names: t.Array(t.String()) });
+
+/** `try`: any part of the input may be given; the rest comes from a sample. */
+export const TryRule = t.Object(
+  {
+    script: t.Optional(Script),
+    user: t.Optional(t.Partial(RuleInput.properties.user)),
+    client: t.Optional(t.Partial(RuleInput.properties.client)),
+    scope: t.Optional(RuleInput.properties.scope),
+    audience: t.Optional(t.String({ maxLength: 600 })),
+    context: t.Optional(t.Partial(RuleInput.properties.context)),
+  },
+  { additionalProperties: false },
+);
+
+const ruleView = (row: RuleRow) => ({
+  id: "password-exchange" as const,
+  script: row.script,
+  enabled: row.enabled,
+  updated_at: row.updatedAt.toISOString(),
+});
+
+/**
+ * Refuses a script that imports or requires modules, does not compile, throws at top
+ * level or exports no function; the message gives the line and column where known.
+ */
+async function assertDeployable(pool: RulePool, script: string): Promise<void> {
+  const forbidden = forbiddenSyntax(script);
+  if (forbidden) throw badRequest(forbidden);
+  const error = await pool.compile(script);
+  if (!error) return;
+  const where = error.line ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})` : "";
+  throw new ApiError(400, `The rule does not compile: ${error.message}${where}`, "invalid_rule");
+}
+
+/**
+ * `/api/v2/rules/password-exchange`: the one rule (SPEC §4), its secrets, and `try`,
+ * which runs a script on a sample input in the same sandbox without deploying it.
+ */
+export function ruleRoutes(deps: Deps, pool: RulePool) {
+  const { db } = deps;
+  return managementPlugin(deps, "/rules/password-exchange")
+    .get(
+      "/",
+      async () => {
+        const row = await findRule(db);
+        if (!row) throw notFound("rule");
+        return ruleView(row);
+      },
+      { response: Rule },
+    )
+    .put(
+      "/",
+      async ({ body }) => {
+        await assertDeployable(pool, body.script);
+        const row = await saveRule(db, {
+          script: body.script,
+          enabled: body.enabled ?? true,
+          updatedAt: deps.clock.now(),
+        });
+        deps.log.info({ event: "rule_deployed", enabled: row.enabled }, "password-exchange rule deployed");
+        return ruleView(row);
+      },
+      { body: PutRule, response: Rule },
+    )
+    .delete("/", async ({ set }) => {
+      if (!(await deleteRule(db))) throw notFound("rule");
+      set.status = 204;
+    })
+    .get("/secrets", async () => ({ names: Object.keys(await readRuleSecrets(db)).sort() }), {
+      response: SecretNames,
+    })
+    .put(
+      "/secrets",
+      async ({ body }) => {
+        await replaceRuleSecrets(db, body, deps.clock.now());
+        return { names: Object.keys(await readRuleSecrets(db)).sort() };
+      },
+      { body: PutSecrets, response: SecretNames },
+    )
+    .patch(
+      "/secrets",
+      async ({ body }) => {
+        await mergeRuleSecrets(db, body, deps.clock.now());
+        return { names: Object.keys(await readRuleSecrets(db)).sort() };
+      },
+      { body: PatchSecrets, response: SecretNames },
+    )
+    .post(
+      "/try",
+      async ({ body }) => {
+        const script = body.script ?? (await findRule(db))?.script;
+        if (script === undefined) throw badRequest("No script was given and no rule is deployed.");
+        const forbidden = forbiddenSyntax(script);
+        if (forbidden) throw badRequest(forbidden);
+        const audience =
+          body.audience ?? (await getTenantSettings(db))?.defaultAudience ?? "https://api.example.com";
+        const sample = sampleRuleInput(deps.config.tenant, audience);
+        const input = {
+          user: { ...sample.user, ...body.user },
+          client: { ...sample.client, ...body.client },
+          scope: body.scope ?? sample.scope,
+          audience,
+          context: {
+            ...sample.context,
+            ...body.context,
+            webtask: body.context?.webtask ?? { secrets: await readRuleSecrets(db) },
+          },
+        };
+        const version = createHash("sha256").update(script).digest("base64url").slice(0, 22);
+        const requestId = `try-${crypto.randomUUID()}`;
+        const execution = await pool.execute({ script, version }, input, requestId);
+        const answer = { logs: execution.logs, duration_ms: Math.round(execution.durationMs * 1000) / 1000 };
+        if (execution.error) {
+          return { ...answer, error: { ...execution.error.toBody(), detail: execution.error.detail } };
+        }
+        try {
+          const { outcome, warnings } = normalizeOutcome(execution.result);
+          return {
+            ...answer,
+            result: execution.result,
+            scope: outcome.scope,
+            access_token_claims: outcome.accessTokenClaims,
+            id_token_claims: outcome.idTokenClaims,
+            warnings,
+          };
+        } catch (error) {
+          return {
+            ...answer,
+            result: execution.result,
+            error: {
+              error: "server_error",
+              error_description: "The password-exchange rule failed.",
+              detail: String((error as Error).message),
+            },
+          };
+        }
+      },
+      { body: TryRule },
+    );
+}
