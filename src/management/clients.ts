@@ -94,7 +94,7 @@ export function clientsRoutes(deps: Deps) {
   };
   return managementPlugin(deps, "/clients")
     .post(
-      "/",
+      "",
       async ({ body, set }) => {
         const now = deps.clock.now();
         const method = body.token_endpoint_auth_method ?? "client_secret_post";
@@ -115,7 +115,7 @@ export function clientsRoutes(deps: Deps) {
       { body: CreateClient, response: { 201: Client } },
     )
     .get(
-      "/",
+      "",
       async ({ query }) =>
         listAnswer(
           query,

@@ -97,7 +97,7 @@ export function resourceServersRoutes(deps: Deps) {
   };
   return managementPlugin(deps, "/resource-servers")
     .post(
-      "/",
+      "",
       async ({ body, set }) => {
         assertDistinct(body.scopes);
         const now = deps.clock.now();
@@ -124,7 +124,7 @@ export function resourceServersRoutes(deps: Deps) {
       { body: CreateResourceServer, response: { 201: ResourceServer } },
     )
     .get(
-      "/",
+      "",
       async ({ query }) =>
         listAnswer(
           query,

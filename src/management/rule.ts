@@ -83,7 +83,7 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
   const { db } = deps;
   return managementPlugin(deps, "/rules/password-exchange")
     .get(
-      "/",
+      "",
       async () => {
         const row = await findRule(db);
         if (!row) throw notFound("rule");
@@ -92,7 +92,7 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
       { response: Rule },
     )
     .put(
-      "/",
+      "",
       async ({ body }) => {
         await assertDeployable(pool, body.script);
         const row = await saveRule(db, {
@@ -105,7 +105,7 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
       },
       { body: PutRule, response: Rule },
     )
-    .delete("/", async ({ set }) => {
+    .delete("", async ({ set }) => {
       if (!(await deleteRule(db))) throw notFound("rule");
       set.status = 204;
     })

@@ -29,7 +29,7 @@ const settingsView = (row: TenantSettingsRow): TenantSettings => ({
 export function tenantSettingsRoutes(deps: Deps) {
   return managementPlugin(deps, "/tenants/settings")
     .get(
-      "/",
+      "",
       async () => {
         const row = await getTenantSettings(deps.db);
         if (!row) throw notFound("tenant");
@@ -38,7 +38,7 @@ export function tenantSettingsRoutes(deps: Deps) {
       { response: TenantSettings },
     )
     .patch(
-      "/",
+      "",
       async ({ body }) => {
         const row = await updateTenantSettings(deps.db, {
           friendlyName: body.friendly_name,

@@ -78,7 +78,7 @@ export function usersRoutes(deps: Deps) {
   };
   return managementPlugin(deps, "/users")
     .post(
-      "/",
+      "",
       async ({ body, set }) => {
         const now = deps.clock.now();
         try {
@@ -103,7 +103,7 @@ export function usersRoutes(deps: Deps) {
       { body: CreateUser, response: { 201: User } },
     )
     .get(
-      "/",
+      "",
       async ({ query }) =>
         listAnswer(query, "users", (await listUsers(db, pageOf(query))).map(userView), () => countUsers(db)),
       { query: ListQuery },

@@ -1,0 +1,169 @@
+/**
+ * The rule step's added latency (issue 3), measured two ways on this machine:
+ *  1. in-process: `runRule` (database read of the rule and secrets + the warm worker
+ *     round trip + result checks) with the seed's sample rule, at 1 and 16 concurrent calls;
+ *  2. end to end: a real server process on loopback, password exchanges driven by
+ *     autocannon at 1 and 16 connections, with the sample rule and with no rule; the
+ *     difference of the latencies is the rule's overhead as a client sees it.
+ * Run: `npm run bench:rule`. Prints a table and writes bench/results/rule-overhead.json.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import autocannon from "autocannon";
+import { bootstrap } from "../src/bootstrap.ts";
+import { loadConfig } from "../src/config.ts";
+import { saveRule } from "../src/db/rule.ts";
+import { createLogger } from "../src/logs/logger.ts";
+import { runRule } from "../src/oauth/run-rule.ts";
+import { createRulePool } from "../src/rules/pool.ts";
+import { sampleRuleInput } from "../src/rules/sample-input.ts";
+import { detectRuntime, MIGRATIONS_FOLDER } from "../src/runtime/runtime.ts";
+
+const ADMIN_KEY = "bench-admin-key-0123456789abcdef";
+const percentile = (sorted: number[], q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const round = (value: number) => Math.round(value * 1000) / 1000;
+
+async function inProcess(concurrency: number, calls: number) {
+  const dir = mkdtempSync(join(tmpdir(), "rulegate-bench-"));
+  const runtime = await detectRuntime();
+  const config = loadConfig(
+    { DB_PATH: join(dir, "db.sqlite"), ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: "silent" },
+    availableParallelism(),
+  );
+  const { db, close } = runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  const log = createLogger("silent");
+  const rules = createRulePool({ runtime, config, log });
+  const { deps } = await bootstrap({ config, db, log, rules });
+  await saveRule(db, {
+    script: readFileSync("rules/password-exchange.js", "utf8"),
+    enabled: true,
+    updatedAt: new Date(),
+  });
+  const input = sampleRuleInput("default", "https://someapi.com/api");
+  const once = async () => {
+    const started = performance.now();
+    await runRule(deps, { ...input, scope: [...input.scope] }, "bench");
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 500; i++) await once();
+  const samples: number[] = [];
+  let remaining = calls;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (remaining-- > 0) samples.push(await once());
+    }),
+  );
+  await rules.close();
+  close();
+  rmSync(dir, { recursive: true, force: true });
+  samples.sort((a, b) => a - b);
+  return {
+    p50_ms: round(percentile(samples, 0.5)),
+    p99_ms: round(percentile(samples, 0.99)),
+    calls: samples.length,
+  };
+}
+
+async function startServer(dbPath: string, port: number): Promise<{ child: ChildProcess; stdout: string }> {
+  const child = spawn(process.execPath, ["src/main.ts"], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      DB_PATH: dbPath,
+      PORT: String(port),
+      LOG_LEVEL: "warn",
+      ADMIN_API_KEY: ADMIN_KEY,
+    },
+  });
+  let stdout = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${stdout}`)), 15_000);
+    child.stdout!.on("data", (chunk) => {
+      stdout += chunk;
+      if (/^curl /m.test(stdout)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+  });
+  return { child, stdout };
+}
+
+async function drive(port: number, body: string, connections: number, seconds: number) {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}/oauth/token`,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    connections,
+    duration: seconds,
+  });
+  if (result.non2xx > 0) throw new Error(`${result.non2xx} non-2xx answers`);
+  // autocannon's percentiles are whole milliseconds; the mean keeps the fractions.
+  return {
+    rps: Math.round(result.requests.average),
+    mean_ms: round(result.latency.average),
+    p50_ms: result.latency.p50,
+    p99_ms: result.latency.p99,
+  };
+}
+
+async function endToEnd(seconds: number) {
+  const dir = mkdtempSync(join(tmpdir(), "rulegate-bench-e2e-"));
+  const port = 39_000 + Math.floor(Math.random() * 1000);
+  const { child, stdout } = await startServer(join(dir, "db.sqlite"), port);
+  const body = /-d '(.*)'$/m.exec(stdout)![1]!;
+  const setRule = (enabled: boolean) =>
+    fetch(`http://127.0.0.1:${port}/api/v2/rules/password-exchange`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ script: readFileSync("rules/password-exchange.js", "utf8"), enabled }),
+    });
+  const rows: Record<string, unknown> = {};
+  try {
+    for (const connections of [1, 16]) {
+      await setRule(false);
+      await drive(port, body, connections, 2);
+      const without = await drive(port, body, connections, seconds);
+      await setRule(true);
+      await drive(port, body, connections, 2);
+      const withRule = await drive(port, body, connections, seconds);
+      rows[`c${connections}`] = {
+        without_rule: without,
+        with_sample_rule: withRule,
+        rule_overhead_mean_ms: round(withRule.mean_ms - without.mean_ms),
+        rule_overhead_p50_ms: round(withRule.p50_ms - without.p50_ms),
+        rule_overhead_p99_ms: round(withRule.p99_ms - without.p99_ms),
+      };
+    }
+  } finally {
+    child.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const results = {
+  date: new Date().toISOString(),
+  machine: { cores: availableParallelism(), runtime: `bun ${process.versions.bun ?? "?"}` },
+  in_process_rule_step: { c1: await inProcess(1, 5000), c16: await inProcess(16, 5000) },
+  end_to_end: await endToEnd(seconds),
+};
+console.log("Rule step, in process (sample rule; DB read + worker round trip + checks):");
+console.table(results.in_process_rule_step);
+console.log(
+  `End to end, autocannon ${seconds}s per cell (password exchange incl. argon2id verify + RS256 signature):`,
+);
+for (const [cell, row] of Object.entries(results.end_to_end)) {
+  const { without_rule: a, with_sample_rule: b, ...overhead } = row as any;
+  console.log(
+    `${cell}: without rule ${a.rps} req/s mean ${a.mean_ms} p50 ${a.p50_ms} p99 ${a.p99_ms} ms | ` +
+      `with rule ${b.rps} req/s mean ${b.mean_ms} p50 ${b.p50_ms} p99 ${b.p99_ms} ms | ` +
+      `overhead mean ${overhead.rule_overhead_mean_ms} p50 ${overhead.rule_overhead_p50_ms} p99 ${overhead.rule_overhead_p99_ms} ms`,
+  );
+}
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/rule-overhead.json", `${JSON.stringify(results, null, 2)}\n`);
