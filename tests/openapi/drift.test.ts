@@ -15,8 +15,9 @@ const document = parse(readFileSync("openapi.yaml", "utf8")) as {
 };
 const METHODS = new Set(["get", "put", "post", "patch", "delete"]);
 
-test("openapi.yaml documents exactly the routes the server has", () => {
+test("openapi.yaml documents exactly the routes the server has (Swagger UI's own are hidden)", () => {
   const served = h.app.routes
+    .filter((route) => !(route.hooks as { detail?: { hide?: boolean } })?.detail?.hide)
     .map((route) => `${route.method.toUpperCase()} ${route.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`)
     .sort();
   const documented = Object.entries(document.paths)
@@ -34,6 +35,31 @@ test("GET /openapi.yaml serves the file as written", async () => {
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toContain("yaml");
   expect(await response.text()).toBe(readFileSync("openapi.yaml", "utf8"));
+});
+
+test("/swagger/json is openapi.yaml as JSON", async () => {
+  const response = await h.request("/swagger/json");
+  expect(response.status).toBe(200);
+  expect(await response.json()).toEqual(document);
+});
+
+test("/swagger is Swagger UI with every asset served locally", async () => {
+  const page = await (await h.request("/swagger")).text();
+  expect(page).toContain("<title>Rulegate</title>");
+  expect(page).toContain("password-exchange rule");
+  const sources = [...page.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1]!);
+  expect(sources.sort()).toEqual(["/swagger/assets/swagger-ui-bundle.js", "/swagger/assets/swagger-ui.css"]);
+  for (const source of sources) {
+    const asset = await h.request(source);
+    expect(asset.status).toBe(200);
+    expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+  }
+  expect((await h.request("/swagger/assets/package.json")).status).toBe(404);
+});
+
+test("the password exchange is the first operation", () => {
+  expect(Object.keys(document.paths)[0]).toBe("/oauth/token");
+  expect((document as any).tags[0].name).toBe("OAuth");
 });
 
 test("every documented token error code is one the server can answer", async () => {

@@ -1,0 +1,49 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import openapiTS, { astToString } from "openapi-typescript";
+import { createHarness, type Harness, seedTenant } from "../support/harness.ts";
+
+const root = join(import.meta.dir, "..", "..");
+let h: Harness;
+let seed: Awaited<ReturnType<typeof seedTenant>>;
+
+beforeAll(async () => {
+  const ast = await openapiTS(new URL(`file://${join(root, "openapi.yaml")}`));
+  mkdirSync(join(root, ".tmp", "generated"), { recursive: true });
+  writeFileSync(join(root, ".tmp", "generated", "openapi.d.ts"), astToString(ast));
+  h = await createHarness();
+  seed = await seedTenant(h);
+});
+afterAll(() => h.close());
+
+test("a client typed by openapi-typescript's output type-checks", () => {
+  const tsc = spawnSync(
+    join(root, "node_modules", ".bin", "tsc"),
+    ["-p", "tests/openapi/client/tsconfig.json"],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  );
+  expect(tsc.stdout + tsc.stderr).toBe("");
+  expect(tsc.status).toBe(0);
+});
+
+test("the typed client gets a token and an RFC error from the real app", async () => {
+  const { requestToken } = await import("./client/token-client.ts");
+  const fetchImpl = (input: string, init: RequestInit) => h.app.handle(new Request(input, init));
+  const request = {
+    grant_type: "password" as const,
+    username: "alice@example.com",
+    password: "correct horse battery",
+    audience: "https://api.example.com",
+    client_id: seed.postClient.client_id,
+    client_secret: seed.postClient.client_secret,
+  };
+  const success = await requestToken(fetchImpl, "http://localhost", request);
+  expect(success.ok && success.tokens.token_type).toBe("Bearer");
+  const failure = await requestToken(fetchImpl, "http://localhost", { ...request, password: "wrong" });
+  expect(!failure.ok && failure.error.error).toBe("invalid_grant");
+});

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Browser, chromium } from "playwright-core";
+import { demoRequestBody, portOf, startServer, stopAllServers } from "../support/server-process.ts";
+
+/** Debian's Chromium; scripts/ensure-chromium.sh (run by `npm test` and .ci/run) installs it. */
+const CHROMIUM = "/usr/bin/chromium";
+/** Where the screenshot goes (git-ignored). */
+export const ARTIFACTS = join(import.meta.dir, "..", "..", "test-artifacts");
+
+const dir = mkdtempSync(join(tmpdir(), "rulegate-browser-"));
+let browser: Browser;
+let baseUrl: string;
+let demoBody: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does) or apt-get install chromium`,
+    );
+  }
+  const { done } = await startServer({ DB_PATH: join(dir, "db.sqlite") }, /^curl .*$/m);
+  const { stdout } = await done;
+  baseUrl = `http://localhost:${portOf(stdout)}`;
+  demoBody = demoRequestBody(stdout);
+  // The machine notes' flags: no sandbox as root, and no background traffic to a closed network.
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  stopAllServers();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("Swagger UI, offline: try POST /oauth/token with the demo client and user, get a token", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
+  const external: string[] = [];
+  page.on("request", (request) => {
+    if (!request.url().startsWith(baseUrl)) external.push(request.url());
+  });
+
+  await page.goto(`${baseUrl}/swagger`);
+  expect(await page.title()).toBe("Rulegate");
+  const operation = page.locator("#operations-OAuth-token");
+  await operation.waitFor();
+  // The password exchange is the first operation on the page.
+  expect(await page.locator(".opblock").first().getAttribute("id")).toBe("operations-OAuth-token");
+
+  await operation.locator(".opblock-summary").click();
+  await operation.locator("button.try-out__btn").click();
+  const contentType = operation.locator(".opblock-section-request-body select");
+  expect(await contentType.inputValue()).toBe("application/json");
+  await operation.locator("textarea.body-param__text").fill(JSON.stringify(JSON.parse(demoBody), null, 2));
+  await operation.locator("button.execute").click();
+
+  const live = operation.locator(".live-responses-table .response");
+  await live.waitFor();
+  expect((await live.locator(".response-col_status").first().innerText()).trim()).toBe("200");
+  const shown = await live.locator(".response-col_description pre").first().innerText();
+  const tokens = JSON.parse(shown);
+  expect(tokens.token_type).toBe("Bearer");
+  expect(tokens.scope).toBe("read:sample extra");
+  expect(tokens.access_token.split(".")).toHaveLength(3);
+
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: join(ARTIFACTS, "swagger-page.png") });
+  await live.screenshot({ path: join(ARTIFACTS, "swagger-token-exchange.png") });
+  expect(external).toEqual([]);
+  await page.close();
+});
