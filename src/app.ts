@@ -3,6 +3,7 @@ import type { Deps } from "./deps.ts";
 import { noStoreJson } from "./http/no-store.ts";
 import { ApiError } from "./management/api-error.ts";
 import { clientsRoutes } from "./management/clients.ts";
+import { logsRoutes } from "./management/logs.ts";
 import { resourceServersRoutes } from "./management/resource-servers.ts";
 import { ruleRoutes } from "./management/rule.ts";
 import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
@@ -75,6 +76,7 @@ export function createApp(deps: Deps) {
     .use(resourceServersRoutes(deps))
     .use(tenantSettingsRoutes(deps))
     .use(ruleRoutes(deps, deps.rules))
+    .use(logsRoutes(deps))
     .use(openapiDocument());
 }
 

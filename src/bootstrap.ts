@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
 import { ensureTenantSettings, updateTenantSettings } from "./db/tenant-settings.ts";
 import type { Deps } from "./deps.ts";
+import { createEventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
 import type { RulePool } from "./rules/pool.ts";
 import { createPasswordHasher } from "./runtime/password-hasher.ts";
@@ -51,7 +52,17 @@ export async function bootstrap(options: {
   await keys.signingKey("RS256");
   const hasher = await createPasswordHasher();
   return {
-    deps: { config, db, clock, hasher, keys, log, rules, adminKeyDigest },
+    deps: {
+      config,
+      db,
+      clock,
+      hasher,
+      keys,
+      log,
+      events: createEventLog(db, clock, log),
+      rules,
+      adminKeyDigest,
+    },
     newDatabase: created,
     generatedAdminKey,
   };

@@ -18,6 +18,8 @@ export const Config = t.Object({
   tenant: t.String({ pattern: "^[A-Za-z0-9_-]{1,64}$" }),
   production: t.Boolean(),
   logLevel: LogLevel,
+  logRetentionDays: t.Integer({ minimum: 1, maximum: 3650 }),
+  logHeartbeatMs: t.Integer({ minimum: 100, maximum: 300_000 }),
 });
 export type Config = Static<typeof Config>;
 
@@ -50,6 +52,8 @@ const toVariable: Record<keyof Config, string> = {
   tenant: "TENANT",
   production: "NODE_ENV",
   logLevel: "LOG_LEVEL",
+  logRetentionDays: "LOG_RETENTION_DAYS",
+  logHeartbeatMs: "LOG_HEARTBEAT_MS",
 };
 
 /** Issuers are published with a trailing slash, as Auth0 does (`https://tenant/`). */
@@ -75,6 +79,8 @@ export function loadConfig(env: Env, cores = 2): Config {
     tenant: text(env, "TENANT", "default"),
     production: text(env, "NODE_ENV") === "production",
     logLevel: text(env, "LOG_LEVEL", "info"),
+    logRetentionDays: integer(env, "LOG_RETENTION_DAYS", 30),
+    logHeartbeatMs: integer(env, "LOG_HEARTBEAT_MS", 15_000),
   };
   if (candidate.adminApiKey === undefined) delete candidate.adminApiKey;
   const firstError = Value.Errors(Config, candidate).First();

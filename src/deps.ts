@@ -1,6 +1,7 @@
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
+import type { EventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
 import type { RulePool } from "./rules/pool.ts";
 import type { PasswordHasher } from "./runtime/password-hasher.ts";
@@ -13,7 +14,10 @@ export interface Deps {
   clock: Clock;
   hasher: PasswordHasher;
   keys: KeyStore;
+  /** The operational log (stdout JSON lines). */
   log: Logger;
+  /** The stored, queryable, streamable event log (SPEC §6). */
+  events: EventLog;
   /** The rule sandbox: runs the rule for token requests, compiles and tries scripts. */
   rules: RulePool;
   /** SHA-256 of the management API key (SPEC §6); the key itself is never kept. */

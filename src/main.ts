@@ -3,6 +3,7 @@ import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config.ts";
 import { createLogger } from "./logs/logger.ts";
+import { startLogRetention } from "./logs/retention.ts";
 import { demoCurl, provisionDemo } from "./provision-demo.ts";
 import { createRulePool } from "./rules/pool.ts";
 import { detectRuntime, MIGRATIONS_FOLDER } from "./runtime/runtime.ts";
@@ -22,6 +23,7 @@ async function main() {
   const { db } = runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
   const rules = createRulePool({ runtime, config, log });
   const { deps, newDatabase, generatedAdminKey } = await bootstrap({ config, db, log, rules });
+  startLogRetention(deps);
   const app = createApp(deps);
   const server = runtime.serve({
     port: config.port,

@@ -1,4 +1,4 @@
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 type JsonObject = Record<string, unknown>;
 
@@ -88,9 +88,42 @@ export const ruleSecrets = sqliteTable("rule_secrets", {
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 });
 
+/**
+ * Log events (SPEC §6), Auth0's fields. `seq` orders them (and is the SSE event id);
+ * `log_id` is the public id. Never a password, secret or token.
+ */
+export const logs = sqliteTable(
+  "logs",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    logId: text("log_id").notNull().unique(),
+    date: integer("date", { mode: "timestamp_ms" }).notNull(),
+    type: text("type").notNull(),
+    description: text("description").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    clientId: text("client_id"),
+    clientName: text("client_name"),
+    userId: text("user_id"),
+    userName: text("user_name"),
+    audience: text("audience"),
+    scope: text("scope"),
+    requestId: text("request_id"),
+    details: text("details", { mode: "json" }).$type<Record<string, unknown>>(),
+  },
+  (table) => [
+    index("logs_date").on(table.date),
+    index("logs_type").on(table.type),
+    index("logs_user_id").on(table.userId),
+    index("logs_client_id").on(table.clientId),
+    index("logs_request_id").on(table.requestId),
+  ],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type ClientRow = typeof clients.$inferSelect;
 export type ResourceServerRow = typeof resourceServers.$inferSelect;
 export type TenantSettingsRow = typeof tenantSettings.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type RuleRow = typeof rules.$inferSelect;
+export type LogRow = typeof logs.$inferSelect;

@@ -3,7 +3,7 @@ import type { ClientRow, TokenEndpointAuthMethod } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { constantTimeEqual } from "../security/constant-time-equal.ts";
 import { secretDigest } from "../security/secret-digest.ts";
-import { InvalidClient, InvalidRequest } from "./errors.ts";
+import { InvalidClient, InvalidRequest, withAudit } from "./errors.ts";
 import type { TokenParams } from "./read-token-request.ts";
 
 interface BasicCredentials {
@@ -63,7 +63,10 @@ export async function authenticateClient(
 
   const client = await findClient(deps.db, clientId);
   const failed = (detail: string) =>
-    new InvalidClient("Client authentication failed.", { usedBasic, detail });
+    withAudit(new InvalidClient("Client authentication failed.", { usedBasic, detail }), {
+      clientId,
+      clientName: client?.name,
+    });
   if (!client) throw failed("unknown client");
   if (method !== client.tokenEndpointAuthMethod) {
     throw failed(`client uses ${client.tokenEndpointAuthMethod}, request used ${method}`);

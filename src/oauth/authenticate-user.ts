@@ -1,7 +1,7 @@
 import type { UserRow } from "../db/schema.ts";
 import { findUserByEmail } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
-import { InvalidGrant } from "./errors.ts";
+import { InvalidGrant, withAudit } from "./errors.ts";
 
 /** Auth0's answer for a wrong password and for an unknown user alike. */
 export const WRONG_CREDENTIALS = "Wrong email or password.";
@@ -19,9 +19,10 @@ export async function authenticateUser(deps: Deps, username: string, password: s
     await deps.hasher.verifyDummy(password);
     throw new InvalidGrant(WRONG_CREDENTIALS, "unknown user");
   }
+  const known = { userId: user.id, userName: user.email };
   if (!(await deps.hasher.verify(user.passwordHash, password))) {
-    throw new InvalidGrant(WRONG_CREDENTIALS, "wrong password");
+    throw withAudit(new InvalidGrant(WRONG_CREDENTIALS, "wrong password"), known);
   }
-  if (user.blocked) throw new InvalidGrant("user is blocked");
+  if (user.blocked) throw withAudit(new InvalidGrant("user is blocked", "blocked user"), known);
   return user;
 }

@@ -1,3 +1,19 @@
+/** Who and what a token request was about, as far as it got (log event fields). */
+export interface Audit {
+  userId?: string;
+  userName?: string;
+  clientId?: string;
+  clientName?: string;
+  audience?: string;
+  scope?: string;
+}
+
+/** Adds what a step knows to an OAuthError on its way out; other errors pass unchanged. */
+export function withAudit(error: unknown, audit: Audit): unknown {
+  if (error instanceof OAuthError) error.audit = { ...audit, ...error.audit };
+  return error;
+}
+
 /**
  * The OAuth 2.0 error family (RFC 6749 §5.2, RFC 6750 §3.1). Only `error` and
  * `error_description` leave the server; `detail` is for the logs.
@@ -5,6 +21,8 @@
 export class OAuthError extends Error {
   /** Extra response headers, e.g. `WWW-Authenticate` for a client that used HTTP Basic. */
   headers: Record<string, string> = {};
+  /** What the failing step knew about the request, for the `fepft` log event. */
+  audit: Audit = {};
 
   constructor(
     readonly error: string,

@@ -1,12 +1,15 @@
 import { createHash } from "node:crypto";
 import { findRule, readRuleSecrets } from "../db/rule.ts";
 import type { Deps } from "../deps.ts";
+import type { LogEvent } from "../logs/event-log.ts";
 import type { RuleInput, RuleOutcome } from "../rules/contract.ts";
+import { withAudit } from "./errors.ts";
 
 /**
  * Runs the password-exchange rule (SPEC §4) after the user, client, audience and scope
  * are settled. With no rule, or a disabled one, the granted scope passes unchanged and
- * no claims are added. The rule's secrets are read here so the rule sees the current ones.
+ * no claims are added. The rule's secrets are read here so the rule sees the current ones;
+ * its console lines and warnings become log events of this request.
  */
 export async function runRule(deps: Deps, input: RuleInput, requestId: string): Promise<RuleOutcome> {
   const rule = await findRule(deps.db);
@@ -14,9 +17,34 @@ export async function runRule(deps: Deps, input: RuleInput, requestId: string): 
   const secrets = await readRuleSecrets(deps.db);
   // Workers compile a rule once per version; a content hash means "same source, same compiled rule".
   const version = createHash("sha256").update(rule.script).digest("base64url").slice(0, 22);
-  return deps.rules.run(
-    { script: rule.script, version },
-    { ...input, context: { ...input.context, webtask: { secrets } } },
-    requestId,
-  );
+  const audit = {
+    userId: input.user.id,
+    userName: input.user.email,
+    clientId: input.client.id,
+    clientName: input.client.name,
+    audience: input.audience,
+  };
+  const record = (event: Pick<LogEvent, "type" | "description" | "details">) =>
+    deps.events.record({
+      ...event,
+      ...audit,
+      requestId,
+      ip: input.context.ip,
+      userAgent: input.context.userAgent,
+    });
+  try {
+    const { outcome, warnings } = await deps.rules.run(
+      { script: rule.script, version },
+      { ...input, context: { ...input.context, webtask: { secrets } } },
+      requestId,
+      (line) => void record({ type: "rule_log", description: line.text, details: { level: line.level } }),
+    );
+    for (const warning of warnings) {
+      deps.log.warn({ event: "rule_warning", request_id: requestId, warning });
+      await record({ type: "rule_warning", description: warning });
+    }
+    return outcome;
+  } catch (error) {
+    throw withAudit(error, audit);
+  }
 }

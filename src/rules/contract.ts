@@ -43,7 +43,22 @@ export interface RuleScript {
   version: string;
 }
 
+/** One console line of a rule call. */
+export interface RuleLogLine {
+  level: string;
+  text: string;
+}
+
 /** Runs the rule in the sandbox (src/rules); throws OAuthErrors for denials and failures. */
 export interface RuleRunner {
-  run(rule: RuleScript, input: RuleInput, requestId: string): Promise<RuleOutcome>;
+  /**
+   * @param onConsole receives each console line as the rule writes it
+   * @returns the outcome, and the warnings about what was dropped from the result
+   */
+  run(
+    rule: RuleScript,
+    input: RuleInput,
+    requestId: string,
+    onConsole?: (line: RuleLogLine) => void,
+  ): Promise<{ outcome: RuleOutcome; warnings: string[] }>;
 }

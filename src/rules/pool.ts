@@ -9,7 +9,7 @@ import {
   TemporarilyUnavailable,
 } from "../oauth/errors.ts";
 import type { Runtime } from "../runtime/runtime.ts";
-import type { RuleInput, RuleOutcome, RuleRunner, RuleScript } from "./contract.ts";
+import type { RuleInput, RuleLogLine, RuleRunner, RuleScript } from "./contract.ts";
 import { GarbageResult, normalizeOutcome } from "./normalize-outcome.ts";
 import type { CallEnd, CompileError, FromWorker, ToWorker } from "./protocol.ts";
 
@@ -18,12 +18,6 @@ const WORKER_URL = new URL("./worker.ts", import.meta.url);
 const GRACE_MS = 250;
 /** How often the memory watchdog samples the RSS while rules run. */
 const WATCHDOG_MS = 10;
-
-/** One console line of a rule call. */
-export interface RuleLogLine {
-  level: string;
-  text: string;
-}
 
 /** Everything one rule call produced, for the token endpoint and for `try`. */
 export interface RuleExecution {
@@ -37,7 +31,12 @@ export interface RuleExecution {
 
 /** The worker pool behind {@link RuleRunner}, plus compile checks and `try`. */
 export interface RulePool extends RuleRunner {
-  execute(rule: RuleScript, input: RuleInput, requestId: string): Promise<RuleExecution>;
+  execute(
+    rule: RuleScript,
+    input: RuleInput,
+    requestId: string,
+    onConsole?: (line: RuleLogLine) => void,
+  ): Promise<RuleExecution>;
   /** Compiles `script` in a worker (syntax, top-level code, exported function) without deploying it. */
   compile(script: string): Promise<CompileError | undefined>;
   close(): Promise<void>;
@@ -51,6 +50,7 @@ type Job =
       input: string;
       requestId: string;
       logs: RuleLogLine[];
+      onConsole?: (line: RuleLogLine) => void;
       started: number;
       finish(execution: RuleExecution): void;
     }
@@ -154,7 +154,9 @@ export function createRulePool(options: {
     const job = slot.job;
     if (!job || job.callId !== message.callId) return;
     if (message.type === "log" && job.kind === "run") {
-      job.logs.push({ level: message.level, text: message.text });
+      const line = { level: message.level, text: message.text };
+      job.logs.push(line);
+      job.onConsole?.(line);
       log.info({
         event: "rule_console",
         request_id: job.requestId,
@@ -252,7 +254,12 @@ export function createRulePool(options: {
 
   for (let i = 0; i < config.ruleWorkers; i++) slots.push(spawn());
 
-  const execute = (rule: RuleScript, input: RuleInput, requestId: string) =>
+  const execute = (
+    rule: RuleScript,
+    input: RuleInput,
+    requestId: string,
+    onConsole?: (line: RuleLogLine) => void,
+  ) =>
     new Promise<RuleExecution>((finish) =>
       enqueue({
         kind: "run",
@@ -261,6 +268,7 @@ export function createRulePool(options: {
         input: JSON.stringify(input),
         requestId,
         logs: [],
+        onConsole,
         started: performance.now(),
         finish,
       }),
@@ -268,13 +276,11 @@ export function createRulePool(options: {
 
   return {
     execute,
-    async run(rule, input, requestId): Promise<RuleOutcome> {
-      const execution = await execute(rule, input, requestId);
+    async run(rule, input, requestId, onConsole) {
+      const execution = await execute(rule, input, requestId, onConsole);
       if (execution.error) throw execution.error;
       try {
-        const { outcome, warnings } = normalizeOutcome(execution.result);
-        for (const warning of warnings) log.warn({ event: "rule_warning", request_id: requestId, warning });
-        return outcome;
+        return normalizeOutcome(execution.result);
       } catch (error) {
         if (error instanceof GarbageResult) throw new ServerError(GENERIC, error.message);
         throw error;

@@ -244,6 +244,22 @@ describe("the management API answers as documented", () => {
   });
 });
 
+test("logs answer as documented", async () => {
+  const list = await call("GET", "/api/v2/logs?type=sepft", admin());
+  expect(list.status).toBe(200);
+  expect(list.body.length).toBeGreaterThan(0);
+  expect((await call("GET", "/api/v2/logs?include_totals=true&per_page=5", admin())).status).toBe(200);
+  expect((await call("GET", `/api/v2/logs/${list.body[0].log_id}`, admin())).status).toBe(200);
+  expect((await call("GET", "/api/v2/logs/log_missing", admin())).status).toBe(404);
+  expect((await call("GET", "/api/v2/logs?from=never", admin())).status).toBe(400);
+  expect((await call("GET", "/api/v2/logs")).status).toBe(401);
+  // The stream never ends, so only its status and media type are checked here.
+  const stream = await h.request("/api/v2/logs/stream", admin());
+  expect(stream.status).toBe(200);
+  expect(stream.headers.get("content-type")).toStartWith("text/event-stream");
+  await stream.body?.cancel();
+});
+
 describe("the checker itself", () => {
   const respond = (status: number, body: unknown) =>
     new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });

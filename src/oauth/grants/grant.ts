@@ -1,4 +1,5 @@
 import type { Deps } from "../../deps.ts";
+import type { Audit } from "../errors.ts";
 import type { TokenResponse } from "../mint-tokens.ts";
 import type { TokenParams } from "../read-token-request.ts";
 
@@ -10,4 +11,10 @@ export interface GrantContext {
   requestId: string;
 }
 
-export type GrantHandler = (context: GrantContext) => Promise<TokenResponse>;
+/** A grant's answer, and who and what it was for (the success log event's fields). */
+export interface GrantResult {
+  tokens: TokenResponse;
+  audit: Audit;
+}
+
+export type GrantHandler = (context: GrantContext) => Promise<GrantResult>;

@@ -3,12 +3,13 @@ import { clientIp } from "../../http/client-ip.ts";
 import { assertGrantAllowed } from "../assert-grant-allowed.ts";
 import { authenticateClient } from "../authenticate-client.ts";
 import { authenticateUser } from "../authenticate-user.ts";
-import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
+import { withAudit } from "../errors.ts";
+import { mintTokens } from "../mint-tokens.ts";
 import { resolveAudience } from "../resolve-audience.ts";
 import { resolveScope } from "../resolve-scope.ts";
 import { runRule } from "../run-rule.ts";
 import { validateParams } from "../validate-params.ts";
-import type { GrantContext } from "./grant.ts";
+import type { GrantContext, GrantResult } from "./grant.ts";
 
 /** RFC 6749 §4.3.2 parameters, with Auth0's `audience`; lengths bound every input. */
 export const PasswordGrantParams = t.Object({
@@ -30,12 +31,14 @@ export async function passwordGrant({
   request,
   params,
   requestId,
-}: GrantContext): Promise<TokenResponse> {
+}: GrantContext): Promise<GrantResult> {
   const client = await authenticateClient(deps, request, params);
   assertGrantAllowed(client, "password");
   const { username, password, audience, scope } = validateParams(PasswordGrantParams, params);
   const user = await authenticateUser(deps, username, password);
-  const api = await resolveAudience(deps, audience);
+  const api = await resolveAudience(deps, audience).catch((error) =>
+    Promise.reject(withAudit(error, { userId: user.id, userName: user.email })),
+  );
   const grantedScope = resolveScope(api, client, scope);
   const tenant = deps.config.tenant;
   const outcome = await runRule(
@@ -61,5 +64,16 @@ export async function passwordGrant({
     },
     requestId,
   );
-  return mintTokens(deps, { user, client, api, outcome, grantType: "password" });
+  const tokens = await mintTokens(deps, { user, client, api, outcome, grantType: "password" });
+  return {
+    tokens,
+    audit: {
+      userId: user.id,
+      userName: user.email,
+      clientId: client.clientId,
+      clientName: client.name,
+      audience: api.identifier,
+      scope: tokens.scope,
+    },
+  };
 }
