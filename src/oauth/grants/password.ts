@@ -1,4 +1,5 @@
 import { Type as t } from "@sinclair/typebox";
+import type { ClientRow, UserRow } from "../../db/schema.ts";
 import { clientIp } from "../../http/client-ip.ts";
 import { assertGrantAllowed } from "../assert-grant-allowed.ts";
 import { authenticateClient } from "../authenticate-client.ts";
@@ -25,20 +26,36 @@ export const PasswordGrantParams = t.Object({
 /** Parameters the rule must never see (SPEC §4). */
 const HIDDEN_FROM_RULE = new Set(["password", "client_secret"]);
 
-/** The Resource Owner Password Credentials grant (RFC 6749 §4.3), step by step. */
-export async function passwordGrant({
-  deps,
-  request,
-  params,
-  requestId,
-}: GrantContext): Promise<GrantResult> {
+/**
+ * The Resource Owner Password Credentials grant (RFC 6749 §4.3), step by step. Each
+ * step's errors leave with what is known by then (client, then user) for the log event.
+ */
+export async function passwordGrant(context: GrantContext): Promise<GrantResult> {
+  const { deps, request, params } = context;
   const client = await authenticateClient(deps, request, params);
-  assertGrantAllowed(client, "password");
-  const { username, password, audience, scope } = validateParams(PasswordGrantParams, params);
-  const user = await authenticateUser(deps, username, password);
-  const api = await resolveAudience(deps, audience).catch((error) =>
-    Promise.reject(withAudit(error, { userId: user.id, userName: user.email })),
-  );
+  try {
+    assertGrantAllowed(client, "password");
+    const { username, password, audience, scope } = validateParams(PasswordGrantParams, params);
+    const user = await authenticateUser(deps, username, password);
+    try {
+      return await exchange(context, client, user, audience, scope);
+    } catch (error) {
+      throw withAudit(error, { userId: user.id, userName: user.email });
+    }
+  } catch (error) {
+    throw withAudit(error, { clientId: client.clientId, clientName: client.name });
+  }
+}
+
+/** After both are authenticated: the API, the scope, the rule, the tokens. */
+async function exchange(
+  { deps, request, params, requestId }: GrantContext,
+  client: ClientRow,
+  user: UserRow,
+  audience: string | undefined,
+  scope: string | undefined,
+): Promise<GrantResult> {
+  const api = await resolveAudience(deps, audience);
   const grantedScope = resolveScope(api, client, scope);
   const tenant = deps.config.tenant;
   const outcome = await runRule(

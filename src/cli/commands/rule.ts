@@ -1,0 +1,143 @@
+import { readFile } from "node:fs/promises";
+import type { Command } from "commander";
+import pc from "picocolors";
+import { CliError } from "../api-client.ts";
+import type { CliContext } from "../context.ts";
+import { keyValue } from "../parse.ts";
+
+const RULE = "/api/v2/rules/password-exchange";
+
+interface Rule {
+  script: string;
+  enabled: boolean;
+  updated_at: string;
+}
+
+interface TryAnswer {
+  result?: unknown;
+  scope?: string[];
+  access_token_claims?: Record<string, unknown>;
+  id_token_claims?: Record<string, unknown>;
+  warnings?: string[];
+  error?: { error: string; error_description: string; detail?: string };
+  logs: Array<{ level: string; text: string }>;
+  duration_ms: number;
+}
+
+/** What `try` takes besides the script; every part is optional. */
+interface TryInput {
+  user?: Record<string, unknown>;
+  client?: Record<string, unknown>;
+  audience?: string;
+  scope?: string[];
+  [part: string]: unknown;
+}
+
+async function readScript(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+async function readJson(file: string): Promise<Record<string, unknown>> {
+  const text = await readScript(file);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`${file} is not JSON`);
+  }
+}
+
+/** `rulegate rule …`: deploy (the `wt create` of Rulegate), show, enable/disable, delete and try. */
+export function registerRule(program: Command, cli: CliContext): void {
+  const rule = program.command("rule").description("the password-exchange rule");
+  rule
+    .command("deploy <file>")
+    .description("deploy a rule file, optionally with secrets (merged into the stored ones)")
+    .option(
+      "--secret <NAME=VALUE>",
+      "a secret the rule reads as context.webtask.secrets.NAME (repeatable)",
+      keyValue,
+    )
+    .option("--disabled", "deploy it disabled")
+    .action(async (file: string, options) => {
+      const script = await readScript(file);
+      const api = cli.api();
+      if (options.secret) await api.call("PATCH", `${RULE}/secrets`, options.secret);
+      const deployed = await api.call<Rule>("PUT", RULE, { script, enabled: !options.disabled });
+      const secrets = await api.call<{ names: string[] }>("GET", `${RULE}/secrets`);
+      if (cli.out().json) return cli.out().show({ ...deployed, secrets: secrets.names });
+      cli
+        .out()
+        .note(
+          `deployed ${file} (${deployed.enabled ? "enabled" : "disabled"}, ${script.length} characters) at ${deployed.updated_at}`,
+        );
+      cli.out().note(`secrets: ${secrets.names.join(", ") || "none"}`);
+    });
+  rule
+    .command("show")
+    .description("show the deployed rule")
+    .action(async () => {
+      const deployed = await cli.api().call<Rule>("GET", RULE);
+      if (cli.out().json) return cli.out().show(deployed);
+      cli.out().note(`${deployed.enabled ? "enabled" : "disabled"}, updated ${deployed.updated_at}\n`);
+      cli.out().note(deployed.script);
+    });
+  for (const enabled of [true, false]) {
+    rule
+      .command(enabled ? "enable" : "disable")
+      .description(enabled ? "run the deployed rule on every exchange" : "keep the rule but skip it")
+      .action(async () => {
+        const api = cli.api();
+        const current = await api.call<Rule>("GET", RULE);
+        const updated = await api.call<Rule>("PUT", RULE, { script: current.script, enabled });
+        cli.out().json ? cli.out().show(updated) : cli.out().note(`rule ${enabled ? "enabled" : "disabled"}`);
+      });
+  }
+  rule
+    .command("delete")
+    .description("remove the rule")
+    .action(async () => {
+      await cli.api().call("DELETE", RULE);
+      cli.out().note("rule deleted");
+    });
+  rule
+    .command("try <file>")
+    .description("run a rule file in the server's sandbox on a sample input, without deploying it")
+    .option("--input <json-file>", "the input {user, client, scope, audience, context}, any part of it")
+    .option("--user <email>", "the user's email")
+    .option("--client <id>", "the client's id")
+    .option("--audience <audience>", "the API identifier")
+    .option("--scope <scope>", "the granted scope, space-separated")
+    .action(async (file: string, options) => {
+      const input: TryInput = options.input ? await readJson(options.input) : {};
+      if (options.user) input.user = { ...input.user, email: options.user };
+      if (options.client) input.client = { ...input.client, id: options.client };
+      if (options.audience) input.audience = options.audience;
+      if (options.scope) input.scope = String(options.scope).split(" ").filter(Boolean);
+      const answer = await cli
+        .api()
+        .call<TryAnswer>("POST", `${RULE}/try`, { script: await readScript(file), ...input });
+      const out = cli.out();
+      if (out.json) {
+        out.show(answer);
+      } else {
+        for (const line of answer.logs) out.note(`${pc.dim(`console.${line.level}`)} ${line.text}`);
+        if (answer.error) {
+          out.note(`${pc.red(`${answer.error.error}`)}: ${answer.error.error_description}`);
+          if (answer.error.detail) out.note(`${pc.dim("detail")}: ${answer.error.detail}`);
+        } else {
+          out.note(`${pc.green("scope")}: ${answer.scope?.join(" ") ?? ""}`);
+          out.note(`${pc.green("access token claims")}: ${JSON.stringify(answer.access_token_claims)}`);
+          if (answer.id_token_claims && Object.keys(answer.id_token_claims).length > 0) {
+            out.note(`${pc.green("id token claims")}: ${JSON.stringify(answer.id_token_claims)}`);
+          }
+          for (const warning of answer.warnings ?? []) out.note(`${pc.yellow("warning")}: ${warning}`);
+        }
+        out.note(pc.dim(`${answer.duration_ms} ms`));
+      }
+      if (answer.error) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,52 @@
+#!/usr/bin/env bun
+/**
+ * `rulegate`: the command-line tool for operators and rule authors. It talks to a running
+ * server's management API (`--url` / RULEGATE_URL, `--key` / ADMIN_API_KEY).
+ */
+import { Command, CommanderError, Option } from "commander";
+import { CliError, createApiClient } from "./api-client.ts";
+import { registerApis } from "./commands/apis.ts";
+import { registerClients } from "./commands/clients.ts";
+import { registerLogs } from "./commands/logs.ts";
+import { registerRule } from "./commands/rule.ts";
+import { registerSettings } from "./commands/settings.ts";
+import { registerUsers } from "./commands/users.ts";
+import type { CliContext } from "./context.ts";
+import { createOutput } from "./output.ts";
+
+const program = new Command("rulegate")
+  .description("Manage a Rulegate server: users, clients, APIs, the password-exchange rule and its logs.")
+  .addOption(
+    new Option("--url <url>", "the server's base URL").env("RULEGATE_URL").default("http://localhost:3000"),
+  )
+  .addOption(new Option("--key <key>", "the management API key").env("ADMIN_API_KEY"))
+  .option("--json", "print JSON for scripts")
+  .showHelpAfterError()
+  .exitOverride();
+
+const cli: CliContext = {
+  api: () => {
+    const { url, key } = program.opts();
+    return createApiClient({ url, key: key ?? "" });
+  },
+  out: () => createOutput(Boolean(program.opts().json)),
+};
+
+registerUsers(program, cli);
+registerClients(program, cli);
+registerApis(program, cli);
+registerSettings(program, cli);
+registerRule(program, cli);
+registerLogs(program, cli);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; usage errors were already printed by commander.
+    process.exit(error.exitCode);
+  }
+  const message = error instanceof CliError ? error.message : `unexpected error: ${(error as Error).message}`;
+  process.stderr.write(`rulegate: ${message}\n`);
+  process.exit(1);
+}

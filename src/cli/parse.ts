@@ -1,0 +1,28 @@
+import { InvalidArgumentError } from "commander";
+
+/** `--x '{"a":1}'`: a JSON object option. */
+export function jsonObject(value: string): Record<string, unknown> {
+  try {
+    const parsed = JSON.parse(value);
+    if (parsed && typeof parsed === "object" && !Array.isArray(parsed)) return parsed;
+  } catch {}
+  throw new InvalidArgumentError("expected a JSON object");
+}
+
+/** Repeatable `NAME=VALUE` options, collected into a map. */
+export function keyValue(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf("=");
+  if (at < 1) throw new InvalidArgumentError("expected NAME=VALUE");
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+/** Repeatable options collected into a list. */
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** A whole number option. */
+export function integer(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number");
+  return Number(value);
+}
