@@ -4,12 +4,15 @@ import { noStoreJson } from "./http/no-store.ts";
 import { ApiError } from "./management/api-error.ts";
 import { clientsRoutes } from "./management/clients.ts";
 import { logsRoutes } from "./management/logs.ts";
+import { refreshTokenRoutes } from "./management/refresh-tokens.ts";
 import { resourceServersRoutes } from "./management/resource-servers.ts";
 import { ruleRoutes } from "./management/rule.ts";
 import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
 import { usersRoutes } from "./management/users.ts";
 import { InvalidRequest, OAuthError, ServerError } from "./oauth/errors.ts";
+import { revocationEndpoint } from "./oauth/revocation-endpoint.ts";
 import { tokenEndpoint } from "./oauth/token-endpoint.ts";
+import { userinfo } from "./oauth/userinfo.ts";
 import { wellKnown } from "./oauth/well-known.ts";
 import { openapiDocument } from "./openapi/openapi-document.ts";
 
@@ -70,8 +73,11 @@ export function createApp(deps: Deps) {
     })
     .onError(({ code, error, path }) => answerError(deps, code, error, path))
     .use(tokenEndpoint(deps))
+    .use(revocationEndpoint(deps))
+    .use(userinfo(deps))
     .use(wellKnown(deps))
     .use(usersRoutes(deps))
+    .use(refreshTokenRoutes(deps))
     .use(clientsRoutes(deps))
     .use(resourceServersRoutes(deps))
     .use(tenantSettingsRoutes(deps))

@@ -6,7 +6,11 @@ import { saveRule } from "./db/rule.ts";
 import { insertUser } from "./db/users.ts";
 import type { Deps } from "./deps.ts";
 import { newId } from "./management/ids.ts";
-import { DEFAULT_TOKEN_LIFETIME } from "./management/resource-servers.ts";
+import {
+  DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
+  DEFAULT_REFRESH_TOKEN_LIFETIME,
+  DEFAULT_TOKEN_LIFETIME,
+} from "./management/resource-servers.ts";
 import { randomSecret } from "./security/random-secret.ts";
 import { secretDigest } from "./security/secret-digest.ts";
 
@@ -40,6 +44,8 @@ export async function provisionDemo(deps: Deps): Promise<DemoSetup> {
     scopes: [{ value: "read:sample", description: "Read the sample resource" }],
     tokenLifetime: DEFAULT_TOKEN_LIFETIME,
     allowOfflineAccess: true,
+    refreshTokenLifetime: DEFAULT_REFRESH_TOKEN_LIFETIME,
+    refreshTokenIdleLifetime: DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
     signingAlg: "RS256",
     createdAt: now,
     updatedAt: now,
@@ -57,6 +63,7 @@ export async function provisionDemo(deps: Deps): Promise<DemoSetup> {
   const user = await insertUser(deps.db, {
     id: newId("usr"),
     email: "user@example.com",
+    emailVerified: true,
     name: "Example User",
     passwordHash: await deps.hasher.hash(password),
     userMetadata: {},

@@ -11,6 +11,7 @@ const timestamps = {
 export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
   email: text("email").notNull().unique(),
+  emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
   name: text("name").notNull(),
   /** argon2id PHC string; never returned by any API. */
   passwordHash: text("password_hash").notNull(),
@@ -45,6 +46,10 @@ export const resourceServers = sqliteTable("resource_servers", {
   scopes: text("scopes", { mode: "json" }).$type<ApiScope[]>().notNull(),
   tokenLifetime: integer("token_lifetime").notNull(),
   allowOfflineAccess: integer("allow_offline_access", { mode: "boolean" }).notNull(),
+  /** Absolute lifetime of a refresh token family, in seconds from the first exchange. */
+  refreshTokenLifetime: integer("refresh_token_lifetime").notNull().default(2_592_000),
+  /** How long a refresh token may go unused, in seconds. */
+  refreshTokenIdleLifetime: integer("refresh_token_idle_lifetime").notNull().default(1_296_000),
   signingAlg: text("signing_alg").$type<SigningAlg>().notNull(),
   ...timestamps,
 });
@@ -120,6 +125,51 @@ export const logs = sqliteTable(
   ],
 );
 
+/**
+ * A refresh token family: everything a refresh needs from the original exchange, and the
+ * digest of its one live token. Rotation swaps `current_token_hash` in a single
+ * compare-and-swap UPDATE, so a family can never hold two live tokens.
+ */
+export const refreshTokenFamilies = sqliteTable(
+  "refresh_token_families",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.clientId, { onDelete: "cascade" }),
+    audience: text("audience").notNull(),
+    scope: text("scope").notNull(),
+    accessTokenClaims: text("access_token_claims", { mode: "json" })
+      .$type<Record<string, unknown>>()
+      .notNull(),
+    idTokenClaims: text("id_token_claims", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    authTime: integer("auth_time", { mode: "timestamp_ms" }).notNull(),
+    currentTokenHash: text("current_token_hash").notNull().unique(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    lastUsedAt: integer("last_used_at", { mode: "timestamp_ms" }),
+    idleExpiresAt: integer("idle_expires_at", { mode: "timestamp_ms" }).notNull(),
+    absoluteExpiresAt: integer("absolute_expires_at", { mode: "timestamp_ms" }).notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
+    revokedReason: text("revoked_reason"),
+  },
+  (table) => [index("refresh_token_families_user").on(table.userId)],
+);
+
+/**
+ * Refresh tokens that were rotated away (digest → family): presenting one again is reuse,
+ * and revokes its family (OAuth 2.0 Security BCP §4.14.2).
+ */
+export const retiredRefreshTokens = sqliteTable("retired_refresh_tokens", {
+  tokenHash: text("token_hash").primaryKey(),
+  familyId: text("family_id")
+    .notNull()
+    .references(() => refreshTokenFamilies.id, { onDelete: "cascade" }),
+  retiredAt: integer("retired_at", { mode: "timestamp_ms" }).notNull(),
+});
+
 export type UserRow = typeof users.$inferSelect;
 export type ClientRow = typeof clients.$inferSelect;
 export type ResourceServerRow = typeof resourceServers.$inferSelect;
@@ -127,3 +177,4 @@ export type TenantSettingsRow = typeof tenantSettings.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type RuleRow = typeof rules.$inferSelect;
 export type LogRow = typeof logs.$inferSelect;
+export type RefreshTokenFamilyRow = typeof refreshTokenFamilies.$inferSelect;

@@ -7,7 +7,15 @@ import type { Logger } from "./logger.ts";
 import { redact } from "./redact.ts";
 
 /** Auth0's event codes where one exists, and Rulegate's own for rule output. */
-export type LogType = "sepft" | "fepft" | "sertft" | "fertft" | "limit_wc" | "rule_log" | "rule_warning";
+export type LogType =
+  | "sepft"
+  | "fepft"
+  | "sertft"
+  | "fertft"
+  | "srrt"
+  | "limit_wc"
+  | "rule_log"
+  | "rule_warning";
 
 /** What a caller records; the log adds the id and the date. */
 export type LogEvent = { type: LogType; description: string } & Partial<

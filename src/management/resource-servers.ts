@@ -28,6 +28,8 @@ const SigningAlg = t.Union([t.Literal("RS256"), t.Literal("ES256"), t.Literal("E
 /** Auth0 allows access token lifetimes up to 30 days. */
 const TokenLifetime = t.Integer({ minimum: 60, maximum: 2_592_000 });
 const Name = t.String({ minLength: 1, maxLength: 200 });
+/** Refresh token lifetimes in seconds: up to a year. */
+const RefreshLifetime = t.Integer({ minimum: 60, maximum: 31_536_000 });
 
 export const CreateResourceServer = t.Object(
   {
@@ -36,6 +38,8 @@ export const CreateResourceServer = t.Object(
     scopes: t.Optional(Scopes),
     token_lifetime: t.Optional(TokenLifetime),
     allow_offline_access: t.Optional(t.Boolean()),
+    refresh_token_lifetime: t.Optional(RefreshLifetime),
+    refresh_token_idle_lifetime: t.Optional(RefreshLifetime),
     signing_alg: t.Optional(SigningAlg),
   },
   { additionalProperties: false },
@@ -47,6 +51,8 @@ export const UpdateResourceServer = t.Object(
     scopes: t.Optional(Scopes),
     token_lifetime: t.Optional(TokenLifetime),
     allow_offline_access: t.Optional(t.Boolean()),
+    refresh_token_lifetime: t.Optional(RefreshLifetime),
+    refresh_token_idle_lifetime: t.Optional(RefreshLifetime),
     signing_alg: t.Optional(SigningAlg),
   },
   { additionalProperties: false, minProperties: 1 },
@@ -59,6 +65,8 @@ export const ResourceServer = t.Object({
   scopes: Scopes,
   token_lifetime: t.Integer(),
   allow_offline_access: t.Boolean(),
+  refresh_token_lifetime: t.Integer(),
+  refresh_token_idle_lifetime: t.Integer(),
   signing_alg: SigningAlg,
   created_at: t.String(),
   updated_at: t.String(),
@@ -73,6 +81,8 @@ export function resourceServerView(row: ResourceServerRow): ResourceServer {
     scopes: row.scopes,
     token_lifetime: row.tokenLifetime,
     allow_offline_access: row.allowOfflineAccess,
+    refresh_token_lifetime: row.refreshTokenLifetime,
+    refresh_token_idle_lifetime: row.refreshTokenIdleLifetime,
     signing_alg: row.signingAlg,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
@@ -86,6 +96,9 @@ function assertDistinct(scopes: ApiScope[] | undefined): void {
 
 /** SPEC §2: the default access token lifetime, one day. */
 export const DEFAULT_TOKEN_LIFETIME = 86_400;
+/** Refresh token families live 30 days at most, and 15 days unused (issue 6). */
+export const DEFAULT_REFRESH_TOKEN_LIFETIME = 2_592_000;
+export const DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME = 1_296_000;
 
 /** `/api/v2/resource-servers`: the APIs tokens are issued for, addressed by id or identifier. */
 export function resourceServersRoutes(deps: Deps) {
@@ -109,6 +122,8 @@ export function resourceServersRoutes(deps: Deps) {
             scopes: body.scopes ?? [],
             tokenLifetime: body.token_lifetime ?? DEFAULT_TOKEN_LIFETIME,
             allowOfflineAccess: body.allow_offline_access ?? false,
+            refreshTokenLifetime: body.refresh_token_lifetime ?? DEFAULT_REFRESH_TOKEN_LIFETIME,
+            refreshTokenIdleLifetime: body.refresh_token_idle_lifetime ?? DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
             signingAlg: body.signing_alg ?? "RS256",
             createdAt: now,
             updatedAt: now,
@@ -147,6 +162,8 @@ export function resourceServersRoutes(deps: Deps) {
           scopes: body.scopes,
           tokenLifetime: body.token_lifetime,
           allowOfflineAccess: body.allow_offline_access,
+          refreshTokenLifetime: body.refresh_token_lifetime,
+          refreshTokenIdleLifetime: body.refresh_token_idle_lifetime,
           signingAlg: body.signing_alg,
           updatedAt: deps.clock.now(),
         });

@@ -16,6 +16,7 @@ const Name = t.String({ minLength: 1, maxLength: 300 });
 export const CreateUser = t.Object(
   {
     email: Email,
+    email_verified: t.Optional(t.Boolean()),
     password: Password,
     name: t.Optional(Name),
     user_metadata: t.Optional(Metadata),
@@ -30,6 +31,7 @@ export const CreateUser = t.Object(
 export const UpdateUser = t.Object(
   {
     email: t.Optional(Email),
+    email_verified: t.Optional(t.Boolean()),
     password: t.Optional(Password),
     name: t.Optional(Name),
     user_metadata: t.Optional(Metadata),
@@ -44,6 +46,7 @@ export const UpdateUser = t.Object(
 export const User = t.Object({
   user_id: t.String(),
   email: t.String(),
+  email_verified: t.Boolean(),
   name: t.String(),
   user_metadata: Metadata,
   app_metadata: Metadata,
@@ -57,6 +60,7 @@ export function userView(row: UserRow): User {
   return {
     user_id: row.id,
     email: row.email,
+    email_verified: row.emailVerified,
     name: row.name,
     user_metadata: row.userMetadata,
     app_metadata: row.appMetadata,
@@ -85,6 +89,7 @@ export function usersRoutes(deps: Deps) {
           const row = await insertUser(db, {
             id: newId("usr"),
             email: body.email,
+            emailVerified: body.email_verified ?? false,
             name: body.name ?? body.email,
             passwordHash: await deps.hasher.hash(body.password),
             userMetadata: body.user_metadata ?? {},
@@ -116,6 +121,7 @@ export function usersRoutes(deps: Deps) {
         try {
           const updated = await updateUser(db, current.id, {
             email: body.email,
+            emailVerified: body.email_verified,
             name: body.name,
             blocked: body.blocked,
             passwordHash: body.password === undefined ? undefined : await deps.hasher.hash(body.password),

@@ -2,9 +2,8 @@ import { type Static, Type as t } from "@sinclair/typebox";
 import { SignJWT } from "jose";
 import type { ClientRow, ResourceServerRow, UserRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import type { RuleOutcome } from "../rules/contract.ts";
 import { randomSecret } from "../security/random-secret.ts";
-import { mayGrantOfflineAccess } from "./resolve-scope.ts";
+import { standardClaims } from "./standard-claims.ts";
 
 /** RFC 6749 §5.1 successful token response. */
 export const TokenResponse = t.Object({
@@ -17,43 +16,43 @@ export const TokenResponse = t.Object({
 });
 export type TokenResponse = Static<typeof TokenResponse>;
 
-/**
- * The final scope (SPEC §4): the rule's scope, with `offline_access` still subject to the
- * API's and client's permission. Refresh tokens are not issued yet, so `offline_access`
- * is not granted at all until they are.
- */
-function finalScope(outcome: RuleOutcome, api: ResourceServerRow, client: ClientRow): string[] {
-  const refreshTokensIssued = false;
-  return [...new Set(outcome.scope)].filter(
-    (scope) => scope !== "offline_access" || (refreshTokensIssued && mayGrantOfflineAccess(api, client)),
-  );
+/** ID tokens live ten hours, Auth0's default. */
+export const ID_TOKEN_LIFETIME = 36_000;
+
+/** What the tokens of one grant are made of. */
+export interface TokenGrant {
+  user: UserRow;
+  client: ClientRow;
+  api: ResourceServerRow;
+  /** The final scope (after the rule, or narrowed on refresh). */
+  scope: string[];
+  accessTokenClaims: Record<string, unknown>;
+  idTokenClaims: Record<string, unknown>;
+  grantType: "password" | "refresh_token";
+  /** When the user last entered their password. */
+  authTime: Date;
 }
 
 /**
- * Signs the RFC 9068 access token (`typ: at+jwt`) with the API's algorithm. The rule's
- * claims come first, so the registered claims always win over them.
+ * Signs the RFC 9068 access token (`typ: at+jwt`) and, with `openid`, the OpenID Connect
+ * ID token (`aud` = client_id), both with the API's algorithm. The rule's claims come
+ * first, so registered and standard claims always win over them.
  */
 export async function mintTokens(
   deps: Deps,
-  grant: {
-    user: UserRow;
-    client: ClientRow;
-    api: ResourceServerRow;
-    outcome: RuleOutcome;
-    grantType: "password";
-  },
+  grant: TokenGrant,
+  refreshToken?: string,
 ): Promise<TokenResponse> {
-  const { user, client, api, outcome } = grant;
-  const scope = finalScope(outcome, api, client);
+  const { user, client, api, scope } = grant;
+  const issuer = deps.config.issuer;
   const issuedAt = Math.floor(deps.clock.now().getTime() / 1000);
+  const openid = scope.includes("openid");
   // OIDC: with `openid` the token is also good for the userinfo endpoint (Auth0 adds it to `aud`).
-  const audience = scope.includes("openid")
-    ? [api.identifier, `${deps.config.issuer}userinfo`]
-    : api.identifier;
+  const audience = openid ? [api.identifier, `${issuer}userinfo`] : api.identifier;
   const signingKey = await deps.keys.signingKey(api.signingAlg);
   const accessToken = await new SignJWT({
-    ...outcome.accessTokenClaims,
-    iss: deps.config.issuer,
+    ...grant.accessTokenClaims,
+    iss: issuer,
     sub: user.id,
     aud: audience,
     iat: issuedAt,
@@ -66,10 +65,26 @@ export async function mintTokens(
   })
     .setProtectedHeader({ alg: signingKey.alg, kid: signingKey.kid, typ: "at+jwt" })
     .sign(signingKey.key);
-  return {
+  const response: TokenResponse = {
     access_token: accessToken,
     token_type: "Bearer",
     expires_in: api.tokenLifetime,
     scope: scope.join(" "),
   };
+  if (refreshToken) response.refresh_token = refreshToken;
+  if (openid) {
+    response.id_token = await new SignJWT({
+      ...grant.idTokenClaims,
+      ...standardClaims(user, scope),
+      iss: issuer,
+      sub: user.id,
+      aud: client.clientId,
+      iat: issuedAt,
+      exp: issuedAt + ID_TOKEN_LIFETIME,
+      auth_time: Math.floor(grant.authTime.getTime() / 1000),
+    })
+      .setProtectedHeader({ alg: signingKey.alg, kid: signingKey.kid, typ: "JWT" })
+      .sign(signingKey.key);
+  }
+  return response;
 }

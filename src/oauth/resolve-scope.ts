@@ -25,6 +25,14 @@ export function mayGrantOfflineAccess(api: ResourceServerRow, client: ClientRow)
 }
 
 /**
+ * The final scope after the rule (SPEC §4): the rule's scope, with `offline_access` still
+ * subject to the API's and client's permission.
+ */
+export function scopeAfterRule(ruleScope: string[], api: ResourceServerRow, client: ClientRow): string[] {
+  return ruleScope.filter((scope) => scope !== "offline_access" || mayGrantOfflineAccess(api, client));
+}
+
+/**
  * The scope granted before the rule runs (SPEC §3): requested scopes the API defines plus
  * the OIDC scopes, unknown ones dropped (not an error); nothing requested → all the API's
  * scopes; `offline_access` only where {@link mayGrantOfflineAccess}.

@@ -7,6 +7,7 @@ import type { LogType } from "../logs/event-log.ts";
 import { type Audit, InvalidRequest, OAuthError, UnsupportedGrantType } from "./errors.ts";
 import type { GrantHandler } from "./grants/grant.ts";
 import { passwordGrant } from "./grants/password.ts";
+import { refreshTokenGrant } from "./grants/refresh-token.ts";
 import { readTokenRequest, type TokenParams } from "./read-token-request.ts";
 
 /** The grant types this server implements, by their RFC 6749 name, with their log event codes. */
@@ -19,6 +20,12 @@ export const GRANTS: Record<
     success: "sepft",
     failure: "fepft",
     done: "Password exchanged for tokens",
+  },
+  refresh_token: {
+    handle: refreshTokenGrant,
+    success: "sertft",
+    failure: "fertft",
+    done: "Refresh token exchanged for tokens",
   },
 };
 

@@ -55,6 +55,7 @@ describe("/api/v2/users", () => {
         "blocked",
         "created_at",
         "email",
+        "email_verified",
         "name",
         "updated_at",
         "user_id",

@@ -110,6 +110,85 @@ describe("POST /oauth/token answers as documented", () => {
   });
 });
 
+test("refresh, revoke, userinfo and a user's refresh tokens answer as documented", async () => {
+  const login = await call(
+    "POST",
+    "/oauth/token",
+    json({ ...password(), scope: "openid profile email offline_access read:things" }),
+  );
+  expect(login.body.refresh_token).toBeDefined();
+  const refreshed = await call(
+    "POST",
+    "/oauth/token",
+    json({
+      grant_type: "refresh_token",
+      refresh_token: login.body.refresh_token,
+      client_id: seed.postClient.client_id,
+      client_secret: seed.postClient.client_secret,
+    }),
+  );
+  expect(refreshed.status).toBe(200);
+  const reused = await call(
+    "POST",
+    "/oauth/token",
+    json({
+      grant_type: "refresh_token",
+      refresh_token: login.body.refresh_token,
+      client_id: seed.postClient.client_id,
+      client_secret: seed.postClient.client_secret,
+    }),
+  );
+  expect([reused.status, reused.body.error]).toEqual([400, "invalid_grant"]);
+  const widened = await call(
+    "POST",
+    "/oauth/token",
+    json({
+      grant_type: "refresh_token",
+      refresh_token: "rt_x",
+      scope: "a b",
+      client_id: seed.postClient.client_id,
+      client_secret: seed.postClient.client_secret,
+    }),
+  );
+  expect(widened.status).toBe(400);
+
+  const bearer = { headers: { authorization: `Bearer ${login.body.access_token}` } };
+  expect((await call("GET", "/userinfo", bearer)).status).toBe(200);
+  expect((await call("POST", "/userinfo", bearer)).status).toBe(200);
+  expect((await call("GET", "/userinfo")).status).toBe(401);
+  expect((await call("GET", "/userinfo", { headers: { authorization: "Bearer x.y.z" } })).status).toBe(401);
+  expect((await call("GET", "/userinfo", { headers: { authorization: "Basic abc" } })).status).toBe(400);
+
+  const form = (body: Record<string, string>) => ({
+    body: new URLSearchParams(body).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
+  const credentials = { client_id: seed.postClient.client_id, client_secret: seed.postClient.client_secret };
+  expect((await call("POST", "/oauth/revoke", form({ token: "rt_unknown", ...credentials }))).status).toBe(
+    200,
+  );
+  expect((await call("POST", "/oauth/revoke", form({ ...credentials }))).status).toBe(400);
+  expect(
+    (
+      await call(
+        "POST",
+        "/oauth/revoke",
+        form({ token: "x", client_id: credentials.client_id, client_secret: "bad" }),
+      )
+    ).status,
+  ).toBe(401);
+
+  const userId = seed.alice.user_id;
+  const families = await call("GET", `/api/v2/users/${userId}/refresh-tokens`, admin());
+  expect(families.status).toBe(200);
+  expect((await call("DELETE", `/api/v2/users/${userId}/refresh-tokens/rtf_missing`, admin())).status).toBe(
+    404,
+  );
+  expect((await call("DELETE", `/api/v2/users/${userId}/refresh-tokens`, admin())).status).toBe(204);
+  expect((await call("GET", "/api/v2/users/usr_missing/refresh-tokens", admin())).status).toBe(404);
+  expect((await call("GET", `/api/v2/users/${userId}/refresh-tokens`)).status).toBe(401);
+});
+
 test("discovery, JWKS and the document", async () => {
   expect((await call("GET", "/.well-known/openid-configuration")).status).toBe(200);
   expect((await call("GET", "/.well-known/jwks.json")).status).toBe(200);

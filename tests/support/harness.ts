@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
+import type { Clock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Deps } from "../../src/deps.ts";
 import { createLogger } from "../../src/logs/logger.ts";
@@ -15,7 +16,7 @@ export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
  * A real app over a real SQLite file in a temporary folder and a real worker pool;
  * requests go through `app.handle`. Every operational log line is kept in `logLines`.
  */
-export async function createHarness(env: Record<string, string> = {}) {
+export async function createHarness(env: Record<string, string> = {}, options: { clock?: Clock } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "rulegate-test-"));
   const config = loadConfig({
     DB_PATH: join(dir, "rulegate.sqlite"),
@@ -30,7 +31,7 @@ export async function createHarness(env: Record<string, string> = {}) {
   const logLines: string[] = [];
   const log = createLogger(config.logLevel, { write: (line: string) => logLines.push(line) });
   const rules = createRulePool({ runtime, config, log });
-  const { deps } = await bootstrap({ config, db: database.db, log, rules });
+  const { deps } = await bootstrap({ config, db: database.db, log, rules, clock: options.clock });
   const app = createApp(deps);
 
   const request = (path: string, init?: RequestInit) =>
@@ -121,4 +122,15 @@ export async function seedTenant(harness: Harness) {
     harness.admin("POST", "/users", { email: "bob@example.com", password: "bob's password", blocked: true }),
   );
   return { api, postClient, basicClient, publicClient, refreshOnlyClient, alice, bob };
+}
+
+/** A clock the test moves by hand. */
+export function testClock(start = new Date()) {
+  let now = start.getTime();
+  return {
+    now: () => new Date(now),
+    advance(seconds: number) {
+      now += seconds * 1000;
+    },
+  };
 }

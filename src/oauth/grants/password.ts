@@ -1,13 +1,14 @@
 import { Type as t } from "@sinclair/typebox";
 import type { ClientRow, UserRow } from "../../db/schema.ts";
 import { clientIp } from "../../http/client-ip.ts";
+import { issueRefreshToken } from "../../tokens/refresh-tokens.ts";
 import { assertGrantAllowed } from "../assert-grant-allowed.ts";
 import { authenticateClient } from "../authenticate-client.ts";
 import { authenticateUser } from "../authenticate-user.ts";
 import { withAudit } from "../errors.ts";
 import { mintTokens } from "../mint-tokens.ts";
 import { resolveAudience } from "../resolve-audience.ts";
-import { resolveScope } from "../resolve-scope.ts";
+import { resolveScope, scopeAfterRule } from "../resolve-scope.ts";
 import { runRule } from "../run-rule.ts";
 import { validateParams } from "../validate-params.ts";
 import type { GrantContext, GrantResult } from "./grant.ts";
@@ -81,7 +82,21 @@ async function exchange(
     },
     requestId,
   );
-  const tokens = await mintTokens(deps, { user, client, api, outcome, grantType: "password" });
+  const scopeGranted = scopeAfterRule(outcome.scope, api, client);
+  const authTime = deps.clock.now();
+  const grant = {
+    user,
+    client,
+    api,
+    scope: scopeGranted,
+    accessTokenClaims: outcome.accessTokenClaims,
+    idTokenClaims: outcome.idTokenClaims,
+    authTime,
+  };
+  const refreshToken = scopeGranted.includes("offline_access")
+    ? await issueRefreshToken(deps, grant)
+    : undefined;
+  const tokens = await mintTokens(deps, { ...grant, grantType: "password" }, refreshToken);
   return {
     tokens,
     audit: {

@@ -1,0 +1,108 @@
+import { and, eq, gt, isNull } from "drizzle-orm";
+import type { Db } from "./database.ts";
+import { type RefreshTokenFamilyRow, refreshTokenFamilies, retiredRefreshTokens } from "./schema.ts";
+
+export async function insertFamily(db: Db, row: RefreshTokenFamilyRow): Promise<RefreshTokenFamilyRow> {
+  await db.insert(refreshTokenFamilies).values(row);
+  return row;
+}
+
+/** The family whose live token has this digest. */
+export async function findFamilyByLiveHash(
+  db: Db,
+  tokenHash: string,
+): Promise<RefreshTokenFamilyRow | undefined> {
+  return await db
+    .select()
+    .from(refreshTokenFamilies)
+    .where(eq(refreshTokenFamilies.currentTokenHash, tokenHash))
+    .get();
+}
+
+/** The family a rotated-away token with this digest belonged to. */
+export async function findFamilyByRetiredHash(
+  db: Db,
+  tokenHash: string,
+): Promise<RefreshTokenFamilyRow | undefined> {
+  const row = await db
+    .select({ family: refreshTokenFamilies })
+    .from(retiredRefreshTokens)
+    .innerJoin(refreshTokenFamilies, eq(retiredRefreshTokens.familyId, refreshTokenFamilies.id))
+    .where(eq(retiredRefreshTokens.tokenHash, tokenHash))
+    .get();
+  return row?.family;
+}
+
+export async function findFamily(db: Db, id: string): Promise<RefreshTokenFamilyRow | undefined> {
+  return await db.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.id, id)).get();
+}
+
+/**
+ * Rotation as one compare-and-swap: the new digest replaces the presented one only if the
+ * presented one is still the live token of a family that is neither revoked nor expired.
+ * @returns whether this call won the swap
+ */
+export async function swapLiveToken(
+  db: Db,
+  swap: { familyId: string; presentedHash: string; newHash: string; now: Date; idleExpiresAt: Date },
+): Promise<boolean> {
+  const swapped = await db
+    .update(refreshTokenFamilies)
+    .set({ currentTokenHash: swap.newHash, lastUsedAt: swap.now, idleExpiresAt: swap.idleExpiresAt })
+    .where(
+      and(
+        eq(refreshTokenFamilies.id, swap.familyId),
+        eq(refreshTokenFamilies.currentTokenHash, swap.presentedHash),
+        isNull(refreshTokenFamilies.revokedAt),
+        gt(refreshTokenFamilies.idleExpiresAt, swap.now),
+        gt(refreshTokenFamilies.absoluteExpiresAt, swap.now),
+      ),
+    )
+    .returning({ id: refreshTokenFamilies.id })
+    .all();
+  return swapped.length === 1;
+}
+
+/** Remembers a rotated-away token, for reuse detection. */
+export async function retireToken(db: Db, tokenHash: string, familyId: string, now: Date): Promise<void> {
+  await db.insert(retiredRefreshTokens).values({ tokenHash, familyId, retiredAt: now }).onConflictDoNothing();
+}
+
+/** @returns whether a live family was revoked */
+export async function revokeFamily(db: Db, familyId: string, reason: string, now: Date): Promise<boolean> {
+  const revoked = await db
+    .update(refreshTokenFamilies)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(refreshTokenFamilies.id, familyId), isNull(refreshTokenFamilies.revokedAt)))
+    .returning({ id: refreshTokenFamilies.id })
+    .all();
+  return revoked.length === 1;
+}
+
+/** A user's families that can still be used. */
+export async function listLiveFamilies(db: Db, userId: string, now: Date): Promise<RefreshTokenFamilyRow[]> {
+  return await db
+    .select()
+    .from(refreshTokenFamilies)
+    .where(
+      and(
+        eq(refreshTokenFamilies.userId, userId),
+        isNull(refreshTokenFamilies.revokedAt),
+        gt(refreshTokenFamilies.idleExpiresAt, now),
+        gt(refreshTokenFamilies.absoluteExpiresAt, now),
+      ),
+    )
+    .orderBy(refreshTokenFamilies.createdAt)
+    .all();
+}
+
+/** Revokes every live family of a user; returns how many. */
+export async function revokeUserFamilies(db: Db, userId: string, reason: string, now: Date): Promise<number> {
+  const revoked = await db
+    .update(refreshTokenFamilies)
+    .set({ revokedAt: now, revokedReason: reason })
+    .where(and(eq(refreshTokenFamilies.userId, userId), isNull(refreshTokenFamilies.revokedAt)))
+    .returning({ id: refreshTokenFamilies.id })
+    .all();
+  return revoked.length;
+}
