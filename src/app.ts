@@ -1,13 +1,16 @@
 import { Elysia, ValidationError } from "elysia";
 import type { Deps } from "./deps.ts";
-import { noStoreJson } from "./http/no-store.ts";
+import { corsPreflights, withCors } from "./http/cors.ts";
+import { NO_STORE, noStoreJson } from "./http/no-store.ts";
 import { ApiError } from "./management/api-error.ts";
 import { clientsRoutes } from "./management/clients.ts";
+import { keysRoutes } from "./management/keys.ts";
 import { logsRoutes } from "./management/logs.ts";
 import { refreshTokenRoutes } from "./management/refresh-tokens.ts";
 import { resourceServersRoutes } from "./management/resource-servers.ts";
 import { ruleRoutes } from "./management/rule.ts";
 import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
+import { userBlocksRoutes } from "./management/user-blocks.ts";
 import { usersRoutes } from "./management/users.ts";
 import { InvalidRequest, OAuthError, ServerError } from "./oauth/errors.ts";
 import { revocationEndpoint } from "./oauth/revocation-endpoint.ts";
@@ -19,11 +22,8 @@ import { openapiDocument } from "./openapi/openapi-document.ts";
 /** Management request bodies are small JSON documents. */
 const MANAGEMENT_BODY_LIMIT = 1024 * 1024;
 
-const json = (body: unknown, status: number) =>
-  new Response(JSON.stringify(body), {
-    status,
-    headers: { "content-type": "application/json; charset=utf-8" },
-  });
+/** Management API answers are never cached either: some carry secrets (a new client secret). */
+const json = (body: unknown, status: number) => noStoreJson(body, status);
 
 /** Auth0's wording for a schema failure: `Payload validation error: '<why>' on property <field>.` */
 function validationMessage(error: ValidationError): string {
@@ -71,18 +71,27 @@ export function createApp(deps: Deps) {
         return json(new ApiError(413, "The request body is too large.", "payload_too_large").toBody(), 413);
       }
     })
-    .onError(({ code, error, path }) => answerError(deps, code, error, path))
+    .onError(({ code, error, path, request }) =>
+      withCors(deps.config, request, answerError(deps, code, error, path)),
+    )
+    .onAfterHandle(({ request, response, set }) => {
+      if (response instanceof Response) return withCors(deps.config, request, response);
+      if (new URL(request.url).pathname.startsWith("/api/v2")) Object.assign(set.headers, NO_STORE);
+    })
+    .use(corsPreflights(deps.config))
     .use(tokenEndpoint(deps))
     .use(revocationEndpoint(deps))
     .use(userinfo(deps))
     .use(wellKnown(deps))
     .use(usersRoutes(deps))
     .use(refreshTokenRoutes(deps))
+    .use(userBlocksRoutes(deps))
     .use(clientsRoutes(deps))
     .use(resourceServersRoutes(deps))
     .use(tenantSettingsRoutes(deps))
     .use(ruleRoutes(deps, deps.rules))
     .use(logsRoutes(deps))
+    .use(keysRoutes(deps))
     .use(openapiDocument());
 }
 

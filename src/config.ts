@@ -20,6 +20,12 @@ export const Config = t.Object({
   logLevel: LogLevel,
   logRetentionDays: t.Integer({ minimum: 1, maximum: 3650 }),
   logHeartbeatMs: t.Integer({ minimum: 100, maximum: 300_000 }),
+  /** How long a user+IP brute-force block lasts, in seconds (SPEC §7). */
+  bruteForceWindowSeconds: t.Integer({ minimum: 1, maximum: 31_536_000 }),
+  /** Proxy addresses whose X-Forwarded-For is believed. */
+  trustProxy: t.Array(t.String({ pattern: "^[0-9A-Fa-f:.]+$" })),
+  /** Browser origins allowed to call the token, revocation and userinfo endpoints (CORS). */
+  corsAllowedOrigins: t.Array(t.String({ pattern: "^https?://[^/\\s]+$" })),
 });
 export type Config = Static<typeof Config>;
 
@@ -54,7 +60,19 @@ const toVariable: Record<keyof Config, string> = {
   logLevel: "LOG_LEVEL",
   logRetentionDays: "LOG_RETENTION_DAYS",
   logHeartbeatMs: "LOG_HEARTBEAT_MS",
+  bruteForceWindowSeconds: "BRUTE_FORCE_WINDOW",
+  trustProxy: "TRUST_PROXY",
+  corsAllowedOrigins: "CORS_ALLOWED_ORIGINS",
 };
+
+/** `loopback` in TRUST_PROXY stands for the local proxy addresses. */
+const LOOPBACK = ["127.0.0.1", "::1", "::ffff:127.0.0.1"];
+
+const list = (env: Env, name: string): string[] =>
+  (env[name] ?? "")
+    .split(",")
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 /** Issuers are published with a trailing slash, as Auth0 does (`https://tenant/`). */
 const withTrailingSlash = (url: string) => (url.endsWith("/") ? url : `${url}/`);
@@ -81,11 +99,14 @@ export function loadConfig(env: Env, cores = 2): Config {
     logLevel: text(env, "LOG_LEVEL", "info"),
     logRetentionDays: integer(env, "LOG_RETENTION_DAYS", 30),
     logHeartbeatMs: integer(env, "LOG_HEARTBEAT_MS", 15_000),
+    bruteForceWindowSeconds: integer(env, "BRUTE_FORCE_WINDOW", 86_400),
+    trustProxy: list(env, "TRUST_PROXY").flatMap((entry) => (entry === "loopback" ? LOOPBACK : [entry])),
+    corsAllowedOrigins: list(env, "CORS_ALLOWED_ORIGINS"),
   };
   if (candidate.adminApiKey === undefined) delete candidate.adminApiKey;
   const firstError = Value.Errors(Config, candidate).First();
   if (firstError) {
-    const field = firstError.path.replace(/^\//, "") as keyof Config;
+    const field = firstError.path.replace(/^\//, "").split("/")[0] as keyof Config;
     const variable = toVariable[field] ?? field;
     const shown = field === "adminApiKey" ? "(hidden)" : JSON.stringify(env[variable] ?? "");
     throw new ConfigError(`${variable} is invalid: ${firstError.message} (value ${shown})`);

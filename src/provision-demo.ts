@@ -57,6 +57,7 @@ export async function provisionDemo(deps: Deps): Promise<DemoSetup> {
     tokenEndpointAuthMethod: "client_secret_post",
     grantTypes: ["password", "refresh_token"],
     clientMetadata: {},
+    isTokenEndpointIpHeaderTrusted: false,
     createdAt: now,
     updatedAt: now,
   });

@@ -1,4 +1,4 @@
-import { count, eq, or } from "drizzle-orm";
+import { count, eq, max, or } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import type { Page } from "./page.ts";
 import { type ResourceServerRow, resourceServers } from "./schema.ts";
@@ -55,4 +55,13 @@ export async function listResourceServers(db: Db, { page, perPage }: Page): Prom
 export async function countResourceServers(db: Db): Promise<number> {
   const row = await db.select({ total: count() }).from(resourceServers).get();
   return row?.total ?? 0;
+}
+
+/** The longest access token lifetime of any API (how long a retired signing key must stay published). */
+export async function maxTokenLifetime(db: Db): Promise<number> {
+  const row = await db
+    .select({ longest: max(resourceServers.tokenLifetime) })
+    .from(resourceServers)
+    .get();
+  return row?.longest ?? 0;
 }

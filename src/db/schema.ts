@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 type JsonObject = Record<string, unknown>;
 
@@ -32,6 +32,10 @@ export const clients = sqliteTable("clients", {
   tokenEndpointAuthMethod: text("token_endpoint_auth_method").$type<TokenEndpointAuthMethod>().notNull(),
   grantTypes: text("grant_types", { mode: "json" }).$type<GrantType[]>().notNull(),
   clientMetadata: text("client_metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+  /** Auth0's flag: a confidential client may name the end user's IP in `auth0-forwarded-for`. */
+  isTokenEndpointIpHeaderTrusted: integer("is_token_endpoint_ip_header_trusted", { mode: "boolean" })
+    .notNull()
+    .default(false),
   ...timestamps,
 });
 
@@ -60,6 +64,11 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   friendlyName: text("friendly_name").notNull(),
   defaultAudience: text("default_audience"),
   adminKeyHash: text("admin_key_hash"),
+  /** Brute-force protection (SPEC §7): on, and its thresholds. */
+  bruteForceEnabled: integer("brute_force_enabled", { mode: "boolean" }).notNull().default(true),
+  bruteForceMaxAttempts: integer("brute_force_max_attempts").notNull().default(10),
+  ipMaxFailures: integer("ip_max_failures").notNull().default(100),
+  ipBlockSeconds: integer("ip_block_seconds").notNull().default(900),
   ...timestamps,
 });
 
@@ -73,6 +82,8 @@ export const signingKeys = sqliteTable("signing_keys", {
   publicJwk: text("public_jwk", { mode: "json" }).$type<JsonWebKey>().notNull(),
   privateJwk: text("private_jwk", { mode: "json" }).$type<JsonWebKey>().notNull(),
   createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  /** For a previous key: when the last token it signed has expired, so it leaves the JWKS. */
+  retireAfter: integer("retire_after", { mode: "timestamp_ms" }),
 });
 
 /** The one password-exchange rule (SPEC §4); the id is always `password-exchange`. */
@@ -168,6 +179,30 @@ export const retiredRefreshTokens = sqliteTable("retired_refresh_tokens", {
     .notNull()
     .references(() => refreshTokenFamilies.id, { onDelete: "cascade" }),
   retiredAt: integer("retired_at", { mode: "timestamp_ms" }).notNull(),
+});
+
+/**
+ * Consecutive failed passwords per login name and IP (SPEC §7). Keyed by the name typed,
+ * not the user id, so unknown names behave exactly like known ones.
+ */
+export const loginFailures = sqliteTable(
+  "login_failures",
+  {
+    login: text("login").notNull(),
+    ip: text("ip").notNull(),
+    failures: integer("failures").notNull(),
+    lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }).notNull(),
+    blockedAt: integer("blocked_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [primaryKey({ columns: [table.login, table.ip] })],
+);
+
+/** Failed passwords per IP in a 24-hour window, and the IP's block (SPEC §7). */
+export const ipFailures = sqliteTable("ip_failures", {
+  ip: text("ip").primaryKey(),
+  windowStartedAt: integer("window_started_at", { mode: "timestamp_ms" }).notNull(),
+  failures: integer("failures").notNull(),
+  blockedUntil: integer("blocked_until", { mode: "timestamp_ms" }),
 });
 
 export type UserRow = typeof users.$inferSelect;

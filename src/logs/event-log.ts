@@ -14,6 +14,7 @@ export type LogType =
   | "fertft"
   | "srrt"
   | "limit_wc"
+  | "limit_mu"
   | "rule_log"
   | "rule_warning";
 

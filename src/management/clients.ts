@@ -37,6 +37,7 @@ export const CreateClient = t.Object(
     token_endpoint_auth_method: t.Optional(AuthMethod),
     grant_types: t.Optional(GrantTypes),
     client_metadata: t.Optional(ClientMetadata),
+    is_token_endpoint_ip_header_trusted: t.Optional(t.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -47,6 +48,7 @@ export const UpdateClient = t.Object(
     token_endpoint_auth_method: t.Optional(AuthMethod),
     grant_types: t.Optional(GrantTypes),
     client_metadata: t.Optional(ClientMetadata),
+    is_token_endpoint_ip_header_trusted: t.Optional(t.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -59,6 +61,7 @@ export const Client = t.Object({
   token_endpoint_auth_method: AuthMethod,
   grant_types: GrantTypes,
   client_metadata: ClientMetadata,
+  is_token_endpoint_ip_header_trusted: t.Boolean(),
   created_at: t.String(),
   updated_at: t.String(),
 });
@@ -72,9 +75,19 @@ export function clientView(row: ClientRow, issuedSecret?: string): Client {
     token_endpoint_auth_method: row.tokenEndpointAuthMethod,
     grant_types: row.grantTypes,
     client_metadata: row.clientMetadata,
+    is_token_endpoint_ip_header_trusted: row.isTokenEndpointIpHeaderTrusted,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
+}
+
+/** Auth0: only a confidential client may vouch for the end user's IP (auth0-forwarded-for). */
+function assertIpHeaderTrustAllowed(method: TokenEndpointAuthMethod, trusted: boolean | undefined): void {
+  if (trusted && method === "none") {
+    throw badRequest(
+      "A public client (token_endpoint_auth_method none) cannot be trusted with the end user's IP.",
+    );
+  }
 }
 
 /** A new secret for a confidential client; public (`none`) clients get none. */
@@ -98,6 +111,7 @@ export function clientsRoutes(deps: Deps) {
       async ({ body, set }) => {
         const now = deps.clock.now();
         const method = body.token_endpoint_auth_method ?? "client_secret_post";
+        assertIpHeaderTrustAllowed(method, body.is_token_endpoint_ip_header_trusted);
         const { secret, digest } = issueSecret(method);
         const row = await insertClient(db, {
           clientId: newId("cli"),
@@ -106,6 +120,7 @@ export function clientsRoutes(deps: Deps) {
           tokenEndpointAuthMethod: method,
           grantTypes: body.grant_types ?? ["password", "refresh_token"],
           clientMetadata: body.client_metadata ?? {},
+          isTokenEndpointIpHeaderTrusted: body.is_token_endpoint_ip_header_trusted ?? false,
           createdAt: now,
           updatedAt: now,
         });
@@ -133,6 +148,8 @@ export function clientsRoutes(deps: Deps) {
       async ({ params, body }) => {
         const current = await mustFind(params.client_id);
         const method = body.token_endpoint_auth_method ?? current.tokenEndpointAuthMethod;
+        const trusted = body.is_token_endpoint_ip_header_trusted ?? current.isTokenEndpointIpHeaderTrusted;
+        assertIpHeaderTrustAllowed(method, trusted);
         // A client that becomes confidential needs a secret; one that becomes public loses it.
         const needsSecret = method !== "none" && current.clientSecretHash === null;
         const issued = needsSecret || method === "none" ? issueSecret(method) : undefined;
@@ -141,6 +158,7 @@ export function clientsRoutes(deps: Deps) {
           tokenEndpointAuthMethod: body.token_endpoint_auth_method,
           grantTypes: body.grant_types,
           clientMetadata: body.client_metadata,
+          isTokenEndpointIpHeaderTrusted: body.is_token_endpoint_ip_header_trusted,
           ...(issued ? { clientSecretHash: issued.digest } : {}),
           updatedAt: deps.clock.now(),
         });

@@ -1,12 +1,13 @@
 import { t } from "elysia";
 import { isUniqueViolation } from "../db/errors.ts";
+import { clearLoginBlocks } from "../db/login-failures.ts";
 import type { UserRow } from "../db/schema.ts";
 import { countUsers, deleteUser, findUserById, insertUser, listUsers, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { conflict, notFound } from "./api-error.ts";
 import { newId } from "./ids.ts";
 import { managementPlugin } from "./management-plugin.ts";
-import { Metadata, mergeMetadata } from "./metadata.ts";
+import { assertMetadataSize, Metadata, mergeMetadata } from "./metadata.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
 
 const Email = t.String({ format: "email", maxLength: 320 });
@@ -84,6 +85,8 @@ export function usersRoutes(deps: Deps) {
     .post(
       "",
       async ({ body, set }) => {
+        assertMetadataSize("user_metadata", body.user_metadata);
+        assertMetadataSize("app_metadata", body.app_metadata);
         const now = deps.clock.now();
         try {
           const row = await insertUser(db, {
@@ -118,6 +121,10 @@ export function usersRoutes(deps: Deps) {
       "/:id",
       async ({ params, body }) => {
         const current = await mustFind(params.id);
+        const userMetadata = body.user_metadata && mergeMetadata(current.userMetadata, body.user_metadata);
+        const appMetadata = body.app_metadata && mergeMetadata(current.appMetadata, body.app_metadata);
+        assertMetadataSize("user_metadata", userMetadata);
+        assertMetadataSize("app_metadata", appMetadata);
         try {
           const updated = await updateUser(db, current.id, {
             email: body.email,
@@ -125,11 +132,16 @@ export function usersRoutes(deps: Deps) {
             name: body.name,
             blocked: body.blocked,
             passwordHash: body.password === undefined ? undefined : await deps.hasher.hash(body.password),
-            userMetadata: body.user_metadata && mergeMetadata(current.userMetadata, body.user_metadata),
-            appMetadata: body.app_metadata && mergeMetadata(current.appMetadata, body.app_metadata),
+            userMetadata,
+            appMetadata,
             updatedAt: deps.clock.now(),
           });
           if (!updated) throw notFound("user");
+          // SPEC §7: a password change lifts the user's brute-force blocks (under both emails).
+          if (body.password !== undefined) {
+            await clearLoginBlocks(db, current.email);
+            await clearLoginBlocks(db, updated.email);
+          }
           return userView(updated);
         } catch (error) {
           if (isUniqueViolation(error)) throw emailTaken();

@@ -1,5 +1,6 @@
 /** Who and what a token request was about, as far as it got (log event fields). */
 export interface Audit {
+  ip?: string;
   userId?: string;
   userName?: string;
   clientId?: string;
@@ -92,8 +93,8 @@ export class AccessDenied extends OAuthError {
 
 /** Auth0's brute-force answer (SPEC §7): 429 `too_many_attempts`. */
 export class TooManyAttempts extends OAuthError {
-  constructor(description: string) {
-    super("too_many_attempts", 429, description);
+  constructor(description: string, detail?: string) {
+    super("too_many_attempts", 429, description, detail);
   }
 }
 

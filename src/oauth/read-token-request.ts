@@ -36,9 +36,12 @@ async function readLimitedText(request: Request, limitBytes: number): Promise<st
   }
 }
 
+/** A params object with no prototype, so `__proto__` or `constructor` are just names. */
+const emptyParams = (): TokenParams => Object.create(null);
+
 /** RFC 6749 §3.2: parameters MUST NOT be included more than once. */
 function fromForm(text: string): TokenParams {
-  const params: TokenParams = {};
+  const params = emptyParams();
   const seen = new Set<string>();
   for (const [name, value] of new URLSearchParams(text)) {
     if (seen.has(name)) throw new InvalidRequest(`Parameter "${name}" is included more than once.`);
@@ -59,7 +62,7 @@ function fromJson(text: string): TokenParams {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new InvalidRequest("The request body must be a JSON object.");
   }
-  const params: TokenParams = {};
+  const params = emptyParams();
   for (const [name, value] of Object.entries(parsed)) {
     if (value === null || value === "") continue;
     if (typeof value !== "string") throw new InvalidRequest(`Parameter "${name}" must be a string.`);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
@@ -17,6 +18,29 @@ const SWAGGER_ASSETS: Record<string, string> = {
 };
 
 /**
+ * A strict Content-Security-Policy for the Swagger page: its scripts and styles from this
+ * origin only (plus the page's one inline script, by hash; Swagger UI sets inline styles),
+ * requests to this origin only, no framing, no forms elsewhere, no plugins.
+ */
+function swaggerCsp(html: string): string {
+  const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    (match) => `'sha256-${createHash("sha256").update(match[1]!).digest("base64")}'`,
+  );
+  return [
+    "default-src 'none'",
+    `script-src 'self' ${inline.join(" ")}`.trim(),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "object-src 'none'",
+  ].join("; ");
+}
+
+/**
  * Serves the contract: `openapi.yaml` exactly as written, the same document as JSON at
  * `/swagger/json`, and Swagger UI at `/swagger` through @elysiajs/openapi with its assets
  * from `swagger-ui-dist`, so the page works with no internet (runtime-probes §3).
@@ -33,7 +57,22 @@ export function openapiDocument() {
     }
     return bytes;
   };
+  let csp: string | undefined;
   return new Elysia({ name: "openapi-document" })
+    .onAfterHandle({ as: "global" }, async ({ request, response }) => {
+      if (!(response instanceof Response) || new URL(request.url).pathname !== "/swagger") return;
+      const html = await response.text();
+      csp ??= swaggerCsp(html);
+      return new Response(html, {
+        status: response.status,
+        headers: {
+          "content-type": "text/html; charset=utf-8",
+          "content-security-policy": csp,
+          "x-content-type-options": "nosniff",
+          "referrer-policy": "no-referrer",
+        },
+      });
+    })
     .get(
       "/openapi.yaml",
       () => new Response(yamlText, { headers: { "content-type": "application/yaml; charset=utf-8" } }),
@@ -55,6 +94,9 @@ export function openapiDocument() {
         path: "/swagger",
         specPath: "/swagger/json",
         openapiVersion: document.openapi,
+        // Renders the page per request (for Swagger UI it embeds nothing): a static page
+        // would bypass the hook above that adds the Content-Security-Policy.
+        embedSpec: true,
         // Every route is documented by hand, so the hand-written paths replace every
         // generated one and /swagger/json is openapi.yaml as JSON (a test checks it).
         documentation: document,

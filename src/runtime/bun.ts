@@ -28,6 +28,8 @@ export const bunRuntime: Runtime = {
     const server = Bun.serve({
       port,
       hostname,
+      // A ceiling for bodies without Content-Length; each route enforces its own, smaller limit.
+      maxRequestBodySize: 2 * 1024 * 1024,
       fetch(request, server) {
         const address = server.requestIP(request);
         if (address) rememberClientIp(request, address.address);

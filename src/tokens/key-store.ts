@@ -2,7 +2,13 @@ import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import type { SigningAlg } from "../db/schema.ts";
-import { findCurrentSigningKey, insertSigningKey, listSigningKeys } from "../db/signing-keys.ts";
+import {
+  deleteRetiredKeys,
+  demoteCurrentKey,
+  findCurrentSigningKey,
+  insertSigningKey,
+  listPublishedKeys,
+} from "../db/signing-keys.ts";
 
 /** A private key ready to sign with, and the `kid` it is published under. */
 export interface SigningKey {
@@ -15,8 +21,14 @@ export interface SigningKey {
 export interface KeyStore {
   /** The current key for `alg`, generating and storing one if there is none yet. */
   signingKey(alg: SigningAlg): Promise<SigningKey>;
-  /** RFC 7517 JWK Set of every published public key. */
+  /** RFC 7517 JWK Set of every published public key: the current ones and those still retiring. */
   jwks(): Promise<{ keys: JWK[] }>;
+  /**
+   * Key rotation: a new key becomes current for `alg`; the old one keeps verifying (stays in
+   * the JWKS) until `retireAfter`, when every token it signed has expired.
+   * @returns the new and the previous kid
+   */
+  rotate(alg: SigningAlg, retireAfter: Date): Promise<{ kid: string; previousKid?: string }>;
 }
 
 const GENERATE_OPTIONS: Record<SigningAlg, Parameters<typeof generateKeyPair>[1]> = {
@@ -53,6 +65,7 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
       publicJwk,
       privateJwk,
       createdAt: clock.now(),
+      retireAfter: null,
     });
     return kid;
   };
@@ -76,10 +89,16 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
       return { kid: row.kid, alg, key: await importPrivate(row.kid, row.privateJwk, alg) };
     },
     async jwks() {
-      const rows = await listSigningKeys(db);
+      const rows = await listPublishedKeys(db, clock.now());
       return {
         keys: rows.map((row) => ({ ...(row.publicJwk as JWK), kid: row.kid, alg: row.alg, use: "sig" })),
       };
+    },
+    async rotate(alg, retireAfter) {
+      await deleteRetiredKeys(db, clock.now());
+      const previousKid = await demoteCurrentKey(db, alg, retireAfter);
+      const kid = await generate(alg);
+      return { kid, previousKid };
     },
   };
 }

@@ -293,11 +293,28 @@ describe("/api/v2/resource-servers", () => {
 describe("/api/v2/tenants/settings", () => {
   test("read and update friendly_name and default_audience", async () => {
     const settings = await (await h.admin("GET", "/tenants/settings")).json();
-    expect(settings).toEqual({ friendly_name: "default", default_audience: "" });
+    const protection = { enabled: true, max_attempts: 10, ip_max_failures: 100, ip_block_seconds: 900 };
+    expect(settings).toEqual({
+      friendly_name: "default",
+      default_audience: "",
+      brute_force_protection: protection,
+    });
     const patched = await (
-      await h.admin("PATCH", "/tenants/settings", { friendly_name: "Acme", default_audience: "urn:acme" })
+      await h.admin("PATCH", "/tenants/settings", {
+        friendly_name: "Acme",
+        default_audience: "urn:acme",
+        brute_force_protection: { max_attempts: 5 },
+      })
     ).json();
-    expect(patched).toEqual({ friendly_name: "Acme", default_audience: "urn:acme" });
+    expect(patched).toEqual({
+      friendly_name: "Acme",
+      default_audience: "urn:acme",
+      brute_force_protection: { ...protection, max_attempts: 5 },
+    });
+    await expectApiError(
+      await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 0 } }),
+      400,
+    );
     await expectApiError(await h.admin("PATCH", "/tenants/settings", { nope: true }), 400);
   });
 });

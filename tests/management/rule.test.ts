@@ -41,10 +41,13 @@ describe("/api/v2/rules/password-exchange", () => {
     }
   });
 
-  test("an empty or oversized script is a 400", async () => {
+  test("an empty script is a 400; one over 256 KiB is a 413", async () => {
     expect((await h.admin("PUT", "/rules/password-exchange", { script: "" })).status).toBe(400);
     const big = `module.exports = function () {}; // ${"x".repeat(300 * 1024)}`;
-    expect((await h.admin("PUT", "/rules/password-exchange", { script: big })).status).toBe(400);
+    const tooBig = await h.admin("PUT", "/rules/password-exchange", { script: big });
+    expect(tooBig.status).toBe(413);
+    expect((await tooBig.json()).message).toBe("The rule script is larger than 262144 bytes.");
+    expect((await h.admin("POST", "/rules/password-exchange/try", { script: big })).status).toBe(413);
   });
 });
 

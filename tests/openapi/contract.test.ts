@@ -189,6 +189,32 @@ test("refresh, revoke, userinfo and a user's refresh tokens answer as documented
   expect((await call("GET", `/api/v2/users/${userId}/refresh-tokens`)).status).toBe(401);
 });
 
+test("brute-force blocks, user blocks, keys and an oversized rule answer as documented", async () => {
+  const wrong = { ...password(), username: "bob@example.com", password: "nope" };
+  for (let i = 0; i < 10; i++) await h.token(wrong, { remoteAddress: "192.0.2.99" });
+  const blocked = await h.token(wrong, { remoteAddress: "192.0.2.99" });
+  expect(blocked.status).toBe(429);
+  await expectDocumented("POST", "/oauth/token", blocked);
+  const bob = seed.bob.user_id;
+  const blocks = await call("GET", `/api/v2/user-blocks/${bob}`, admin());
+  expect(blocks.body.blocked_for).toHaveLength(1);
+  expect((await call("DELETE", `/api/v2/user-blocks/${bob}`, admin())).status).toBe(204);
+  expect((await call("GET", "/api/v2/user-blocks/usr_missing", admin())).status).toBe(404);
+  expect((await call("DELETE", "/api/v2/user-blocks/usr_missing", admin())).status).toBe(404);
+  expect((await call("GET", `/api/v2/user-blocks/${bob}`)).status).toBe(401);
+
+  expect((await call("GET", "/api/v2/keys", admin())).status).toBe(200);
+  expect((await call("POST", "/api/v2/keys/rotate", admin({ alg: "RS256" }))).status).toBe(201);
+  expect((await call("POST", "/api/v2/keys/rotate", admin({ alg: "HS256" }))).status).toBe(400);
+  expect((await call("POST", "/api/v2/keys/rotate")).status).toBe(401);
+
+  const huge = `module.exports = function () {}; // ${"x".repeat(270 * 1024)}`;
+  expect((await call("PUT", "/api/v2/rules/password-exchange", admin({ script: huge }))).status).toBe(413);
+  expect((await call("POST", "/api/v2/rules/password-exchange/try", admin({ script: huge }))).status).toBe(
+    413,
+  );
+});
+
 test("discovery, JWKS and the document", async () => {
   expect((await call("GET", "/.well-known/openid-configuration")).status).toBe(200);
   expect((await call("GET", "/.well-known/jwks.json")).status).toBe(200);

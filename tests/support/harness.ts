@@ -6,6 +6,7 @@ import { bootstrap } from "../../src/bootstrap.ts";
 import type { Clock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config.ts";
 import type { Deps } from "../../src/deps.ts";
+import { rememberClientIp } from "../../src/http/client-ip.ts";
 import { createLogger } from "../../src/logs/logger.ts";
 import { createRulePool, type RulePool } from "../../src/rules/pool.ts";
 import { detectRuntime, MIGRATIONS_FOLDER } from "../../src/runtime/runtime.ts";
@@ -34,8 +35,12 @@ export async function createHarness(env: Record<string, string> = {}, options: {
   const { deps } = await bootstrap({ config, db: database.db, log, rules, clock: options.clock });
   const app = createApp(deps);
 
-  const request = (path: string, init?: RequestInit) =>
-    app.handle(new Request(`http://localhost${path}`, init));
+  /** An in-process request; `remoteAddress` plays the socket peer the server adapter records. */
+  const request = (path: string, init?: RequestInit, remoteAddress?: string) => {
+    const built = new Request(`http://localhost${path}`, init);
+    if (remoteAddress) rememberClientIp(built, remoteAddress);
+    return app.handle(built);
+  };
 
   /** A management API call with the admin key; `body` is sent as JSON. */
   const admin = (method: string, path: string, body?: unknown) =>
@@ -48,16 +53,20 @@ export async function createHarness(env: Record<string, string> = {}, options: {
   /** Posts token parameters as JSON (or as a form with `form: true`). */
   const token = (
     params: Record<string, string>,
-    options: { form?: boolean; headers?: Record<string, string> } = {},
+    options: { form?: boolean; headers?: Record<string, string>; remoteAddress?: string } = {},
   ) =>
-    request("/oauth/token", {
-      method: "POST",
-      headers: {
-        "content-type": options.form ? "application/x-www-form-urlencoded" : "application/json",
-        ...options.headers,
+    request(
+      "/oauth/token",
+      {
+        method: "POST",
+        headers: {
+          "content-type": options.form ? "application/x-www-form-urlencoded" : "application/json",
+          ...options.headers,
+        },
+        body: options.form ? new URLSearchParams(params).toString() : JSON.stringify(params),
       },
-      body: options.form ? new URLSearchParams(params).toString() : JSON.stringify(params),
-    });
+      options.remoteAddress,
+    );
 
   return {
     app,

@@ -53,8 +53,13 @@ test("Swagger UI, offline: try POST /oauth/token with the demo client and user, 
   page.on("request", (request) => {
     if (!request.url().startsWith(baseUrl)) external.push(request.url());
   });
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
 
-  await page.goto(`${baseUrl}/swagger`);
+  const navigation = await page.goto(`${baseUrl}/swagger`);
+  expect(navigation?.headers()["content-security-policy"]).toContain("default-src 'none'");
   expect(await page.title()).toBe("Rulegate");
   const operation = page.locator("#operations-OAuth-token");
   await operation.waitFor();
@@ -81,5 +86,7 @@ test("Swagger UI, offline: try POST /oauth/token with the demo client and user, 
   await page.screenshot({ path: join(ARTIFACTS, "swagger-page.png") });
   await live.screenshot({ path: join(ARTIFACTS, "swagger-token-exchange.png") });
   expect(external).toEqual([]);
+  // The page works under its strict Content-Security-Policy.
+  expect(violations).toEqual([]);
   await page.close();
 });

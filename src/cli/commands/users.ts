@@ -81,11 +81,13 @@ export function registerUsers(program: Command, cli: CliContext): void {
     });
   users
     .command("unblock <id>")
-    .description("let a blocked user exchange passwords again")
+    .description("let a user exchange passwords again: clears `blocked` and lifts brute-force blocks")
     .action(async (id: string) => {
-      const user = await cli
-        .api()
-        .call<User>("PATCH", `/api/v2/users/${encodeURIComponent(id)}`, { blocked: false });
+      const api = cli.api();
+      const user = await api.call<User>("PATCH", `/api/v2/users/${encodeURIComponent(id)}`, {
+        blocked: false,
+      });
+      await api.call("DELETE", `/api/v2/user-blocks/${encodeURIComponent(id)}`);
       cli.out().show(user);
     });
 }

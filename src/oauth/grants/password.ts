@@ -1,13 +1,15 @@
 import { Type as t } from "@sinclair/typebox";
 import type { ClientRow, UserRow } from "../../db/schema.ts";
-import { clientIp } from "../../http/client-ip.ts";
+import { normalizeEmail } from "../../db/users.ts";
 import { issueRefreshToken } from "../../tokens/refresh-tokens.ts";
 import { assertGrantAllowed } from "../assert-grant-allowed.ts";
 import { authenticateClient } from "../authenticate-client.ts";
-import { authenticateUser } from "../authenticate-user.ts";
-import { withAudit } from "../errors.ts";
+import { authenticateUser, WRONG_CREDENTIALS } from "../authenticate-user.ts";
+import { assertNotBlocked, recordFailedLogin, recordSuccessfulLogin } from "../brute-force.ts";
+import { InvalidGrant, withAudit } from "../errors.ts";
 import { mintTokens } from "../mint-tokens.ts";
 import { resolveAudience } from "../resolve-audience.ts";
+import { resolveClientIp } from "../resolve-client-ip.ts";
 import { resolveScope, scopeAfterRule } from "../resolve-scope.ts";
 import { runRule } from "../run-rule.ts";
 import { validateParams } from "../validate-params.ts";
@@ -34,25 +36,34 @@ const HIDDEN_FROM_RULE = new Set(["password", "client_secret"]);
 export async function passwordGrant(context: GrantContext): Promise<GrantResult> {
   const { deps, request, params } = context;
   const client = await authenticateClient(deps, request, params);
+  const ip = resolveClientIp(deps.config, request, client);
+  const known = { clientId: client.clientId, clientName: client.name, ip };
   try {
     assertGrantAllowed(client, "password");
     const { username, password, audience, scope } = validateParams(PasswordGrantParams, params);
-    const user = await authenticateUser(deps, username, password);
+    const login = normalizeEmail(username);
+    await assertNotBlocked(deps, login, ip);
+    const user = await authenticateUser(deps, username, password).catch(async (error) => {
+      if (error instanceof InvalidGrant && error.description === WRONG_CREDENTIALS) {
+        await recordFailedLogin(deps, login, ip, known);
+      }
+      throw error;
+    });
+    await recordSuccessfulLogin(deps, login, ip);
     try {
-      return await exchange(context, client, user, audience, scope);
+      return await exchange(context, { client, user, ip }, audience, scope);
     } catch (error) {
       throw withAudit(error, { userId: user.id, userName: user.email });
     }
   } catch (error) {
-    throw withAudit(error, { clientId: client.clientId, clientName: client.name });
+    throw withAudit(error, known);
   }
 }
 
 /** After both are authenticated: the API, the scope, the rule, the tokens. */
 async function exchange(
   { deps, request, params, requestId }: GrantContext,
-  client: ClientRow,
-  user: UserRow,
+  { client, user, ip }: { client: ClientRow; user: UserRow; ip: string },
   audience: string | undefined,
   scope: string | undefined,
 ): Promise<GrantResult> {
@@ -74,7 +85,7 @@ async function exchange(
       scope: grantedScope,
       audience: api.identifier,
       context: {
-        ip: clientIp(request),
+        ip,
         userAgent: request.headers.get("user-agent") ?? "",
         webtask: { secrets: {} },
         request: Object.fromEntries(Object.entries(params).filter(([name]) => !HIDDEN_FROM_RULE.has(name))),
@@ -100,6 +111,7 @@ async function exchange(
   return {
     tokens,
     audit: {
+      ip,
       userId: user.id,
       userName: user.email,
       clientId: client.clientId,

@@ -6,6 +6,7 @@ import { assertGrantAllowed } from "../assert-grant-allowed.ts";
 import { authenticateClient } from "../authenticate-client.ts";
 import { InvalidGrant, InvalidScope, withAudit } from "../errors.ts";
 import { mintTokens } from "../mint-tokens.ts";
+import { resolveClientIp } from "../resolve-client-ip.ts";
 import { parseScope } from "../resolve-scope.ts";
 import { validateParams } from "../validate-params.ts";
 import type { GrantContext, GrantResult } from "./grant.ts";
@@ -26,6 +27,7 @@ export const RefreshTokenGrantParams = t.Object({
  */
 export async function refreshTokenGrant({ deps, request, params }: GrantContext): Promise<GrantResult> {
   const client = await authenticateClient(deps, request, params);
+  const ip = resolveClientIp(deps.config, request, client);
   try {
     assertGrantAllowed(client, "refresh_token");
     const { refresh_token: presented, scope } = validateParams(RefreshTokenGrantParams, params);
@@ -55,12 +57,12 @@ export async function refreshTokenGrant({ deps, request, params }: GrantContext)
         },
         refreshToken,
       );
-      return { tokens, audit: { ...audit, userName: user.email, scope: tokens.scope } };
+      return { tokens, audit: { ...audit, ip, userName: user.email, scope: tokens.scope } };
     } catch (error) {
       throw withAudit(error, audit);
     }
   } catch (error) {
-    throw withAudit(error, { clientId: client.clientId, clientName: client.name });
+    throw withAudit(error, { clientId: client.clientId, clientName: client.name, ip });
   }
 }
 

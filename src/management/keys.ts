@@ -1,0 +1,68 @@
+import { t } from "elysia";
+import { maxTokenLifetime } from "../db/resource-servers.ts";
+import { listSigningKeys } from "../db/signing-keys.ts";
+import type { Deps } from "../deps.ts";
+import { ID_TOKEN_LIFETIME } from "../oauth/mint-tokens.ts";
+import { managementPlugin } from "./management-plugin.ts";
+
+const SigningAlg = t.Union([t.Literal("RS256"), t.Literal("ES256"), t.Literal("EdDSA")]);
+
+export const SigningKey = t.Object({
+  kid: t.String(),
+  alg: SigningAlg,
+  current: t.Boolean(),
+  created_at: t.String(),
+  retire_after: t.Union([t.String(), t.Null()]),
+});
+
+export const RotateKeys = t.Object({ alg: t.Optional(SigningAlg) }, { additionalProperties: false });
+
+export const Rotated = t.Object({
+  rotated: t.Array(
+    t.Object({ alg: SigningAlg, kid: t.String(), previous_kid: t.Union([t.String(), t.Null()]) }),
+  ),
+});
+
+/**
+ * `/api/v2/keys`: the signing keys (public facts only) and their rotation. A rotated key
+ * stays in the JWKS for the longest token lifetime, so tokens it signed keep verifying.
+ */
+export function keysRoutes(deps: Deps) {
+  return managementPlugin(deps, "/keys")
+    .get(
+      "",
+      async () =>
+        (await listSigningKeys(deps.db)).map((row) => ({
+          kid: row.kid,
+          alg: row.alg,
+          current: row.status === "current",
+          created_at: row.createdAt.toISOString(),
+          retire_after: row.retireAfter?.toISOString() ?? null,
+        })),
+      { response: t.Array(SigningKey) },
+    )
+    .post(
+      "/rotate",
+      async ({ body, set }) => {
+        const now = deps.clock.now();
+        const longest = Math.max(await maxTokenLifetime(deps.db), ID_TOKEN_LIFETIME);
+        const retireAfter = new Date(now.getTime() + longest * 1000);
+        const current = (await listSigningKeys(deps.db))
+          .filter((row) => row.status === "current")
+          .map((row) => row.alg);
+        const algs = body?.alg ? [body.alg] : current.length > 0 ? current : (["RS256"] as const);
+        const rotated = [];
+        for (const alg of algs) {
+          const { kid, previousKid } = await deps.keys.rotate(alg, retireAfter);
+          rotated.push({ alg, kid, previous_kid: previousKid ?? null });
+        }
+        deps.log.info(
+          { event: "keys_rotated", kids: rotated.map((entry) => entry.kid) },
+          "signing keys rotated",
+        );
+        set.status = 201;
+        return { rotated };
+      },
+      { body: t.Optional(RotateKeys), response: { 201: Rotated } },
+    );
+}

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHarness, type Harness, testClock } from "../support/harness.ts";
+
+const clock = testClock();
+let h: Harness;
+let client: { client_id: string; client_secret: string };
+let userId: string;
+
+const json = async (response: Response | Promise<Response>) => (await response).json();
+
+beforeAll(async () => {
+  h = await createHarness({ BRUTE_FORCE_WINDOW: "3600" }, { clock });
+  await h.admin("POST", "/resource-servers", { identifier: "urn:api" });
+  client = await json(h.admin("POST", "/clients", { name: "app" }));
+  userId = (await json(h.admin("POST", "/users", { email: "bruno@example.com", password: "right password" })))
+    .user_id;
+});
+afterAll(() => h.close());
+
+const attempt = (password: string, ip: string, username = "bruno@example.com") =>
+  h.token(
+    {
+      grant_type: "password",
+      username,
+      password,
+      audience: "urn:api",
+      client_id: client.client_id,
+      client_secret: client.client_secret,
+    },
+    { remoteAddress: ip },
+  );
+
+async function fail(times: number, ip: string, username?: string) {
+  for (let i = 0; i < times; i++) expect((await attempt("wrong password", ip, username)).status).toBe(400);
+}
+
+async function expectBlocked(response: Response, description: string) {
+  expect(response.status).toBe(429);
+  expect(await response.json()).toEqual({ error: "too_many_attempts", error_description: description });
+  expect(response.headers.get("cache-control")).toBe("no-store");
+}
+
+const USER_BLOCKED = "Your account has been blocked after multiple consecutive login attempts.";
+
+describe("user + IP", () => {
+  test("10 consecutive failures block the pair, even for the right password, with a limit_wc event", async () => {
+    await fail(10, "198.51.100.1");
+    await expectBlocked(await attempt("right password", "198.51.100.1"), USER_BLOCKED);
+    // Another IP is not blocked, for the same user.
+    expect((await attempt("right password", "198.51.100.2")).status).toBe(200);
+    const [event] = await json(h.admin("GET", "/logs?type=limit_wc"));
+    expect(event).toMatchObject({
+      ip: "198.51.100.1",
+      user_name: "bruno@example.com",
+      details: { failures: 10 },
+    });
+    const blocks = await json(h.admin("GET", `/user-blocks/${userId}`));
+    expect(blocks.blocked_for).toEqual([
+      { identifier: "bruno@example.com", ip: "198.51.100.1", blocked_at: expect.any(String) },
+    ]);
+  });
+
+  test("a success resets the count: failures must be consecutive", async () => {
+    await fail(9, "198.51.100.3");
+    expect((await attempt("right password", "198.51.100.3")).status).toBe(200);
+    await fail(9, "198.51.100.3");
+    expect((await attempt("right password", "198.51.100.3")).status).toBe(200);
+  });
+
+  test("DELETE /api/v2/user-blocks/{user_id} lifts the block", async () => {
+    await fail(10, "198.51.100.4");
+    await expectBlocked(await attempt("right password", "198.51.100.4"), USER_BLOCKED);
+    expect((await h.admin("DELETE", `/user-blocks/${userId}`)).status).toBe(204);
+    expect((await attempt("right password", "198.51.100.4")).status).toBe(200);
+    expect((await json(h.admin("GET", `/user-blocks/${userId}`))).blocked_for).toEqual([]);
+    expect((await h.admin("GET", "/user-blocks/usr_missing")).status).toBe(404);
+  });
+
+  test("a password change lifts the block", async () => {
+    await fail(10, "198.51.100.5");
+    await h.admin("PATCH", `/users/${userId}`, { password: "new right password" });
+    expect((await attempt("new right password", "198.51.100.5")).status).toBe(200);
+    await h.admin("PATCH", `/users/${userId}`, { password: "right password" });
+  });
+
+  test("the block ends after BRUTE_FORCE_WINDOW", async () => {
+    await fail(10, "198.51.100.6");
+    await expectBlocked(await attempt("right password", "198.51.100.6"), USER_BLOCKED);
+    clock.advance(3601);
+    expect((await attempt("right password", "198.51.100.6")).status).toBe(200);
+  });
+
+  test("unknown login names count the same way, so a 429 reveals nothing", async () => {
+    await fail(10, "198.51.100.7", "nobody@example.com");
+    await expectBlocked(await attempt("anything", "198.51.100.7", "nobody@example.com"), USER_BLOCKED);
+  });
+
+  test("the thresholds come from tenant settings, and protection can be turned off", async () => {
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 3 } });
+    await fail(3, "198.51.100.8");
+    await expectBlocked(await attempt("right password", "198.51.100.8"), USER_BLOCKED);
+    await h.admin("PATCH", "/tenants/settings", {
+      brute_force_protection: { enabled: false, max_attempts: 10 },
+    });
+    expect((await attempt("right password", "198.51.100.8")).status).toBe(200);
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { enabled: true } });
+  });
+});
+
+describe("IP", () => {
+  test("100 failures from one IP in 24 h block it for 15 minutes (any user), with a limit_mu event", async () => {
+    const ip = "203.0.113.50";
+    for (let i = 0; i < 100; i++) {
+      // Different login names, so no user+IP block gets in the way.
+      expect((await attempt("wrong", ip, `spray${i}@example.com`)).status).toBe(400);
+    }
+    await expectBlocked(
+      await attempt("right password", ip),
+      "Too many failed logins from this IP address; try again later.",
+    );
+    expect((await json(h.admin("GET", "/logs?type=limit_mu")))[0]).toMatchObject({ ip });
+    clock.advance(15 * 60 + 1);
+    expect((await attempt("right password", ip)).status).toBe(200);
+  });
+});
