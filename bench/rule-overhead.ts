@@ -33,7 +33,7 @@ async function inProcess(concurrency: number, calls: number) {
     { DB_PATH: join(dir, "db.sqlite"), ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: "silent" },
     availableParallelism(),
   );
-  const { db, close } = runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  const { db, close } = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
   const log = createLogger("silent");
   const rules = createRulePool({ runtime, config, log });
   const { deps } = await bootstrap({ config, db, log, rules });

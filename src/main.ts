@@ -20,7 +20,7 @@ async function main() {
   }
   const runtime = await detectRuntime();
   const log = createLogger(config.logLevel);
-  const { db } = runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  const { db } = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
   const rules = createRulePool({ runtime, config, log });
   const { deps, newDatabase, generatedAdminKey } = await bootstrap({ config, db, log, rules });
   startLogRetention(deps);

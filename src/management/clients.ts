@@ -14,6 +14,7 @@ import { secretDigest } from "../security/secret-digest.ts";
 import { badRequest, notFound } from "./api-error.ts";
 import { newId } from "./ids.ts";
 import { managementPlugin } from "./management-plugin.ts";
+import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
 
 const AuthMethod = t.Union([
@@ -167,9 +168,9 @@ export function clientsRoutes(deps: Deps) {
       },
       { body: UpdateClient, response: Client },
     )
-    .delete("/:client_id", async ({ params, set }) => {
+    .delete("/:client_id", async ({ params }) => {
       if (!(await deleteClient(db, params.client_id))) throw notFound("client");
-      set.status = 204;
+      return noContent();
     })
     .post(
       "/:client_id/rotate-secret",

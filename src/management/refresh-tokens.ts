@@ -5,6 +5,7 @@ import { findUserById } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
+import { noContent } from "./no-content.ts";
 
 /** A user's refresh token (family) as the Management API shows it: never the token. */
 export const RefreshTokenEntry = t.Object({
@@ -47,15 +48,15 @@ export function refreshTokenRoutes(deps: Deps) {
       },
       { response: t.Array(RefreshTokenEntry) },
     )
-    .delete("/:id/refresh-tokens", async ({ params, set }) => {
+    .delete("/:id/refresh-tokens", async ({ params }) => {
       const user = await mustFindUser(params.id);
       await revokeUserFamilies(deps.db, user.id, "revoked by an admin", deps.clock.now());
-      set.status = 204;
+      return noContent();
     })
-    .delete("/:id/refresh-tokens/:token_id", async ({ params, set }) => {
+    .delete("/:id/refresh-tokens/:token_id", async ({ params }) => {
       const family = await findFamily(deps.db, params.token_id);
       if (!family || family.userId !== params.id || family.revokedAt) throw notFound("refresh token");
       await revokeFamily(deps.db, family.id, "revoked by an admin", deps.clock.now());
-      set.status = 204;
+      return noContent();
     });
 }

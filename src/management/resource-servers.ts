@@ -13,6 +13,7 @@ import type { Deps } from "../deps.ts";
 import { badRequest, conflict, notFound } from "./api-error.ts";
 import { newId } from "./ids.ts";
 import { managementPlugin } from "./management-plugin.ts";
+import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
 
 /** RFC 6749 §3.3 scope-token grammar. */
@@ -172,9 +173,9 @@ export function resourceServersRoutes(deps: Deps) {
       },
       { body: UpdateResourceServer, response: ResourceServer },
     )
-    .delete("/:id", async ({ params, set }) => {
+    .delete("/:id", async ({ params }) => {
       const current = await mustFind(params.id);
       await deleteResourceServer(db, current.id);
-      set.status = 204;
+      return noContent();
     });
 }

@@ -18,6 +18,7 @@ import type { RulePool } from "../rules/pool.ts";
 import { sampleRuleInput } from "../rules/sample-input.ts";
 import { ApiError, badRequest, notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
+import { noContent } from "./no-content.ts";
 
 // The size limit is checked by the handlers, so an oversized script is a 413, not a 400.
 const Script = t.String({ minLength: 1 });
@@ -118,9 +119,9 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
       },
       { body: PutRule, response: Rule },
     )
-    .delete("", async ({ set }) => {
+    .delete("", async () => {
       if (!(await deleteRule(db))) throw notFound("rule");
-      set.status = 204;
+      return noContent();
     })
     .get("/secrets", async () => ({ names: Object.keys(await readRuleSecrets(db)).sort() }), {
       response: SecretNames,

@@ -4,6 +4,7 @@ import { findUserById } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
+import { noContent } from "./no-content.ts";
 
 /** Auth0's shape: where a user is blocked from by brute-force protection. */
 export const UserBlocks = t.Object({
@@ -38,10 +39,10 @@ export function userBlocksRoutes(deps: Deps) {
       },
       { response: UserBlocks },
     )
-    .delete("/:user_id", async ({ params, set }) => {
+    .delete("/:user_id", async ({ params }) => {
       const user = await mustFindUser(params.user_id);
       const lifted = await clearLoginBlocks(deps.db, user.email);
       deps.log.info({ event: "user_unblocked", user_id: user.id, lifted });
-      set.status = 204;
+      return noContent();
     });
 }

@@ -8,6 +8,7 @@ import { conflict, notFound } from "./api-error.ts";
 import { newId } from "./ids.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { assertMetadataSize, Metadata, mergeMetadata } from "./metadata.ts";
+import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
 
 const Email = t.String({ format: "email", maxLength: 320 });
@@ -150,8 +151,8 @@ export function usersRoutes(deps: Deps) {
       },
       { body: UpdateUser, response: User },
     )
-    .delete("/:id", async ({ params, set }) => {
+    .delete("/:id", async ({ params }) => {
       if (!(await deleteUser(db, params.id))) throw notFound("user");
-      set.status = 204;
+      return noContent();
     });
 }

@@ -8,7 +8,7 @@ import {
   ServerError,
   TemporarilyUnavailable,
 } from "../oauth/errors.ts";
-import type { Runtime } from "../runtime/runtime.ts";
+import type { Runtime, SandboxWorker } from "../runtime/runtime.ts";
 import type { RuleInput, RuleLogLine, RuleRunner, RuleScript } from "./contract.ts";
 import { GarbageResult, normalizeOutcome } from "./normalize-outcome.ts";
 import type { CallEnd, CompileError, FromWorker, ToWorker } from "./protocol.ts";
@@ -57,7 +57,7 @@ type Job =
   | { kind: "compile"; callId: number; script: string; finish(error: CompileError | undefined): void };
 
 interface Slot {
-  worker: Worker;
+  worker: SandboxWorker;
   ready: boolean;
   version?: string;
   job?: Job;
@@ -121,11 +121,12 @@ export function createRulePool(options: {
   }
 
   function spawn(): Slot {
-    const slot: Slot = { worker: runtime.spawnWorker(WORKER_URL), ready: false };
-    slot.worker.onmessage = (event: MessageEvent<FromWorker>) => onMessage(slot, event.data);
-    const onDeath = (reason: string) => () => replace(slot, reason);
-    slot.worker.addEventListener("error", onDeath("the rule worker crashed"));
-    slot.worker.addEventListener("close", onDeath("the rule worker exited"));
+    const slot: Slot = {
+      worker: runtime.spawnWorker(WORKER_URL, { memoryMb: config.ruleMemoryMb }),
+      ready: false,
+    };
+    slot.worker.onMessage((message) => onMessage(slot, message as FromWorker));
+    slot.worker.onExit((reason) => replace(slot, reason));
     return slot;
   }
 

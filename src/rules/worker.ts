@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
+import { parentPort } from "node:worker_threads";
 import { lockDownRealm } from "../runtime/lockdown.ts";
 import type { CallEnd, CompileError, FromWorker, SandboxLimits, ToWorker } from "./protocol.ts";
 
@@ -16,7 +17,10 @@ const PRELUDE = readFileSync(new URL("./context-prelude.js", import.meta.url), "
 const MODULE_HEAD = "(function (module, exports) {";
 const LIMITS: SandboxLimits = { logLines: 100, logLineLength: 4096, resultBytes: 64 * 1024 };
 
-const post = (message: FromWorker) => postMessage(message);
+// node:worker_threads' port works in Bun's Web Workers and in Deno's worker_threads alike.
+const port = parentPort;
+if (!port) throw new Error("the rule worker must run as a worker thread");
+const post = (message: FromWorker) => port.postMessage(message);
 const subtle = crypto.subtle;
 const getRandomValues = crypto.getRandomValues.bind(crypto);
 const randomUUID = crypto.randomUUID.bind(crypto);
@@ -211,8 +215,7 @@ function run(message: Extract<ToWorker, { type: "run" }>): void {
   enter(compiled.context, START, [message.callId, message.input]);
 }
 
-self.onmessage = (event: MessageEvent<ToWorker>) => {
-  const message = event.data;
+port.on("message", (message: ToWorker) => {
   if (message.type === "run") return run(message);
   if (message.type === "compile") {
     try {
@@ -226,6 +229,6 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
       });
     }
   }
-};
+});
 
 post({ type: "ready" });

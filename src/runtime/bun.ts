@@ -8,7 +8,7 @@ import * as schema from "../db/schema.ts";
 import { rememberClientIp } from "../http/client-ip.ts";
 import type { Runtime } from "./runtime.ts";
 
-function openDatabase(path: string, migrationsFolder: string): Database {
+async function openDatabase(path: string, migrationsFolder: string): Promise<Database> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path, { create: true, strict: true });
   sqlite.exec("PRAGMA journal_mode = WAL");
@@ -39,6 +39,28 @@ export const bunRuntime: Runtime = {
     return { port: server.port ?? port, stop: () => server.stop(true) };
   },
   // runtime-probes §1(f): `env: {}` empties process.env and Bun.env inside the worker.
-  spawnWorker: (url) => new Worker(url.href, { env: {} } as WorkerOptions),
+  // Bun ignores heap limits (§1e): the pool's RSS watchdog enforces RULE_MEMORY_MB.
+  spawnWorker(url) {
+    const worker = new Worker(url.href, { env: {} } as WorkerOptions);
+    let exited = false;
+    let onExit: (reason: string) => void = () => {};
+    const exit = (reason: string) => {
+      if (exited) return;
+      exited = true;
+      onExit(reason);
+    };
+    worker.addEventListener("error", () => exit("the rule worker crashed"));
+    worker.addEventListener("close", () => exit("the rule worker exited"));
+    return {
+      postMessage: (message) => worker.postMessage(message),
+      onMessage: (handler) => {
+        worker.onmessage = (event) => handler(event.data);
+      },
+      onExit: (handler) => {
+        onExit = handler;
+      },
+      terminate: () => worker.terminate(),
+    };
+  },
   residentSetBytes: () => process.memoryUsage.rss(),
 };

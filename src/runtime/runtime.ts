@@ -1,18 +1,27 @@
 import { fileURLToPath } from "node:url";
 import type { Database } from "../db/database.ts";
 
+/** A rule worker thread, whichever kind the runtime uses. */
+export interface SandboxWorker {
+  postMessage(message: unknown): void;
+  onMessage(handler: (message: unknown) => void): void;
+  /** Called once when the worker dies or is terminated. */
+  onExit(handler: (reason: string) => void): void;
+  terminate(): void;
+}
+
 /** What differs between Bun and Deno, behind one interface (the only runtime-aware code). */
 export interface Runtime {
   name: "bun" | "deno";
   /** Opens (creating if needed) the SQLite file in WAL mode with foreign keys on, and applies the migrations. */
-  openDatabase(path: string, migrationsFolder: string): Database;
+  openDatabase(path: string, migrationsFolder: string): Promise<Database>;
   /** Serves `fetch` on a port; `port: 0` picks a free one, returned in the result. */
   serve(options: { port: number; hostname: string; fetch(request: Request): Response | Promise<Response> }): {
     port: number;
     stop(): Promise<void> | void;
   };
-  /** Starts a worker thread for the rule sandbox, with an empty environment. */
-  spawnWorker(url: URL): Worker;
+  /** Starts a rule sandbox worker with an empty environment (and, where the runtime can, a heap limit). */
+  spawnWorker(url: URL, options: { memoryMb: number }): SandboxWorker;
   /** The process's resident set size in bytes (all threads). */
   residentSetBytes(): number;
 }
@@ -23,5 +32,6 @@ export const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle", import.m
 /** Detects the runtime once and loads its adapter. */
 export async function detectRuntime(): Promise<Runtime> {
   if ("Bun" in globalThis) return (await import("./bun.ts")).bunRuntime;
-  throw new Error("Rulegate needs Bun to run (Deno support is tracked separately).");
+  if ("Deno" in globalThis) return (await import("./deno.ts")).denoRuntime;
+  throw new Error("Rulegate runs on Bun or Deno.");
 }

@@ -11,7 +11,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 test("a fresh database gets every migration, WAL mode and foreign keys", async () => {
   const runtime = await detectRuntime();
   const path = join(dir, "nested", "fresh.sqlite");
-  const { db, close } = runtime.openDatabase(path, MIGRATIONS_FOLDER);
+  const { db, close } = await runtime.openDatabase(path, MIGRATIONS_FOLDER);
   const tables = (await db.all(
     sql`select name from sqlite_master where type = 'table' order by name`,
   )) as Array<{ name: string }>;
@@ -33,7 +33,7 @@ test("a fresh database gets every migration, WAL mode and foreign keys", async (
   close();
 
   // Opening again applies nothing twice and keeps the data.
-  const again = runtime.openDatabase(path, MIGRATIONS_FOLDER);
+  const again = await runtime.openDatabase(path, MIGRATIONS_FOLDER);
   const applied = (await again.db.all(sql`select count(*) as n from __drizzle_migrations`)) as Array<{
     n: number;
   }>;

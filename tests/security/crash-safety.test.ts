@@ -113,7 +113,7 @@ test("SIGKILL mid-burst loses no acknowledged write and leaves an intact databas
   second.child.kill("SIGKILL");
 
   const runtime = await detectRuntime();
-  const { db, close } = runtime.openDatabase(dbPath, MIGRATIONS_FOLDER);
+  const { db, close } = await runtime.openDatabase(dbPath, MIGRATIONS_FOLDER);
   try {
     expect(await db.get(sql`pragma integrity_check`)).toEqual(["ok"]);
     // The last acknowledged rotation is durable: its token is the family's live one, or a

@@ -28,7 +28,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     ...env,
   });
   const runtime = await detectRuntime();
-  const database = runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  const database = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
   const logLines: string[] = [];
   const log = createLogger(config.logLevel, { write: (line: string) => logLines.push(line) });
   const rules = createRulePool({ runtime, config, log });

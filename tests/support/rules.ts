@@ -1,6 +1,6 @@
-import { expect } from "bun:test";
 import { saveRule } from "../../src/db/rule.ts";
 import type { Harness } from "./harness.ts";
+import { expect } from "./test-api.ts";
 
 /** Deploys a rule through the management API and expects it to be accepted. */
 export async function deployRule(h: Harness, script: string): Promise<void> {

@@ -1,6 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 const running: ChildProcess[] = [];
 
@@ -27,7 +30,7 @@ export async function freePort(): Promise<number> {
  */
 export async function startServer(env: Record<string, string>, until: RegExp) {
   const child = spawn(process.execPath, ["src/main.ts"], {
-    cwd: join(import.meta.dir, "..", ".."),
+    cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", PORT: String(await freePort()), LOG_LEVEL: "info", ...env },
   });
   running.push(child);
