@@ -7,11 +7,9 @@
  *     difference of the latencies is the rule's overhead as a client sees it.
  * Run: `npm run bench:rule`. Prints a table and writes bench/results/rule-overhead.json.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
-import autocannon from "autocannon";
 import { bootstrap } from "../src/bootstrap.ts";
 import { loadConfig } from "../src/config.ts";
 import { saveRule } from "../src/db/rule.ts";
@@ -20,11 +18,10 @@ import { runRule } from "../src/oauth/run-rule.ts";
 import { createRulePool } from "../src/rules/pool.ts";
 import { sampleRuleInput } from "../src/rules/sample-input.ts";
 import { detectRuntime, MIGRATIONS_FOLDER } from "../src/runtime/runtime.ts";
+import { ADMIN_KEY, drive, round, setSampleRule, startBenchServer } from "./support/server.ts";
 
-const ADMIN_KEY = "bench-admin-key-0123456789abcdef";
 const percentile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-const round = (value: number) => Math.round(value * 1000) / 1000;
 
 async function inProcess(concurrency: number, calls: number) {
   const dir = mkdtempSync(join(tmpdir(), "rulegate-bench-"));
@@ -67,69 +64,18 @@ async function inProcess(concurrency: number, calls: number) {
   };
 }
 
-async function startServer(dbPath: string, port: number): Promise<{ child: ChildProcess; stdout: string }> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      DB_PATH: dbPath,
-      PORT: String(port),
-      LOG_LEVEL: "warn",
-      ADMIN_API_KEY: ADMIN_KEY,
-    },
-  });
-  let stdout = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${stdout}`)), 15_000);
-    child.stdout!.on("data", (chunk) => {
-      stdout += chunk;
-      if (/^curl /m.test(stdout)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return { child, stdout };
-}
-
-async function drive(port: number, body: string, connections: number, seconds: number) {
-  const result = await autocannon({
-    url: `http://127.0.0.1:${port}/oauth/token`,
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body,
-    connections,
-    duration: seconds,
-  });
-  if (result.non2xx > 0) throw new Error(`${result.non2xx} non-2xx answers`);
-  // autocannon's percentiles are whole milliseconds; the mean keeps the fractions.
-  return {
-    rps: Math.round(result.requests.average),
-    mean_ms: round(result.latency.average),
-    p50_ms: result.latency.p50,
-    p99_ms: result.latency.p99,
-  };
-}
-
 async function endToEnd(seconds: number) {
-  const dir = mkdtempSync(join(tmpdir(), "rulegate-bench-e2e-"));
-  const port = 39_000 + Math.floor(Math.random() * 1000);
-  const { child, stdout } = await startServer(join(dir, "db.sqlite"), port);
-  const body = /-d '(.*)'$/m.exec(stdout)![1]!;
-  const setRule = (enabled: boolean) =>
-    fetch(`http://127.0.0.1:${port}/api/v2/rules/password-exchange`, {
-      method: "PUT",
-      headers: { authorization: `Bearer ${ADMIN_KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ script: readFileSync("rules/password-exchange.js", "utf8"), enabled }),
-    });
+  const server = await startBenchServer("bun");
+  const script = readFileSync("rules/password-exchange.js", "utf8");
   const rows: Record<string, unknown> = {};
   try {
     for (const connections of [1, 16]) {
-      await setRule(false);
-      await drive(port, body, connections, 2);
-      const without = await drive(port, body, connections, seconds);
-      await setRule(true);
-      await drive(port, body, connections, 2);
-      const withRule = await drive(port, body, connections, seconds);
+      await setSampleRule(server, script, false);
+      await drive(server, connections, 2);
+      const without = await drive(server, connections, seconds);
+      await setSampleRule(server, script, true);
+      await drive(server, connections, 2);
+      const withRule = await drive(server, connections, seconds);
       rows[`c${connections}`] = {
         without_rule: without,
         with_sample_rule: withRule,
@@ -139,8 +85,7 @@ async function endToEnd(seconds: number) {
       };
     }
   } finally {
-    child.kill();
-    rmSync(dir, { recursive: true, force: true });
+    server.stop();
   }
   return rows;
 }
