@@ -4,6 +4,7 @@ import { corsPreflights, withCors } from "./http/cors.ts";
 import { NO_STORE, noStoreJson } from "./http/no-store.ts";
 import { ApiError } from "./management/api-error.ts";
 import { clientsRoutes } from "./management/clients.ts";
+import { IMPORT_FILE_LIMIT, jobsRoutes } from "./management/jobs.ts";
 import { keysRoutes } from "./management/keys.ts";
 import { logsRoutes } from "./management/logs.ts";
 import { refreshTokenRoutes } from "./management/refresh-tokens.ts";
@@ -66,9 +67,18 @@ export function createApp(deps: Deps) {
   // normalize: false: unknown body properties are a 400 (Auth0), not silently dropped.
   return new Elysia({ normalize: false })
     .onRequest(({ request }) => {
-      const length = Number(request.headers.get("content-length") ?? "0");
-      if (new URL(request.url).pathname.startsWith("/api/v2") && length > MANAGEMENT_BODY_LIMIT) {
+      const path = new URL(request.url).pathname;
+      if (!path.startsWith("/api/v2")) return;
+      // Management bodies are parsed before the admin key is checked: bound them first.
+      const upload = path === "/api/v2/jobs/users-imports";
+      const declared = request.headers.get("content-length");
+      if (
+        Number(declared ?? "0") > (upload ? IMPORT_FILE_LIMIT + MANAGEMENT_BODY_LIMIT : MANAGEMENT_BODY_LIMIT)
+      ) {
         return json(new ApiError(413, "The request body is too large.", "payload_too_large").toBody(), 413);
+      }
+      if (!upload && /chunked/i.test(request.headers.get("transfer-encoding") ?? "")) {
+        return json(new ApiError(411, "A Content-Length is required.", "length_required").toBody(), 411);
       }
     })
     .onError(({ code, error, path, request }) =>
@@ -92,6 +102,7 @@ export function createApp(deps: Deps) {
     .use(ruleRoutes(deps, deps.rules))
     .use(logsRoutes(deps))
     .use(keysRoutes(deps))
+    .use(jobsRoutes(deps))
     .use(openapiDocument());
 }
 

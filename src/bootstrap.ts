@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
 import { ensureTenantSettings, updateTenantSettings } from "./db/tenant-settings.ts";
 import type { Deps } from "./deps.ts";
+import { createJobRunner } from "./imports/job-runner.ts";
 import { createEventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
 import type { RulePool } from "./rules/pool.ts";
@@ -51,18 +52,20 @@ export async function bootstrap(options: {
   const keys = createKeyStore(db, clock);
   await keys.signingKey("RS256");
   const hasher = await createPasswordHasher();
+  const deps: Deps = {
+    config,
+    db,
+    clock,
+    hasher,
+    keys,
+    log,
+    events: createEventLog(db, clock, log),
+    rules,
+    imports: createJobRunner(() => deps),
+    adminKeyDigest,
+  };
   return {
-    deps: {
-      config,
-      db,
-      clock,
-      hasher,
-      keys,
-      log,
-      events: createEventLog(db, clock, log),
-      rules,
-      adminKeyDigest,
-    },
+    deps,
     newDatabase: created,
     generatedAdminKey,
   };

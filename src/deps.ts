@@ -1,6 +1,7 @@
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
+import type { JobRunner } from "./imports/job-runner.ts";
 import type { EventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
 import type { RulePool } from "./rules/pool.ts";
@@ -20,6 +21,8 @@ export interface Deps {
   events: EventLog;
   /** The rule sandbox: runs the rule for token requests, compiles and tries scripts. */
   rules: RulePool;
+  /** Runs bulk user import jobs on this node. */
+  imports: JobRunner;
   /** SHA-256 of the management API key (SPEC §6); the key itself is never kept. */
   adminKeyDigest: string;
 }

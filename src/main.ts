@@ -24,6 +24,7 @@ async function main() {
   const rules = createRulePool({ runtime, config, log });
   const { deps, newDatabase, generatedAdminKey } = await bootstrap({ config, db, log, rules });
   startLogRetention(deps);
+  await deps.imports.resume();
   const app = createApp(deps);
   const server = runtime.serve({
     port: config.port,

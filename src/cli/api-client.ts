@@ -10,6 +10,12 @@ export interface Connection {
 /** The management API over fetch: JSON in and out, every failure turned into a {@link CliError}. */
 export interface ApiClient {
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A raw POST with a streamed body (uploads). */
+  upload<T = unknown>(
+    path: string,
+    body: ReadableStream<Uint8Array>,
+    headers: Record<string, string>,
+  ): Promise<T>;
   /** A raw streaming GET (for the log stream). */
   stream(path: string, headers?: Record<string, string>, signal?: AbortSignal): Promise<Response>;
   url: string;
@@ -56,6 +62,12 @@ export function createApiClient({ url, key }: Connection): ApiClient {
       const text = await response.text();
       if (!response.ok) throw new CliError(describeApiError(response.status, text));
       return (text ? JSON.parse(text) : undefined) as never;
+    },
+    async upload(path, body, headers) {
+      const response = await send(path, { method: "POST", body, headers, duplex: "half" } as RequestInit);
+      const text = await response.text();
+      if (!response.ok) throw new CliError(describeApiError(response.status, text));
+      return JSON.parse(text);
     },
     async stream(path, headers = {}, signal) {
       const response = await send(path, { headers, signal });

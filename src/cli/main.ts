@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from "commander";
 import { CliError, createApiClient } from "./api-client.ts";
 import { registerApis } from "./commands/apis.ts";
 import { registerClients } from "./commands/clients.ts";
+import { registerImport } from "./commands/import.ts";
 import { registerLogs } from "./commands/logs.ts";
 import { registerRule } from "./commands/rule.ts";
 import { registerSettings } from "./commands/settings.ts";
@@ -38,6 +39,7 @@ registerApis(program, cli);
 registerSettings(program, cli);
 registerRule(program, cli);
 registerLogs(program, cli);
+registerImport(program, cli);
 
 try {
   await program.parseAsync(process.argv);

@@ -18,6 +18,14 @@ export const users = sqliteTable("users", {
   userMetadata: text("user_metadata", { mode: "json" }).$type<JsonObject>().notNull(),
   appMetadata: text("app_metadata", { mode: "json" }).$type<JsonObject>().notNull(),
   blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
+  /** Profile fields kept from an Auth0 import (Auth0's names). */
+  givenName: text("given_name"),
+  familyName: text("family_name"),
+  nickname: text("nickname"),
+  picture: text("picture"),
+  /** The import job and line a user came from, so an interrupted import knows what landed. */
+  importJobId: text("import_job_id"),
+  importLine: integer("import_line"),
   ...timestamps,
 });
 
@@ -205,6 +213,41 @@ export const ipFailures = sqliteTable("ip_failures", {
   blockedUntil: integer("blocked_until", { mode: "timestamp_ms" }),
 });
 
+export type JobStatus = "pending" | "processing" | "completed" | "failed";
+
+/** Bulk user import jobs (Auth0's `users_import`), with their counts as they run. */
+export const jobs = sqliteTable("jobs", {
+  id: text("id").primaryKey(),
+  type: text("type").notNull(),
+  status: text("status").$type<JobStatus>().notNull(),
+  upsert: integer("upsert", { mode: "boolean" }).notNull(),
+  externalId: text("external_id"),
+  filePath: text("file_path"),
+  total: integer("total").notNull().default(0),
+  inserted: integer("inserted").notNull().default(0),
+  updated: integer("updated").notNull().default(0),
+  failed: integer("failed").notNull().default(0),
+  /** Records read so far (the next line to import after a restart). */
+  processed: integer("processed").notNull().default(0),
+  errorMessage: text("error_message"),
+  ...timestamps,
+});
+
+/** The records an import could not take, by line, with why (never with their hashes). */
+export const jobErrors = sqliteTable(
+  "job_errors",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    line: integer("line").notNull(),
+    email: text("email"),
+    userId: text("user_id"),
+    errors: text("errors", { mode: "json" }).$type<Array<{ code: string; message: string }>>().notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.jobId, table.line] })],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type ClientRow = typeof clients.$inferSelect;
 export type ResourceServerRow = typeof resourceServers.$inferSelect;
@@ -213,3 +256,4 @@ export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type RuleRow = typeof rules.$inferSelect;
 export type LogRow = typeof logs.$inferSelect;
 export type RefreshTokenFamilyRow = typeof refreshTokenFamilies.$inferSelect;
+export type JobRow = typeof jobs.$inferSelect;

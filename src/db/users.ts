@@ -18,9 +18,16 @@ export async function findUserById(db: Db, id: string): Promise<UserRow | undefi
   return await db.select().from(users).where(eq(users.id, id)).get();
 }
 
-export async function insertUser(db: Db, row: UserRow): Promise<UserRow> {
-  const stored = { ...row, email: normalizeEmail(row.email) };
-  await db.insert(users).values(stored);
+/** A new user: the profile and import columns may be left out. */
+export type NewUser = typeof users.$inferInsert;
+
+export async function insertUser(db: Db, row: NewUser): Promise<UserRow> {
+  const stored = await db
+    .insert(users)
+    .values({ ...row, email: normalizeEmail(row.email) })
+    .returning()
+    .get();
+  if (!stored) throw new Error("user insert returned nothing");
   return stored;
 }
 

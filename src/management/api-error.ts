@@ -3,6 +3,7 @@ const REASONS: Record<number, string> = {
   401: "Unauthorized",
   404: "Not Found",
   409: "Conflict",
+  411: "Length Required",
   413: "Payload Too Large",
   500: "Internal Server Error",
 };

@@ -53,6 +53,10 @@ export const User = t.Object({
   user_metadata: Metadata,
   app_metadata: Metadata,
   blocked: t.Boolean(),
+  given_name: t.Optional(t.String()),
+  family_name: t.Optional(t.String()),
+  nickname: t.Optional(t.String()),
+  picture: t.Optional(t.String()),
   created_at: t.String(),
   updated_at: t.String(),
 });
@@ -67,6 +71,10 @@ export function userView(row: UserRow): User {
     user_metadata: row.userMetadata,
     app_metadata: row.appMetadata,
     blocked: row.blocked,
+    ...(row.givenName ? { given_name: row.givenName } : {}),
+    ...(row.familyName ? { family_name: row.familyName } : {}),
+    ...(row.nickname ? { nickname: row.nickname } : {}),
+    ...(row.picture ? { picture: row.picture } : {}),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

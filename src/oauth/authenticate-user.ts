@@ -1,10 +1,22 @@
 import type { UserRow } from "../db/schema.ts";
-import { findUserByEmail } from "../db/users.ts";
+import { findUserByEmail, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { InvalidGrant, withAudit } from "./errors.ts";
 
 /** Auth0's answer for a wrong password and for an unknown user alike. */
 export const WRONG_CREDENTIALS = "Wrong email or password.";
+
+/**
+ * Lazy re-hashing (issue 10): an imported hash, or an argon2id at older parameters, is
+ * replaced by Rulegate's argon2id on the first successful login, keeping the user's id.
+ */
+async function rehash(deps: Deps, user: UserRow, password: string): Promise<UserRow> {
+  const passwordHash = await deps.hasher.hash(password);
+  // Only the hash changes; updated_at stays, it is not a change made by anyone.
+  const updated = await updateUser(deps.db, user.id, { passwordHash });
+  deps.log.info({ event: "password_rehashed", user_id: user.id });
+  return updated ?? user;
+}
 
 /**
  * RFC 6749 §4.3.2: validates the resource owner's credentials. An unknown user costs
@@ -24,5 +36,6 @@ export async function authenticateUser(deps: Deps, username: string, password: s
     throw withAudit(new InvalidGrant(WRONG_CREDENTIALS, "wrong password"), known);
   }
   if (user.blocked) throw withAudit(new InvalidGrant("user is blocked", "blocked user"), known);
+  if (deps.hasher.needsRehash(user.passwordHash)) return rehash(deps, user, password);
   return user;
 }

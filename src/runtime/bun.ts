@@ -32,8 +32,8 @@ export const bunRuntime: Runtime = {
     const server = Bun.serve({
       port,
       hostname,
-      // A ceiling for bodies without Content-Length; each route enforces its own, smaller limit.
-      maxRequestBodySize: 2 * 1024 * 1024,
+      // The ceiling is the 500 MB user import; every other route enforces its own, smaller limit.
+      maxRequestBodySize: 520 * 1024 * 1024,
       fetch(request, server) {
         const address = server.requestIP(request);
         if (address) rememberClientIp(request, address.address);

@@ -1,4 +1,5 @@
 import { hash, verify } from "@node-rs/argon2";
+import { importedHashKind, verifyImportedHash } from "../security/imported-hashes.ts";
 
 /**
  * argon2id at OWASP's first recommended setting (m=19 MiB, t=2, p=1).
@@ -7,11 +8,19 @@ import { hash, verify } from "@node-rs/argon2";
  */
 export const ARGON2_PARAMS = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
 
+/** The PHC prefix of a hash made at exactly these parameters. */
+const CURRENT_PREFIX = `$argon2id$v=19$m=${ARGON2_PARAMS.memoryCost},t=${ARGON2_PARAMS.timeCost},p=${ARGON2_PARAMS.parallelism}$`;
+
 /** Hashes and verifies user passwords; passed to the app as `deps.hasher`. */
 export interface PasswordHasher {
   hash(password: string): Promise<string>;
-  /** False for a wrong password and for a hash it cannot read. */
-  verify(phc: string, password: string): Promise<boolean>;
+  /**
+   * False for a wrong password and for a hash it cannot read. Accepts Rulegate's argon2id
+   * and the imported formats (any argon2 variant, bcrypt, PBKDF2, salted SHA-2).
+   */
+  verify(stored: string, password: string): Promise<boolean>;
+  /** True for a hash that is not Rulegate's argon2id at the current parameters (re-hash on login). */
+  needsRehash(stored: string): boolean;
   /**
    * Spends the time of one verify and returns false: used for unknown users so that
    * they cost the same as a wrong password (SPEC §7).
@@ -22,19 +31,29 @@ export interface PasswordHasher {
 /** Creates the argon2id hasher; the dummy hash is made once, at the same parameters. */
 export async function createPasswordHasher(): Promise<PasswordHasher> {
   const dummyHash = await hash(crypto.randomUUID(), ARGON2_PARAMS);
-  const verifyPhc = async (phc: string, password: string) => {
+  const verifyArgon2 = async (phc: string, password: string) => {
     try {
       return await verify(phc, password);
     } catch {
       return false;
     }
   };
+  const verifyDummy = async (password: string) => {
+    await verifyArgon2(dummyHash, password);
+    return false as const;
+  };
   return {
     hash: (password) => hash(password, ARGON2_PARAMS),
-    verify: verifyPhc,
-    verifyDummy: async (password) => {
-      await verifyPhc(dummyHash, password);
-      return false;
+    async verify(stored, password) {
+      if (stored.startsWith(CURRENT_PREFIX)) return verifyArgon2(stored, password);
+      const ok = importedHashKind(stored)
+        ? await verifyImportedHash(stored, password)
+        : await verifyArgon2(stored, password);
+      // A fast imported hash (salted SHA-2) must not answer a wrong password faster than argon2id.
+      if (!ok) await verifyDummy(password);
+      return ok;
     },
+    needsRehash: (stored) => !stored.startsWith(CURRENT_PREFIX),
+    verifyDummy,
   };
 }

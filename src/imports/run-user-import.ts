@@ -1,0 +1,188 @@
+import { rm } from "node:fs/promises";
+import { eq, inArray } from "drizzle-orm";
+import { addJobProgress, findJob, insertJobErrors, landedLines, setJobStatus } from "../db/jobs.ts";
+import { clearLoginBlocks } from "../db/login-failures.ts";
+import { users } from "../db/schema.ts";
+import { normalizeEmail } from "../db/users.ts";
+import type { Deps } from "../deps.ts";
+import { newId } from "../management/ids.ts";
+import { type ImportedUser, parseUserRecord, type RecordError } from "./parse-user-record.ts";
+import { readRecords } from "./read-records.ts";
+
+/** Records per batch: one multi-row INSERT each (atomic on its own). */
+const BATCH = 500;
+/** A password hash nothing verifies: users imported without one must reset it. */
+const NO_PASSWORD = "!";
+
+/** Auth0 keeps imported ids under the database connection's prefix: `auth0|<user_id>`. */
+const idOf = (user: ImportedUser) =>
+  user.userId === undefined
+    ? newId("usr")
+    : user.userId.startsWith("auth0|")
+      ? user.userId
+      : `auth0|${user.userId}`;
+
+type Parsed = { line: number; user?: ImportedUser; errors?: RecordError[]; email?: string; userId?: string };
+
+/**
+ * One batch: the valid records go in as one multi-row INSERT that skips conflicts; a
+ * skipped record is either one this job already landed before an interruption (counted as
+ * inserted), an update (with upsert), or a duplicate (failed, the job goes on).
+ */
+async function importBatch(deps: Deps, jobId: string, upsert: boolean, batch: Parsed[]) {
+  const now = deps.clock.now();
+  const valid = batch.filter((entry) => entry.user);
+  const counts = { inserted: 0, updated: 0, failed: 0 };
+  const failures: Array<{ line: number; email?: string; userId?: string; errors: RecordError[] }> = [];
+  for (const entry of batch) {
+    if (entry.errors)
+      failures.push({ line: entry.line, email: entry.email, userId: entry.userId, errors: entry.errors });
+  }
+  const rows = valid.map(({ line, user }) => ({
+    id: idOf(user!),
+    email: normalizeEmail(user!.email),
+    emailVerified: user!.emailVerified ?? false,
+    name:
+      user!.name ??
+      ([user!.givenName, user!.familyName].filter(Boolean).join(" ") || normalizeEmail(user!.email)),
+    givenName: user!.givenName ?? null,
+    familyName: user!.familyName ?? null,
+    nickname: user!.nickname ?? null,
+    picture: user!.picture ?? null,
+    passwordHash: user!.passwordHash ?? NO_PASSWORD,
+    userMetadata: user!.userMetadata ?? {},
+    appMetadata: user!.appMetadata ?? {},
+    blocked: user!.blocked ?? false,
+    importJobId: jobId,
+    importLine: line,
+    createdAt: now,
+    updatedAt: now,
+  }));
+  const inserted =
+    rows.length === 0
+      ? []
+      : await deps.db
+          .insert(users)
+          .values(rows)
+          .onConflictDoNothing()
+          .returning({ line: users.importLine })
+          .all();
+  const insertedLines = new Set(inserted.map((row) => row.line));
+  counts.inserted += insertedLines.size;
+  const skipped = rows.filter((row) => !insertedLines.has(row.importLine));
+  const landed = await landedLines(
+    deps.db,
+    jobId,
+    skipped.map((row) => row.importLine),
+  );
+  counts.inserted += landed.size;
+  const conflicting = skipped.filter((row) => !landed.has(row.importLine));
+  const existing = conflicting.length
+    ? await deps.db
+        .select({ id: users.id, email: users.email })
+        .from(users)
+        .where(
+          inArray(
+            users.email,
+            conflicting.map((row) => row.email),
+          ),
+        )
+        .all()
+    : [];
+  const byEmail = new Map(existing.map((row) => [row.email, row.id]));
+  for (const row of conflicting) {
+    const existingId = byEmail.get(row.email);
+    if (upsert && existingId) {
+      const source = valid.find((entry) => entry.line === row.importLine)!.user!;
+      await deps.db
+        .update(users)
+        .set({
+          emailVerified: source.emailVerified,
+          name: source.name,
+          givenName: source.givenName,
+          familyName: source.familyName,
+          nickname: source.nickname,
+          picture: source.picture,
+          blocked: source.blocked,
+          userMetadata: source.userMetadata,
+          appMetadata: source.appMetadata,
+          passwordHash: source.passwordHash,
+          updatedAt: now,
+        })
+        .where(eq(users.id, existingId));
+      if (source.passwordHash) await clearLoginBlocks(deps.db, row.email);
+      counts.updated++;
+    } else {
+      const duplicateId = !existingId;
+      failures.push({
+        line: row.importLine,
+        email: row.email,
+        userId: row.id,
+        errors: [
+          duplicateId
+            ? { code: "DUPLICATED_USER", message: `A user with the id ${row.id} already exists.` }
+            : { code: "DUPLICATED_USER", message: "The user already exists (upsert is off)." },
+        ],
+      });
+    }
+  }
+  counts.failed = failures.length;
+  await insertJobErrors(
+    deps.db,
+    failures.map((failure) => ({
+      jobId,
+      line: failure.line,
+      email: failure.email ?? null,
+      userId: failure.userId ?? null,
+      errors: failure.errors,
+    })),
+  );
+  return counts;
+}
+
+/**
+ * Runs (or resumes) a users_import job: streams its file record by record, imports in
+ * batches, and keeps counts and the resume point in the job row. No password is hashed
+ * here: imported hashes are verified as they are, and re-hashed at each user's first login.
+ */
+export async function runUserImport(deps: Deps, jobId: string): Promise<void> {
+  const job = await findJob(deps.db, jobId);
+  if (!job?.filePath || job.status === "completed" || job.status === "failed") return;
+  await setJobStatus(deps.db, jobId, "processing", deps.clock.now());
+  try {
+    let batch: Parsed[] = [];
+    let processed = job.processed;
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const counts = await importBatch(deps, jobId, job.upsert, batch);
+      processed = batch[batch.length - 1]!.line;
+      await addJobProgress(deps.db, jobId, { processed, ...counts }, deps.clock.now());
+      batch = [];
+    };
+    for await (const record of readRecords(job.filePath, job.processed)) {
+      if ("invalid" in record) {
+        batch.push({ line: record.line, errors: [{ code: "INVALID_JSON", message: record.invalid }] });
+      } else {
+        const parsed = parseUserRecord(record.value);
+        const raw = record.value as { email?: unknown; user_id?: unknown };
+        const email = typeof raw?.email === "string" ? raw.email.slice(0, 320) : undefined;
+        const userId = typeof raw?.user_id === "string" ? raw.user_id.slice(0, 255) : undefined;
+        batch.push(
+          "user" in parsed
+            ? { line: record.line, user: parsed.user }
+            : { line: record.line, errors: parsed.errors, email, userId },
+        );
+      }
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+    await setJobStatus(deps.db, jobId, "completed", deps.clock.now(), { filePath: null });
+    await rm(job.filePath, { force: true });
+    deps.log.info({ event: "import_completed", job_id: jobId, records: processed });
+  } catch (error) {
+    deps.log.error({ event: "import_failed", job_id: jobId, err: error });
+    await setJobStatus(deps.db, jobId, "failed", deps.clock.now(), {
+      errorMessage: "The import stopped on an internal error.",
+    });
+  }
+}

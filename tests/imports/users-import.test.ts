@@ -1,0 +1,278 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { createHash, pbkdf2Sync, randomBytes } from "node:crypto";
+import { hash as argon2Hash } from "@node-rs/argon2";
+import { hash as bcryptHash } from "@node-rs/bcrypt";
+import { findUserByEmail } from "../../src/db/users.ts";
+import { createHarness, type Harness } from "../support/harness.ts";
+
+let h: Harness;
+let client: { client_id: string; client_secret: string };
+const json = async (response: Response | Promise<Response>) => (await response).json();
+
+beforeAll(async () => {
+  h = await createHarness();
+  await h.admin("POST", "/resource-servers", { identifier: "urn:migrated" });
+  client = await json(h.admin("POST", "/clients", { name: "migrated app" }));
+});
+afterAll(() => h.close());
+
+const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "");
+
+/** Real hashes of known passwords, in every supported Auth0 format. */
+async function fixtures() {
+  const pbkdf2Salt = randomBytes(16);
+  const sha256Salt = "pepper-and-salt";
+  const sha512Salt = randomBytes(12);
+  return [
+    {
+      email: "bcrypt@example.com",
+      password: "bcrypt password",
+      password_hash: await bcryptHash("bcrypt password", { cost: 10 }),
+    },
+    {
+      email: "bcrypt-custom@example.com",
+      password: "custom bcrypt",
+      custom_password_hash: {
+        algorithm: "bcrypt",
+        hash: { value: await bcryptHash("custom bcrypt", { cost: 8 }), encoding: "utf8" },
+      },
+    },
+    {
+      email: "argon2i@example.com",
+      password: "argon two i",
+      custom_password_hash: {
+        algorithm: "argon2",
+        hash: {
+          value: await argon2Hash("argon two i", { algorithm: 1, memoryCost: 4096, timeCost: 3 }),
+          encoding: "utf8",
+        },
+      },
+    },
+    {
+      email: "argon2id-old@example.com",
+      password: "old argon params",
+      custom_password_hash: {
+        algorithm: "argon2",
+        hash: {
+          value: await argon2Hash("old argon params", { algorithm: 2, memoryCost: 65536, timeCost: 3 }),
+          encoding: "utf8",
+        },
+      },
+    },
+    {
+      email: "pbkdf2@example.com",
+      password: "pbkdf two",
+      custom_password_hash: {
+        algorithm: "pbkdf2",
+        hash: {
+          value: `$pbkdf2-sha256$i=10000,l=32$${b64(pbkdf2Salt)}$${b64(pbkdf2Sync("pbkdf two", pbkdf2Salt, 10000, 32, "sha256"))}`,
+          encoding: "utf8",
+        },
+      },
+    },
+    {
+      email: "sha256@example.com",
+      password: "sha two five six",
+      custom_password_hash: {
+        algorithm: "sha256",
+        hash: {
+          value: createHash("sha256").update(`${sha256Salt}sha two five six`).digest("hex"),
+          encoding: "hex",
+        },
+        salt: { value: sha256Salt, encoding: "utf8", position: "prefix" },
+      },
+    },
+    {
+      email: "sha512@example.com",
+      password: "sha five twelve",
+      custom_password_hash: {
+        algorithm: "sha512",
+        hash: {
+          value: createHash("sha512")
+            .update(Buffer.concat([Buffer.from("sha five twelve"), sha512Salt]))
+            .digest("base64"),
+          encoding: "base64",
+        },
+        salt: { value: sha512Salt.toString("base64"), encoding: "base64", position: "suffix" },
+      },
+    },
+  ];
+}
+
+async function importFile(content: string, fields: Record<string, string> = {}) {
+  const form = new FormData();
+  form.append("users", new Blob([content], { type: "application/json" }), "users.json");
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  const response = await h.request("/api/v2/jobs/users-imports", {
+    method: "POST",
+    headers: { authorization: "Bearer test-admin-key-0123456789abcdef" },
+    body: form,
+  });
+  const job = await response.json();
+  expect([response.status, job.status]).toEqual([202, "pending"]);
+  await h.deps.imports.idle();
+  return json(h.admin("GET", `/jobs/${job.id}`));
+}
+
+const login = (username: string, password: string) =>
+  h.token({
+    grant_type: "password",
+    username,
+    password,
+    audience: "urn:migrated",
+    client_id: client.client_id,
+    client_secret: client.client_secret,
+  });
+
+describe("bulk user import with Auth0 password hashes", () => {
+  test("every supported hash kind imports, logs in with the old password, and is re-hashed to argon2id", async () => {
+    const users = await fixtures();
+    const records = users.map(({ password: _password, ...record }, index) => ({
+      ...record,
+      user_id: `legacy${index}`,
+      name: `Legacy ${index}`,
+      given_name: "Leg",
+      app_metadata: { plan: "gold" },
+    }));
+    const job = await importFile(JSON.stringify(records));
+    expect(job).toMatchObject({
+      status: "completed",
+      summary: { total: 7, inserted: 7, updated: 0, failed: 0 },
+    });
+    for (const [index, user] of users.entries()) {
+      const before = (await findUserByEmail(h.deps.db, user.email))!;
+      expect(before.id).toBe(`auth0|legacy${index}`);
+      expect(before.passwordHash.startsWith("$argon2id$v=19$m=19456,t=2,p=1$")).toBe(false);
+      const wrong = await login(user.email, "not the password");
+      expect(await wrong.json()).toEqual({
+        error: "invalid_grant",
+        error_description: "Wrong email or password.",
+      });
+      const response = await login(user.email, user.password);
+      expect(response.status).toBe(200);
+      const after = (await findUserByEmail(h.deps.db, user.email))!;
+      expect(after.id).toBe(before.id);
+      expect(after.passwordHash.startsWith("$argon2id$v=19$m=19456,t=2,p=1$")).toBe(true);
+      expect((await login(user.email, user.password)).status).toBe(200);
+    }
+    const shown = await json(h.admin("GET", `/users/${encodeURIComponent("auth0|legacy0")}`));
+    expect(shown).toMatchObject({ name: "Legacy 0", given_name: "Leg", app_metadata: { plan: "gold" } });
+  });
+
+  test("bad records fail alone, with their line and reason, never their hashes", async () => {
+    const secretHash = await bcryptHash("secret", { cost: 4 });
+    const lines = [
+      { email: "good-1@example.com" },
+      { email: "not an email" },
+      {
+        email: "md5@example.com",
+        custom_password_hash: { algorithm: "md5", hash: { value: "abc", encoding: "hex" } },
+      },
+      { email: "badbcrypt@example.com", password_hash: "$2b$10$short" },
+      { email: "extra@example.com", favourite_colour: "blue" },
+      { email: "good-2@example.com", password_hash: secretHash },
+    ];
+    const ndjson = `${lines.map((line) => JSON.stringify(line)).join("\n")}\n{not json\n`;
+    const job = await importFile(ndjson);
+    expect(job.summary).toEqual({ total: 7, inserted: 2, updated: 0, failed: 5 });
+    const errors = await json(h.admin("GET", `/jobs/${job.id}/errors`));
+    expect(errors.map((entry: { line: number }) => entry.line)).toEqual([2, 3, 4, 5, 7]);
+    expect(errors[1].errors[0].code).toBe("UNSUPPORTED_HASH_ALGORITHM");
+    expect(errors[2]).toMatchObject({
+      user: { email: "badbcrypt@example.com" },
+      errors: [{ code: "INVALID_PASSWORD_HASH" }],
+    });
+    expect(errors[4].errors[0].code).toBe("INVALID_JSON");
+    expect(JSON.stringify(errors)).not.toContain("$2b$10$short");
+    expect(JSON.stringify(errors)).not.toContain(secretHash);
+    // A user imported without a password exists but cannot log in until it is set.
+    expect((await login("good-1@example.com", "anything")).status).toBe(400);
+    expect((await login("good-2@example.com", "secret")).status).toBe(200);
+  });
+
+  test("a duplicate fails that record without upsert, and updates the user with it", async () => {
+    const first = await importFile(
+      JSON.stringify([
+        { email: "dup@example.com", name: "First", password_hash: await bcryptHash("one", { cost: 4 }) },
+      ]),
+    );
+    expect(first.summary.inserted).toBe(1);
+    const again = JSON.stringify([
+      { email: "DUP@example.com", name: "Second", password_hash: await bcryptHash("two", { cost: 4 }) },
+      { email: "fresh@example.com" },
+    ]);
+    const refused = await importFile(again);
+    expect(refused.summary).toEqual({ total: 2, inserted: 1, updated: 0, failed: 1 });
+    const [error] = await json(h.admin("GET", `/jobs/${refused.id}/errors`));
+    expect(error).toMatchObject({ line: 1, errors: [{ code: "DUPLICATED_USER" }] });
+
+    const upserted = await importFile(again, { upsert: "true" });
+    expect(upserted.summary).toEqual({ total: 2, inserted: 0, updated: 2, failed: 0 });
+    const user = (await findUserByEmail(h.deps.db, "dup@example.com"))!;
+    expect(user.name).toBe("Second");
+    expect((await login("dup@example.com", "two")).status).toBe(200);
+  });
+
+  test("an interrupted job resumes and counts what already landed", async () => {
+    const { runUserImport } = await import("../../src/imports/run-user-import.ts");
+    const { insertJob, findJob } = await import("../../src/db/jobs.ts");
+    const { writeFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const records = Array.from({ length: 1200 }, (_, index) => ({ email: `resume${index}@example.com` }));
+    const path = join(h.dir, "resume.json");
+    writeFileSync(path, JSON.stringify(records));
+    const now = new Date();
+    await insertJob(h.deps.db, {
+      id: "job_resume",
+      type: "users_import",
+      status: "processing",
+      upsert: false,
+      filePath: path,
+      createdAt: now,
+      updatedAt: now,
+    });
+    // Simulate a crash after the first batch landed but before its progress was saved.
+    const { insertUser } = await import("../../src/db/users.ts");
+    for (let line = 1; line <= 500; line++) {
+      await insertUser(h.deps.db, {
+        id: `usr_resume${line}`,
+        email: `resume${line - 1}@example.com`,
+        name: "x",
+        passwordHash: "!",
+        userMetadata: {},
+        appMetadata: {},
+        importJobId: "job_resume",
+        importLine: line,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    await runUserImport(h.deps, "job_resume");
+    const job = (await findJob(h.deps.db, "job_resume"))!;
+    expect([job.status, job.total, job.inserted, job.failed]).toEqual(["completed", 1200, 1200, 0]);
+  });
+
+  test("the upload is checked: multipart, the users field, the admin key", async () => {
+    const plain = await h.request("/api/v2/jobs/users-imports", {
+      method: "POST",
+      headers: {
+        authorization: "Bearer test-admin-key-0123456789abcdef",
+        "content-type": "application/json",
+      },
+      body: "[]",
+    });
+    expect(plain.status).toBe(400);
+    const form = new FormData();
+    form.append("other", "x");
+    const missing = await h.request("/api/v2/jobs/users-imports", {
+      method: "POST",
+      headers: { authorization: "Bearer test-admin-key-0123456789abcdef" },
+      body: form,
+    });
+    expect(missing.status).toBe(400);
+    const anonymous = await h.request("/api/v2/jobs/users-imports", { method: "POST", body: new FormData() });
+    expect(anonymous.status).toBe(401);
+    expect((await h.admin("GET", "/jobs/job_missing")).status).toBe(404);
+    expect((await h.admin("GET", "/jobs/job_missing/errors")).status).toBe(404);
+  });
+});
