@@ -13,7 +13,7 @@ import { ADMIN_KEY, ROOT, startBenchServer } from "./support/server.ts";
 const count = Number(process.env.USERS ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), "rulegate-import-bench-"));
 const file = join(dir, "users.json");
-const bcrypt = await hash("a shared password", { cost: 10 });
+const bcrypt = await hash("a shared password", 10);
 const out = createWriteStream(file);
 out.write("[\n");
 for (let i = 0; i < count; i++) {

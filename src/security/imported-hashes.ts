@@ -46,7 +46,7 @@ export function isValidImportedHash(stored: string): boolean {
 export async function verifyImportedHash(stored: string, password: string): Promise<boolean> {
   const kind = importedHashKind(stored);
   try {
-    if (kind === "bcrypt") return await bcryptVerify(password, stored, {});
+    if (kind === "bcrypt") return await bcryptVerify(password, stored);
     if (kind === "pbkdf2") {
       const [, digest, iterations, length, salt, hash] = PBKDF2.exec(stored)!;
       const derived = await new Promise<Buffer>((resolve, reject) =>

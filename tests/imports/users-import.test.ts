@@ -27,14 +27,14 @@ async function fixtures() {
     {
       email: "bcrypt@example.com",
       password: "bcrypt password",
-      password_hash: await bcryptHash("bcrypt password", { cost: 10 }),
+      password_hash: await bcryptHash("bcrypt password", 10),
     },
     {
       email: "bcrypt-custom@example.com",
       password: "custom bcrypt",
       custom_password_hash: {
         algorithm: "bcrypt",
-        hash: { value: await bcryptHash("custom bcrypt", { cost: 8 }), encoding: "utf8" },
+        hash: { value: await bcryptHash("custom bcrypt", 8), encoding: "utf8" },
       },
     },
     {
@@ -160,7 +160,7 @@ describe("bulk user import with Auth0 password hashes", () => {
   });
 
   test("bad records fail alone, with their line and reason, never their hashes", async () => {
-    const secretHash = await bcryptHash("secret", { cost: 4 });
+    const secretHash = await bcryptHash("secret", 4);
     const lines = [
       { email: "good-1@example.com" },
       { email: "not an email" },
@@ -193,12 +193,12 @@ describe("bulk user import with Auth0 password hashes", () => {
   test("a duplicate fails that record without upsert, and updates the user with it", async () => {
     const first = await importFile(
       JSON.stringify([
-        { email: "dup@example.com", name: "First", password_hash: await bcryptHash("one", { cost: 4 }) },
+        { email: "dup@example.com", name: "First", password_hash: await bcryptHash("one", 4) },
       ]),
     );
     expect(first.summary.inserted).toBe(1);
     const again = JSON.stringify([
-      { email: "DUP@example.com", name: "Second", password_hash: await bcryptHash("two", { cost: 4 }) },
+      { email: "DUP@example.com", name: "Second", password_hash: await bcryptHash("two", 4) },
       { email: "fresh@example.com" },
     ]);
     const refused = await importFile(again);
