@@ -32,32 +32,23 @@ const Name = t.String({ minLength: 1, maxLength: 200 });
 /** Refresh token lifetimes in seconds: up to a year. */
 const RefreshLifetime = t.Integer({ minimum: 60, maximum: 31_536_000 });
 
+/** What can be set on an API; the identifier only at creation. */
+const Settable = {
+  name: t.Optional(Name),
+  scopes: t.Optional(Scopes),
+  token_lifetime: t.Optional(TokenLifetime),
+  allow_offline_access: t.Optional(t.Boolean()),
+  refresh_token_lifetime: t.Optional(RefreshLifetime),
+  refresh_token_idle_lifetime: t.Optional(RefreshLifetime),
+  signing_alg: t.Optional(SigningAlg),
+};
+
 export const CreateResourceServer = t.Object(
-  {
-    identifier: t.String({ minLength: 1, maxLength: 600 }),
-    name: t.Optional(Name),
-    scopes: t.Optional(Scopes),
-    token_lifetime: t.Optional(TokenLifetime),
-    allow_offline_access: t.Optional(t.Boolean()),
-    refresh_token_lifetime: t.Optional(RefreshLifetime),
-    refresh_token_idle_lifetime: t.Optional(RefreshLifetime),
-    signing_alg: t.Optional(SigningAlg),
-  },
+  { identifier: t.String({ minLength: 1, maxLength: 600 }), ...Settable },
   { additionalProperties: false },
 );
 
-export const UpdateResourceServer = t.Object(
-  {
-    name: t.Optional(Name),
-    scopes: t.Optional(Scopes),
-    token_lifetime: t.Optional(TokenLifetime),
-    allow_offline_access: t.Optional(t.Boolean()),
-    refresh_token_lifetime: t.Optional(RefreshLifetime),
-    refresh_token_idle_lifetime: t.Optional(RefreshLifetime),
-    signing_alg: t.Optional(SigningAlg),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+export const UpdateResourceServer = t.Object(Settable, { additionalProperties: false, minProperties: 1 });
 
 export const ResourceServer = t.Object({
   id: t.String(),

@@ -6,6 +6,7 @@ import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import type { Database, Db } from "../db/database.ts";
 import * as schema from "../db/schema.ts";
 import { rememberClientIp } from "../http/client-ip.ts";
+import { exitOnce } from "./exit-once.ts";
 import type { Runtime } from "./runtime.ts";
 
 async function openDatabase(path: string, migrationsFolder: string): Promise<Database> {
@@ -46,13 +47,7 @@ export const bunRuntime: Runtime = {
   // Bun ignores heap limits (§1e): the pool's RSS watchdog enforces RULE_MEMORY_MB.
   spawnWorker(url) {
     const worker = new Worker(url.href, { env: {} } as WorkerOptions);
-    let exited = false;
-    let onExit: (reason: string) => void = () => {};
-    const exit = (reason: string) => {
-      if (exited) return;
-      exited = true;
-      onExit(reason);
-    };
+    const { exit, onExit } = exitOnce();
     worker.addEventListener("error", () => exit("the rule worker crashed"));
     worker.addEventListener("close", () => exit("the rule worker exited"));
     return {
@@ -60,9 +55,7 @@ export const bunRuntime: Runtime = {
       onMessage: (handler) => {
         worker.onmessage = (event) => handler(event.data);
       },
-      onExit: (handler) => {
-        onExit = handler;
-      },
+      onExit,
       terminate: () => worker.terminate(),
     };
   },

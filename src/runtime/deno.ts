@@ -11,6 +11,7 @@ import { migrate } from "drizzle-orm/sqlite-proxy/migrator";
 import type { Database, Db } from "../db/database.ts";
 import * as schema from "../db/schema.ts";
 import { rememberClientIp } from "../http/client-ip.ts";
+import { exitOnce } from "./exit-once.ts";
 import type { Runtime } from "./runtime.ts";
 
 // Deno's namespace is not in this project's types (bun-types); only what is used is declared.
@@ -112,13 +113,7 @@ export const denoRuntime: Runtime = {
       env: {},
       resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 16 },
     });
-    let exited = false;
-    let onExit: (reason: string) => void = () => {};
-    const exit = (reason: string) => {
-      if (exited) return;
-      exited = true;
-      onExit(reason);
-    };
+    const { exit, onExit } = exitOnce();
     worker.on("error", (error: { code?: string }) =>
       exit(
         error?.code === "ERR_WORKER_OUT_OF_MEMORY" ? "the rule ran out of memory" : "the rule worker crashed",
@@ -130,9 +125,7 @@ export const denoRuntime: Runtime = {
       onMessage: (handler) => {
         worker.on("message", handler);
       },
-      onExit: (handler) => {
-        onExit = handler;
-      },
+      onExit,
       terminate: () => void worker.terminate(),
     };
   },

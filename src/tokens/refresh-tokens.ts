@@ -6,10 +6,11 @@ import {
   revokeFamily,
   swapLiveToken,
 } from "../db/refresh-tokens.ts";
-import type { ClientRow, RefreshTokenFamilyRow, ResourceServerRow, UserRow } from "../db/schema.ts";
+import type { ClientRow, RefreshTokenFamilyRow, ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { newId } from "../management/ids.ts";
 import { InvalidGrant } from "../oauth/errors.ts";
+import type { TokenGrant } from "../oauth/mint-tokens.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import { secretDigest } from "../security/secret-digest.ts";
 
@@ -23,18 +24,7 @@ const seconds = (date: Date, count: number) => new Date(date.getTime() + count *
  * audience, granted scope and the rule's claims of that exchange.
  * @returns the refresh token (shown to the client once)
  */
-export async function issueRefreshToken(
-  deps: Deps,
-  grant: {
-    user: UserRow;
-    client: ClientRow;
-    api: ResourceServerRow;
-    scope: string[];
-    accessTokenClaims: Record<string, unknown>;
-    idTokenClaims: Record<string, unknown>;
-    authTime: Date;
-  },
-): Promise<string> {
+export async function issueRefreshToken(deps: Deps, grant: Omit<TokenGrant, "grantType">): Promise<string> {
   const now = deps.clock.now();
   const token = newRefreshToken();
   await insertFamily(deps.db, {

@@ -9,6 +9,16 @@ interface User {
   blocked: boolean;
 }
 
+/** The Management API body from the create/update options (unset ones stay out). */
+const userBody = (options: Record<string, unknown>) => ({
+  email: options.email,
+  password: options.password,
+  name: options.name,
+  user_metadata: options.userMetadata,
+  app_metadata: options.appMetadata,
+  blocked: options.blocked,
+});
+
 const line = (user: User) => `${user.user_id}  ${user.email}${user.blocked ? "  (blocked)" : ""}`;
 
 /** `rulegate users …`: create, list, get, update, delete and unblock users. */
@@ -24,14 +34,7 @@ export function registerUsers(program: Command, cli: CliContext): void {
     .option("--app-metadata <json>", "app_metadata as a JSON object", jsonObject)
     .option("--blocked", "create the user blocked")
     .action(async (options) => {
-      const user = await cli.api().call("POST", "/api/v2/users", {
-        email: options.email,
-        password: options.password,
-        name: options.name,
-        user_metadata: options.userMetadata,
-        app_metadata: options.appMetadata,
-        blocked: options.blocked,
-      });
+      const user = await cli.api().call("POST", "/api/v2/users", userBody(options));
       cli.out().show(user);
     });
   users
@@ -62,14 +65,9 @@ export function registerUsers(program: Command, cli: CliContext): void {
     .option("--blocked", "block the user")
     .option("--no-blocked", "unblock the user")
     .action(async (id: string, options) => {
-      const user = await cli.api().call("PATCH", `/api/v2/users/${encodeURIComponent(id)}`, {
-        email: options.email,
-        password: options.password,
-        name: options.name,
-        user_metadata: options.userMetadata,
-        app_metadata: options.appMetadata,
-        blocked: options.blocked,
-      });
+      const user = await cli
+        .api()
+        .call("PATCH", `/api/v2/users/${encodeURIComponent(id)}`, userBody(options));
       cli.out().show(user);
     });
   users
