@@ -19,7 +19,14 @@ import { hash, verify } from "@node-rs/argon2";
 import { generateKeyPair, SignJWT } from "jose";
 import { ARGON2_PARAMS } from "../src/runtime/password-hasher.ts";
 import { lineChart } from "./support/chart.ts";
-import { ADMIN_KEY, ROOT, type RunningServer, round, startBenchServer } from "./support/server.ts";
+import {
+  ADMIN_KEY,
+  firstExchangeMs,
+  ROOT,
+  type RunningServer,
+  round,
+  startBenchServer,
+} from "./support/server.ts";
 
 type Alg = "RS256" | "ES256" | "EdDSA";
 const ALGS: Alg[] = ["RS256", "ES256", "EdDSA"];
@@ -117,27 +124,10 @@ function wrk(server: RunningServer, bodyFile: string, connections: number, durat
   return { ...summary, wrkCpuSeconds: Number(user) + Number(system) };
 }
 
-async function firstExchangeMs(): Promise<number> {
-  const started = performance.now();
-  const server = await startBenchServer("bun");
-  try {
-    for (;;) {
-      const response = await fetch(`${server.base}/oauth/token`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: server.demoBody,
-      });
-      if (response.ok) return Math.round(performance.now() - started);
-    }
-  } finally {
-    server.stop();
-  }
-}
-
 spawnSync("bash", ["scripts/ensure-wrk.sh"], { cwd: ROOT, stdio: "inherit" });
 console.log(`cores: ${cores}; ${seconds} s per cell; measuring the bound…`);
 const bound = await measureBound();
-const startups = [await firstExchangeMs(), await firstExchangeMs(), await firstExchangeMs()];
+const startups = [await firstExchangeMs("bun"), await firstExchangeMs("bun"), await firstExchangeMs("bun")];
 
 const server = await startBenchServer("bun");
 const pid = server.child.pid!;

@@ -7,31 +7,21 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { drive, type RuntimeName, round, setSampleRule, startBenchServer } from "./support/server.ts";
+import {
+  drive,
+  firstExchangeMs,
+  type RuntimeName,
+  round,
+  setSampleRule,
+  startBenchServer,
+} from "./support/server.ts";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const sample = readFileSync("rules/password-exchange.js", "utf8");
 
-async function firstExchange(runtime: RuntimeName): Promise<number> {
-  const started = performance.now();
-  const server = await startBenchServer(runtime);
-  try {
-    for (;;) {
-      const response = await fetch(`${server.base}/oauth/token`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: server.demoBody,
-      });
-      if (response.ok) return round(performance.now() - started, 0);
-    }
-  } finally {
-    server.stop();
-  }
-}
-
 async function measure(runtime: RuntimeName) {
   const startups = [];
-  for (let i = 0; i < 3; i++) startups.push(await firstExchange(runtime));
+  for (let i = 0; i < 3; i++) startups.push(await firstExchangeMs(runtime));
   const server = await startBenchServer(runtime);
   try {
     await setSampleRule(server, sample, false);

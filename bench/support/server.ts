@@ -104,3 +104,21 @@ export async function drive(server: RunningServer, connections: number, seconds:
     p99_ms: result.latency.p99,
   };
 }
+
+/** Time from spawning a server on a new database to its first successful exchange, in ms. */
+export async function firstExchangeMs(runtime: RuntimeName): Promise<number> {
+  const started = performance.now();
+  const server = await startBenchServer(runtime);
+  try {
+    for (;;) {
+      const response = await fetch(`${server.base}/oauth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: server.demoBody,
+      });
+      if (response.ok) return Math.round(performance.now() - started);
+    }
+  } finally {
+    server.stop();
+  }
+}
