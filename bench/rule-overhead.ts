@@ -32,7 +32,7 @@ async function inProcess(concurrency: number, calls: number) {
   );
   const { db, close } = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
   const log = createLogger("silent");
-  const rules = createRulePool({ runtime, config, log });
+  const rules = createRulePool({ config, log });
   const { deps } = await bootstrap({ config, db, log, rules });
   await saveRule(db, {
     script: readFileSync("rules/password-exchange.js", "utf8"),

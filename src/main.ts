@@ -2,10 +2,12 @@ import { availableParallelism } from "node:os";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { ConfigError, loadConfig } from "./config.ts";
+import { findRule } from "./db/rule.ts";
 import { createLogger } from "./logs/logger.ts";
 import { startLogRetention } from "./logs/retention.ts";
 import { demoCurl, provisionDemo } from "./provision-demo.ts";
 import { createRulePool } from "./rules/pool.ts";
+import { ruleScript } from "./rules/rule-version.ts";
 import { detectRuntime, MIGRATIONS_FOLDER } from "./runtime/runtime.ts";
 
 /** Start-up: config → database → deps → app → listen. The only file that starts anything. */
@@ -21,7 +23,7 @@ async function main() {
   const runtime = await detectRuntime();
   const log = createLogger(config.logLevel);
   const { db } = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
-  const rules = createRulePool({ runtime, config, log });
+  const rules = createRulePool({ config, log });
   const { deps, newDatabase, generatedAdminKey } = await bootstrap({ config, db, log, rules });
   startLogRetention(deps);
   await deps.imports.resume();
@@ -31,6 +33,9 @@ async function main() {
     hostname: config.host,
     fetch: (request) => app.fetch(request),
   });
+  // Warm the rule hosts in the background: the server answers meanwhile.
+  const deployed = await findRule(db);
+  if (deployed?.enabled) rules.prepare(ruleScript(deployed.script));
   log.info(
     { event: "listening", port: server.port, issuer: config.issuer, runtime: runtime.name },
     "Rulegate is up",

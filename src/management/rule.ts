@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { t } from "elysia";
 import {
   deleteRule,
@@ -11,10 +10,12 @@ import {
 import type { RuleRow } from "../db/schema.ts";
 import { getTenantSettings } from "../db/tenant-settings.ts";
 import type { Deps } from "../deps.ts";
+import { ruleFailureError } from "../oauth/rule-failure-error.ts";
 import { forbiddenSyntax, RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.ts";
 import { RuleInput } from "../rules/contract.ts";
 import { normalizeOutcome } from "../rules/normalize-outcome.ts";
 import type { RulePool } from "../rules/pool.ts";
+import { ruleScript } from "../rules/rule-version.ts";
 import { sampleRuleInput } from "../rules/sample-input.ts";
 import { ApiError, badRequest, notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
@@ -115,6 +116,8 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
           updatedAt: deps.clock.now(),
         });
         deps.log.info({ event: "rule_deployed", enabled: row.enabled }, "password-exchange rule deployed");
+        // Warm hosts for the new version now, so the next exchange does not wait for one.
+        if (row.enabled) pool.prepare(ruleScript(row.script));
         return ruleView(row);
       },
       { body: PutRule, response: Rule },
@@ -164,12 +167,12 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
             webtask: body.context?.webtask ?? { secrets: await readRuleSecrets(db) },
           },
         };
-        const version = createHash("sha256").update(script).digest("base64url").slice(0, 22);
         const requestId = `try-${crypto.randomUUID()}`;
-        const execution = await pool.execute({ script, version }, input, requestId);
+        const execution = await pool.tryScript(script, input, requestId);
         const answer = { logs: execution.logs, duration_ms: Math.round(execution.durationMs * 1000) / 1000 };
-        if (execution.error) {
-          return { ...answer, error: { ...execution.error.toBody(), detail: execution.error.detail } };
+        if (execution.failure) {
+          const error = ruleFailureError(execution.failure);
+          return { ...answer, error: { ...error.toBody(), detail: error.detail } };
         }
         try {
           const { outcome, warnings } = normalizeOutcome(execution.result);

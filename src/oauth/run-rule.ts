@@ -1,9 +1,21 @@
-import { createHash } from "node:crypto";
 import { findRule, readRuleSecrets } from "../db/rule.ts";
 import type { Deps } from "../deps.ts";
 import type { LogEvent } from "../logs/event-log.ts";
 import type { RuleInput, RuleOutcome } from "../rules/contract.ts";
+import { GarbageResult, normalizeOutcome } from "../rules/normalize-outcome.ts";
+import { ruleScript } from "../rules/rule-version.ts";
 import { withAudit } from "./errors.ts";
+import { garbageResultError, ruleFailureError } from "./rule-failure-error.ts";
+
+/** The rule's result as claims and scope; a result that breaks the contract is a server_error. */
+function readOutcome(result: unknown) {
+  try {
+    return normalizeOutcome(result);
+  } catch (error) {
+    if (error instanceof GarbageResult) throw garbageResultError(error.message);
+    throw error;
+  }
+}
 
 /**
  * Runs the password-exchange rule (SPEC §4) after the user, client, audience and scope
@@ -15,8 +27,6 @@ export async function runRule(deps: Deps, input: RuleInput, requestId: string): 
   const rule = await findRule(deps.db);
   if (!rule?.enabled) return { scope: input.scope, accessTokenClaims: {}, idTokenClaims: {} };
   const secrets = await readRuleSecrets(deps.db);
-  // Workers compile a rule once per version; a content hash means "same source, same compiled rule".
-  const version = createHash("sha256").update(rule.script).digest("base64url").slice(0, 22);
   const audit = {
     userId: input.user.id,
     userName: input.user.email,
@@ -33,12 +43,14 @@ export async function runRule(deps: Deps, input: RuleInput, requestId: string): 
       userAgent: input.context.userAgent,
     });
   try {
-    const { outcome, warnings } = await deps.rules.run(
-      { script: rule.script, version },
+    const execution = await deps.rules.execute(
+      ruleScript(rule.script),
       { ...input, context: { ...input.context, webtask: { secrets } } },
       requestId,
       (line) => void record({ type: "rule_log", description: line.text, details: { level: line.level } }),
     );
+    if (execution.failure) throw ruleFailureError(execution.failure);
+    const { outcome, warnings } = readOutcome(execution.result);
     for (const warning of warnings) {
       deps.log.warn({ event: "rule_warning", request_id: requestId, warning });
       await record({ type: "rule_warning", description: warning });

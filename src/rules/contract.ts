@@ -49,16 +49,24 @@ export interface RuleLogLine {
   text: string;
 }
 
-/** Runs the rule in the sandbox (src/rules); throws OAuthErrors for denials and failures. */
-export interface RuleRunner {
-  /**
-   * @param onConsole receives each console line as the rule writes it
-   * @returns the outcome, and the warnings about what was dropped from the result
-   */
-  run(
-    rule: RuleScript,
-    input: RuleInput,
-    requestId: string,
-    onConsole?: (line: RuleLogLine) => void,
-  ): Promise<{ outcome: RuleOutcome; warnings: string[] }>;
+/**
+ * Why a rule call produced no result, in the sandbox's own terms; the OAuth layer maps it
+ * onto RFC 6749 errors. `denied` is the rule's own error (`cb(err)` or a throw), with the
+ * name of its class when it is one of the three the rule environment defines.
+ */
+export type RuleFailure =
+  | {
+      kind: "denied";
+      errorClass: "InvalidScopeError" | "InvalidRequestError" | "ServerError" | "Error";
+      message: string;
+    }
+  | { kind: "timeout" | "memory" | "crashed" | "busy"; detail: string };
+
+/** Everything one rule call produced, for the token endpoint and for `try`. */
+export interface RuleExecution {
+  /** The parsed result, when the rule succeeded. */
+  result?: unknown;
+  failure?: RuleFailure;
+  logs: RuleLogLine[];
+  durationMs: number;
 }

@@ -1,299 +1,566 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logs/logger.ts";
+import { processStats, type RuleHostProcess, spawnRuleHost } from "../runtime/rule-host-process.ts";
+import type { RuleExecution, RuleFailure, RuleInput, RuleLogLine, RuleScript } from "./contract.ts";
 import {
-  AccessDenied,
-  InvalidRequest,
-  InvalidScope,
-  type OAuthError,
-  ServerError,
-  TemporarilyUnavailable,
-} from "../oauth/errors.ts";
-import type { Runtime, SandboxWorker } from "../runtime/runtime.ts";
-import type { RuleInput, RuleLogLine, RuleRunner, RuleScript } from "./contract.ts";
-import { GarbageResult, normalizeOutcome } from "./normalize-outcome.ts";
-import type { CallEnd, CompileError, FromWorker, ToWorker } from "./protocol.ts";
+  type CallEnd,
+  type CompileError,
+  MAX_HOST_LINE,
+  parseHostMessage,
+  SANDBOX_LIMITS,
+} from "./protocol.ts";
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url);
-/** How long past the time limit the pool waits for a worker before terminating it. */
+/** How long past the time limit the pool waits for a host before killing it. */
 const GRACE_MS = 250;
-/** How often the memory watchdog samples the RSS while rules run. */
-const WATCHDOG_MS = 10;
+/** How long after a call's answer a host may take to report that no rule code is running. */
+const IDLE_GRACE_MS = 100;
+/** How often busy hosts' memory is sampled. */
+const BUSY_SAMPLE_MS = 10;
+/** How often idle hosts' CPU and memory are sampled. */
+const IDLE_SAMPLE_MS = 500;
+/** CPU an idle host may use per idle sample before it is taken for running left-over rule code. */
+const IDLE_CPU_MS = 150;
+/** Back-off for hosts that die before they have loaded their rule. */
+const BACKOFF_MS = { first: 100, max: 5000 };
 
-/** Everything one rule call produced, for the token endpoint and for `try`. */
-export interface RuleExecution {
-  /** The parsed result when the rule succeeded. */
-  result?: unknown;
-  /** The OAuth error the call maps to when it did not. */
-  error?: OAuthError;
-  logs: RuleLogLine[];
-  durationMs: number;
-}
-
-/** The worker pool behind {@link RuleRunner}, plus compile checks and `try`. */
-export interface RulePool extends RuleRunner {
+/** The pool of rule hosts: runs calls for the token endpoint, and `try` and compile checks in throwaway hosts. */
+export interface RulePool {
+  /** Runs one call of `rule` in a warm host of that version. */
   execute(
     rule: RuleScript,
     input: RuleInput,
     requestId: string,
     onConsole?: (line: RuleLogLine) => void,
   ): Promise<RuleExecution>;
-  /** Compiles `script` in a worker (syntax, top-level code, exported function) without deploying it. */
+  /** Runs `script` once in a throwaway host that never serves an exchange. */
+  tryScript(script: string, input: RuleInput, requestId: string): Promise<RuleExecution>;
+  /** Compiles and loads `script` (syntax, top-level code, exported function) in a throwaway host. */
   compile(script: string): Promise<CompileError | undefined>;
+  /** Starts warm hosts for `rule` in the background; older versions drain. */
+  prepare(rule: RuleScript): void;
+  /** Whether the current version has a loaded host (or no rule was asked for yet). */
+  warm(): boolean;
+  /** The pids of the host processes, for diagnostics and tests. */
+  hostPids(): number[];
   close(): Promise<void>;
 }
 
-type Job =
-  | {
-      kind: "run";
-      callId: number;
-      rule: RuleScript;
-      input: string;
-      requestId: string;
-      logs: RuleLogLine[];
-      onConsole?: (line: RuleLogLine) => void;
-      started: number;
-      finish(execution: RuleExecution): void;
-    }
-  | { kind: "compile"; callId: number; script: string; finish(error: CompileError | undefined): void };
+interface RunJob {
+  callId: number;
+  input: string;
+  requestId: string;
+  logs: RuleLogLine[];
+  logBytes: number;
+  onConsole?: (line: RuleLogLine) => void;
+  started: number;
+  finish(execution: RuleExecution): void;
+}
 
-interface Slot {
-  worker: SandboxWorker;
-  ready: boolean;
-  version?: string;
-  job?: Job;
+interface Host {
+  process: RuleHostProcess;
+  group: Group;
+  state: "starting" | "loading" | "idle" | "busy" | "cleaning" | "dead";
+  job?: RunJob;
+  callId?: number;
   timer?: ReturnType<typeof setTimeout>;
+  baselineRss?: number;
+  lastCpuMs?: number;
+  /** Why the pool killed it, for the call it fails. */
+  killedFor?: HostFailure;
+  onLoaded?: (error: CompileError | undefined) => void;
 }
 
-const GENERIC = "The password-exchange rule failed.";
-
-/** Maps how a call ended onto the SPEC §3 error table. */
-function errorOf(end: Exclude<CallEnd, { kind: "ok" }>, timeoutMs: number): OAuthError {
-  if (end.kind === "timeout")
-    return new ServerError(GENERIC, `the rule did not finish within ${timeoutMs} ms`);
-  if (end.kind === "failed") return new ServerError(GENERIC, end.detail);
-  switch (end.errorClass) {
-    case "InvalidScopeError":
-      return new InvalidScope(end.message);
-    case "InvalidRequestError":
-      return new InvalidRequest(end.message);
-    case "ServerError":
-      return new ServerError(end.message || GENERIC, "the rule raised ServerError");
-    default:
-      return new AccessDenied(
-        end.message || "Access denied by the password-exchange rule.",
-        "the rule denied",
-      );
-  }
+/** The hosts of one rule version, or of one throwaway run. */
+interface Group {
+  rule: RuleScript;
+  throwaway: boolean;
+  hosts: Set<Host>;
+  queue: RunJob[];
+  /** Deaths before a successful load, in a row: drives the back-off. */
+  earlyDeaths: number;
+  respawnTimer?: ReturnType<typeof setTimeout>;
+  loadError?: CompileError;
 }
+
+/** Why the pool itself ended a host or a call (a denial only ever comes from the rule). */
+type HostFailure = Exclude<RuleFailure, { kind: "denied" }>;
+
+const describePosition = (error: CompileError) =>
+  error.line ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})` : "";
 
 /**
- * A pool of warm rule workers (SPEC §4). Each worker runs one call at a time and keeps
- * the current rule compiled; a new rule version is sent with the next call it gets.
- * The pool enforces the time limit (worker-side vm timeout, then terminate), the memory
- * limit (an RSS watchdog that stops the busy workers, since the process's memory cannot
- * be attributed to one of them), replaces dead workers and bounds the queue.
+ * A pool of warm rule-host processes. Each host runs one rule version, one call at a time;
+ * `RULE_WORKERS` hosts serve the current version, and a new version gets new hosts while
+ * the old ones finish what they have and are stopped. The pool kills a host (SIGKILL) that
+ * overruns the time limit, grows past the memory limit (counted from its RSS after loading,
+ * so what a rule keeps between calls counts), sends anything but the protocol, or runs
+ * after its call has ended; it replaces dead hosts, backs off from hosts that keep dying
+ * before they load, and bounds the queue.
  */
 export function createRulePool(options: {
-  runtime: Runtime;
   config: Pick<Config, "ruleWorkers" | "ruleTimeoutMs" | "ruleMemoryMb">;
   log: Logger;
   maxQueue?: number;
 }): RulePool {
-  const { runtime, config, log } = options;
+  const { config, log } = options;
   const timeoutMs = config.ruleTimeoutMs;
   const memoryLimitBytes = config.ruleMemoryMb * 1024 * 1024;
   const maxQueue = options.maxQueue ?? config.ruleWorkers * 128;
-  const slots: Slot[] = [];
-  const queue: Job[] = [];
+  // Hosts start in an empty folder of their own: nothing to read there, even by accident.
+  const hostDirectory = mkdtempSync(join(tmpdir(), "rulegate-host-"));
+  const groups = new Map<string, Group>();
+  let current: Group | undefined;
   let nextCallId = 1;
   let closed = false;
-  let baselineRss = runtime.residentSetBytes();
-  let watchdog: ReturnType<typeof setInterval> | undefined;
+  let queued = 0;
+  let busySampler: ReturnType<typeof setInterval> | undefined;
+  const failingSince = new Set<Group>();
 
-  const busySlots = () => slots.filter((slot) => slot.job);
+  const allHosts = () => [...groups.values()].flatMap((group) => [...group.hosts]);
 
-  function fail(job: Job, error: OAuthError): void {
-    if (job.kind === "run") {
-      job.finish({ error, logs: job.logs, durationMs: performance.now() - job.started });
-    } else {
-      job.finish({ message: error.detail ?? error.description });
-    }
+  function failJob(job: RunJob, failure: RuleFailure): void {
+    job.finish({ failure, logs: job.logs, durationMs: performance.now() - job.started });
   }
 
-  function spawn(): Slot {
-    const slot: Slot = {
-      worker: runtime.spawnWorker(WORKER_URL, { memoryMb: config.ruleMemoryMb }),
-      ready: false,
-    };
-    slot.worker.onMessage((message) => onMessage(slot, message as FromWorker));
-    slot.worker.onExit((reason) => replace(slot, reason));
-    return slot;
+  function newGroup(rule: RuleScript, throwaway: boolean): Group {
+    return { rule, throwaway, hosts: new Set(), queue: [], earlyDeaths: 0 };
   }
 
-  /** Terminates a slot's worker (if still alive), fails its job, and starts a fresh worker. */
-  function replace(slot: Slot, reason: string): void {
-    const index = slots.indexOf(slot);
-    if (index < 0) return;
-    clearTimeout(slot.timer);
-    slot.worker.terminate();
-    const job = slot.job;
-    slot.job = undefined;
-    if (job) fail(job, new ServerError(GENERIC, reason));
-    if (closed) {
-      slots.splice(index, 1);
-      return;
-    }
-    log.warn({ event: "rule_worker_replaced", reason }, "rule worker replaced");
-    slots[index] = spawn();
+  function spawn(group: Group): Host {
+    const process = spawnRuleHost({
+      cwd: hostDirectory,
+      memoryMb: config.ruleMemoryMb,
+      maxLine: MAX_HOST_LINE,
+    });
+    const host: Host = { process, group, state: "starting" };
+    group.hosts.add(host);
+    host.timer = setTimeout(
+      () => kill(host, { kind: "timeout", detail: `the rule host did not start within ${timeoutMs} ms` }),
+      Math.max(timeoutMs, 2000) + GRACE_MS,
+    );
+    process.onLine((line) => onLine(host, line));
+    process.onExit((exit) => onExit(host, exit));
+    return host;
   }
 
-  function onMessage(slot: Slot, message: FromWorker): void {
-    if (message.type === "ready") {
-      slot.ready = true;
-      return dispatch();
-    }
-    const job = slot.job;
-    if (!job || job.callId !== message.callId) return;
-    if (message.type === "log" && job.kind === "run") {
-      const line = { level: message.level, text: message.text };
-      job.logs.push(line);
-      job.onConsole?.(line);
-      log.info({
-        event: "rule_console",
-        request_id: job.requestId,
-        level: message.level,
-        text: message.text,
-      });
-      return;
-    }
-    clearTimeout(slot.timer);
-    slot.job = undefined;
-    if (message.type === "done" && job.kind === "run") {
-      const durationMs = performance.now() - job.started;
-      if (message.end.kind === "ok") {
-        job.finish({ result: JSON.parse(message.end.json), logs: job.logs, durationMs });
-      } else {
-        if (message.end.kind === "failed") slot.version = undefined;
-        job.finish({ error: errorOf(message.end, timeoutMs), logs: job.logs, durationMs });
-      }
-    } else if (message.type === "compiled" && job.kind === "compile") {
-      job.finish(message.error);
-    }
-    dispatch();
+  function kill(host: Host, failure: HostFailure): void {
+    if (host.state === "dead") return;
+    host.killedFor ??= failure;
+    host.process.kill();
   }
 
-  function watch(): void {
-    if (watchdog) return;
-    watchdog = setInterval(() => {
-      const busy = busySlots();
-      const rss = runtime.residentSetBytes();
-      if (busy.length === 0) {
-        baselineRss = rss;
-        clearInterval(watchdog);
-        watchdog = undefined;
+  function onLine(host: Host, line: string | undefined): void {
+    if (host.state === "dead") return;
+    const message = line === undefined ? undefined : parseHostMessage(line);
+    if (!message) {
+      return kill(host, { kind: "crashed", detail: "the rule host sent a malformed message" });
+    }
+    switch (message.type) {
+      case "ready":
+        if (host.state !== "starting") return kill(host, protocolError("ready"));
+        host.state = "loading";
+        clearTimeout(host.timer);
+        // A parser that never returns (a deeply nested literal) is stopped here, from outside.
+        host.timer = setTimeout(
+          () =>
+            kill(host, {
+              kind: "timeout",
+              detail: `the rule's top-level code did not finish within ${timeoutMs} ms`,
+            }),
+          timeoutMs + GRACE_MS,
+        );
+        host.process.send(JSON.stringify({ type: "load", script: host.group.rule.script, timeoutMs }));
+        return;
+      case "loaded":
+        if (host.state !== "loading") return kill(host, protocolError("loaded"));
+        return onLoaded(host, message.error);
+      case "log": {
+        const job = host.job;
+        if (!job || host.callId !== message.callId) return;
+        if (job.logs.length >= SANDBOX_LIMITS.logLines || job.logBytes >= SANDBOX_LIMITS.logBytes) return;
+        const entry = {
+          level: message.level,
+          text: message.text.slice(0, SANDBOX_LIMITS.logBytes - job.logBytes),
+        };
+        job.logs.push(entry);
+        job.logBytes += entry.text.length;
+        job.onConsole?.(entry);
+        log.info({ event: "rule_console", request_id: job.requestId, level: entry.level, text: entry.text });
         return;
       }
-      if (rss - baselineRss > memoryLimitBytes) {
-        log.warn(
-          { event: "rule_memory_limit", rss_mb: Math.round(rss / 2 ** 20), stopped_workers: busy.length },
-          "rule memory limit exceeded: stopping the busy rule workers",
+      case "done": {
+        if (host.state !== "busy" || host.callId !== message.callId || !host.job)
+          return kill(host, protocolError("done"));
+        clearTimeout(host.timer);
+        const job = host.job;
+        host.job = undefined;
+        finishJob(job, message.end);
+        if (host.group.throwaway || message.end.kind === "timeout" || message.end.kind === "failed") {
+          // A throwaway host serves one call; a host whose rule crashed or overran is not trusted again.
+          return kill(host, { kind: "crashed", detail: "recycled" });
+        }
+        host.state = "cleaning";
+        host.timer = setTimeout(
+          () => kill(host, { kind: "crashed", detail: "the rule kept running after its call ended" }),
+          IDLE_GRACE_MS,
         );
-        for (const slot of busy)
-          replace(slot, `the rule exceeded the memory limit of ${config.ruleMemoryMb} MB`);
+        return;
       }
-    }, WATCHDOG_MS);
-    (watchdog as { unref?: () => void }).unref?.();
+      case "idle": {
+        if (host.state !== "cleaning" || host.callId !== message.callId) return;
+        clearTimeout(host.timer);
+        const stats = processStats(host.process.pid);
+        if (stats && host.baselineRss !== undefined && stats.rssBytes - host.baselineRss > memoryLimitBytes) {
+          return killForMemory(host, stats.rssBytes);
+        }
+        host.lastCpuMs = stats?.cpuMs;
+        host.state = "idle";
+        host.callId = undefined;
+        return dispatch(host.group);
+      }
+    }
   }
 
-  function dispatch(): void {
-    for (const slot of slots) {
-      if (queue.length === 0) return;
-      if (!slot.ready || slot.job) continue;
-      if (busySlots().length === 0) baselineRss = runtime.residentSetBytes();
-      const job = queue.shift()!;
-      slot.job = job;
-      let message: ToWorker;
-      if (job.kind === "run") {
-        const sendScript = slot.version !== job.rule.version;
-        slot.version = job.rule.version;
-        job.started = performance.now();
-        message = {
-          type: "run",
-          callId: job.callId,
-          version: job.rule.version,
-          script: sendScript ? job.rule.script : undefined,
-          input: job.input,
-          timeoutMs,
-        };
-      } else {
-        message = { type: "compile", callId: job.callId, script: job.script, timeoutMs };
+  const protocolError = (type: string): HostFailure => ({
+    kind: "crashed",
+    detail: `the rule host sent "${type}" out of turn`,
+  });
+
+  function onLoaded(host: Host, error: CompileError | undefined): void {
+    clearTimeout(host.timer);
+    const group = host.group;
+    if (host.onLoaded) {
+      const onLoaded = host.onLoaded;
+      host.onLoaded = undefined;
+      onLoaded(error);
+      if (error) return kill(host, { kind: "crashed", detail: "recycled" });
+    } else if (error) {
+      // A deployed rule that no longer loads (its top-level code timed out, say): its
+      // waiting calls fail, and the next host is started after a back-off.
+      group.loadError = error;
+      const detail = `the rule does not compile: ${error.message}${describePosition(error)}`;
+      for (const job of group.queue.splice(0)) {
+        queued--;
+        failJob(job, { kind: "crashed", detail });
       }
-      slot.timer = setTimeout(
-        () => replace(slot, `the rule did not finish within ${timeoutMs} ms`),
+      group.earlyDeaths++;
+      return kill(host, { kind: "crashed", detail });
+    }
+    group.earlyDeaths = 0;
+    group.loadError = undefined;
+    if (failingSince.delete(group)) log.info({ event: "rule_host_recovered" }, "rule hosts start again");
+    host.baselineRss = processStats(host.process.pid)?.rssBytes;
+    host.state = "idle";
+    dispatch(group);
+  }
+
+  function killForMemory(host: Host, rssBytes: number): void {
+    log.warn(
+      { event: "rule_memory_limit", rss_mb: Math.round(rssBytes / 2 ** 20), pid: host.process.pid },
+      "rule memory limit exceeded: stopping the rule host",
+    );
+    kill(host, { kind: "memory", detail: `the rule exceeded the memory limit of ${config.ruleMemoryMb} MB` });
+  }
+
+  function finishJob(job: RunJob, end: CallEnd): void {
+    const durationMs = performance.now() - job.started;
+    if (end.kind === "ok") {
+      let result: unknown;
+      try {
+        result = JSON.parse(end.json);
+      } catch {
+        return failJob(job, { kind: "crashed", detail: "the rule's result is not JSON" });
+      }
+      return job.finish({ result, logs: job.logs, durationMs });
+    }
+    if (end.kind === "error") {
+      return job.finish({
+        failure: { kind: "denied", errorClass: end.errorClass as "Error", message: end.message },
+        logs: job.logs,
+        durationMs,
+      });
+    }
+    if (end.kind === "timeout") {
+      return failJob(job, { kind: "timeout", detail: `the rule did not finish within ${timeoutMs} ms` });
+    }
+    failJob(job, { kind: "crashed", detail: end.detail });
+  }
+
+  function onExit(host: Host, exit: { code: number | null; signal: string | null; stderr: string }): void {
+    const wasLoaded = host.state !== "starting" && host.state !== "loading";
+    host.state = "dead";
+    clearTimeout(host.timer);
+    const group = host.group;
+    group.hosts.delete(host);
+    const outOfMemory = /out of memory/i.test(exit.stderr);
+    const failure: HostFailure =
+      host.killedFor ??
+      (outOfMemory
+        ? { kind: "memory", detail: `the rule exceeded the memory limit of ${config.ruleMemoryMb} MB` }
+        : {
+            kind: "crashed",
+            detail: `the rule host exited (${exit.signal ?? `code ${exit.code}`})`,
+          });
+    if (outOfMemory && !host.killedFor) {
+      log.warn(
+        { event: "rule_memory_limit", pid: host.process.pid },
+        "rule memory limit exceeded: the rule host ran out of heap",
+      );
+    }
+    if (host.job) failJob(host.job, failure);
+    host.job = undefined;
+    if (host.onLoaded) {
+      host.onLoaded(
+        failure.kind === "timeout"
+          ? { message: "The rule's top-level code timed out." }
+          : failure.kind === "memory"
+            ? { message: `The rule's top-level code exceeded the memory limit of ${config.ruleMemoryMb} MB.` }
+            : { message: `The rule could not be loaded: ${failure.detail}` },
+      );
+      host.onLoaded = undefined;
+    }
+    if (group.throwaway) groups.delete(group.rule.version);
+    if (
+      !wasLoaded &&
+      !group.throwaway &&
+      ![...group.hosts].some((other) => other.state !== "starting" && other.state !== "loading")
+    ) {
+      // No host of this version could load it: the calls waiting for one fail now rather than after a back-off.
+      for (const job of group.queue.splice(0)) {
+        queued--;
+        failJob(job, failure);
+      }
+    }
+    if (failure.detail !== "recycled" && !closed) {
+      log.warn(
+        { event: "rule_host_replaced", reason: failure.detail, pid: host.process.pid },
+        "rule host replaced",
+      );
+    }
+    if (!wasLoaded && !host.group.throwaway && !group.loadError) group.earlyDeaths++;
+    if (!wasLoaded && group.earlyDeaths > 0 && !failingSince.has(group) && !group.throwaway) {
+      failingSince.add(group);
+      log.error(
+        { event: "rule_host_failing", reason: failure.detail },
+        "rule hosts keep dying before they load; restarting them with back-off",
+      );
+    }
+    retireIfDone(group);
+    if (!closed && groups.get(group.rule.version) === group) refill(group);
+  }
+
+  /** Brings a version's group back to its size, after the back-off when hosts keep dying. */
+  function refill(group: Group): void {
+    if (closed || group.throwaway || group.respawnTimer) return;
+    const wanted = group === current ? config.ruleWorkers : Math.min(config.ruleWorkers, group.queue.length);
+    const missing = wanted - group.hosts.size;
+    if (missing <= 0) return;
+    const delay =
+      group.earlyDeaths === 0 ? 0 : Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (group.earlyDeaths - 1));
+    if (delay === 0) {
+      for (let i = 0; i < missing; i++) spawn(group);
+      return;
+    }
+    group.respawnTimer = setTimeout(() => {
+      group.respawnTimer = undefined;
+      refill(group);
+    }, delay);
+    (group.respawnTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** Stops the hosts of a version that is no longer current once it has nothing left to do. */
+  function retireIfDone(group: Group): void {
+    if (group === current || group.throwaway || group.queue.length > 0) return;
+    for (const host of group.hosts) {
+      if (host.state === "idle" || host.state === "starting" || host.state === "loading") {
+        kill(host, { kind: "crashed", detail: "recycled" });
+      }
+    }
+    if (group.hosts.size === 0) {
+      clearTimeout(group.respawnTimer);
+      if (groups.get(group.rule.version) === group) groups.delete(group.rule.version);
+    }
+  }
+
+  function dispatch(group: Group): void {
+    for (const host of group.hosts) {
+      if (group.queue.length === 0) break;
+      if (host.state !== "idle") continue;
+      const job = group.queue.shift()!;
+      queued--;
+      host.state = "busy";
+      host.job = job;
+      host.callId = job.callId;
+      job.started = performance.now();
+      host.timer = setTimeout(
+        () => kill(host, { kind: "timeout", detail: `the rule did not finish within ${timeoutMs} ms` }),
         timeoutMs + GRACE_MS,
       );
-      slot.worker.postMessage(message);
-      watch();
+      host.process.send(JSON.stringify({ type: "run", callId: job.callId, input: job.input, timeoutMs }));
+      sampleWhileBusy();
     }
+    retireIfDone(group);
   }
 
-  function enqueue(job: Job): void {
-    if (closed) return fail(job, new ServerError(GENERIC, "the rule pool is closed"));
-    if (queue.length >= maxQueue) {
-      if (job.kind === "run") {
-        return job.finish({
-          error: new TemporarilyUnavailable("Too many password exchanges are waiting; try again shortly."),
-          logs: [],
-          durationMs: 0,
-        });
+  /** Memory of busy hosts, every few milliseconds while any host is busy. */
+  function sampleWhileBusy(): void {
+    if (busySampler) return;
+    busySampler = setInterval(() => {
+      const busy = allHosts().filter((host) => host.state === "busy");
+      if (busy.length === 0) {
+        clearInterval(busySampler);
+        busySampler = undefined;
+        return;
       }
-      return job.finish({ message: "The rule sandbox is busy; try again shortly." });
-    }
-    queue.push(job);
-    dispatch();
+      for (const host of busy) {
+        const stats = processStats(host.process.pid);
+        if (stats && host.baselineRss !== undefined && stats.rssBytes - host.baselineRss > memoryLimitBytes) {
+          killForMemory(host, stats.rssBytes);
+        }
+      }
+    }, BUSY_SAMPLE_MS);
+    (busySampler as { unref?: () => void }).unref?.();
   }
 
-  for (let i = 0; i < config.ruleWorkers; i++) slots.push(spawn());
+  // An idle host uses no CPU and keeps its memory: anything else is rule code still running
+  // (a callback planted in the host's realm) or memory kept past the limit.
+  const idleSampler = setInterval(() => {
+    for (const host of allHosts()) {
+      if (host.state !== "idle") continue;
+      const stats = processStats(host.process.pid);
+      if (!stats) continue;
+      if (host.lastCpuMs !== undefined && stats.cpuMs - host.lastCpuMs > IDLE_CPU_MS) {
+        kill(host, { kind: "crashed", detail: "the rule host was busy between calls" });
+      } else if (host.baselineRss !== undefined && stats.rssBytes - host.baselineRss > memoryLimitBytes) {
+        killForMemory(host, stats.rssBytes);
+      }
+      host.lastCpuMs = stats.cpuMs;
+    }
+  }, IDLE_SAMPLE_MS);
+  (idleSampler as { unref?: () => void }).unref?.();
 
-  const execute = (
-    rule: RuleScript,
+  function groupFor(rule: RuleScript): Group {
+    let group = groups.get(rule.version);
+    if (!group) {
+      group = newGroup(rule, false);
+      groups.set(rule.version, group);
+    }
+    if (current !== group) {
+      const previous = current;
+      current = group;
+      refill(group);
+      if (previous) retireIfDone(previous);
+    }
+    return group;
+  }
+
+  function newJob(
     input: RuleInput,
     requestId: string,
+    finish: (execution: RuleExecution) => void,
     onConsole?: (line: RuleLogLine) => void,
-  ) =>
-    new Promise<RuleExecution>((finish) =>
-      enqueue({
-        kind: "run",
-        callId: nextCallId++,
-        rule,
-        input: JSON.stringify(input),
-        requestId,
-        logs: [],
-        onConsole,
-        started: performance.now(),
-        finish,
-      }),
-    );
+  ): RunJob {
+    return {
+      callId: nextCallId++,
+      input: JSON.stringify(input),
+      requestId,
+      logs: [],
+      logBytes: 0,
+      onConsole,
+      started: performance.now(),
+      finish,
+    };
+  }
+
+  const busyFailure: HostFailure = {
+    kind: "busy",
+    detail: "too many rule calls are waiting",
+  };
+
+  /** A throwaway host for one script: loads it, then runs `job` on it if given. */
+  function throwaway(
+    script: string,
+    job: RunJob | undefined,
+    onLoaded: (error: CompileError | undefined) => void,
+  ): void {
+    const group = newGroup({ script, version: `throwaway-${nextCallId++}` }, true);
+    groups.set(group.rule.version, group);
+    const host = spawn(group);
+    host.onLoaded = (error) => {
+      onLoaded(error);
+      if (error || !job) {
+        kill(host, { kind: "crashed", detail: "recycled" });
+        return;
+      }
+      group.queue.push(job);
+      queued++;
+    };
+  }
 
   return {
-    execute,
-    async run(rule, input, requestId, onConsole) {
-      const execution = await execute(rule, input, requestId, onConsole);
-      if (execution.error) throw execution.error;
-      try {
-        return normalizeOutcome(execution.result);
-      } catch (error) {
-        if (error instanceof GarbageResult) throw new ServerError(GENERIC, error.message);
-        throw error;
-      }
-    },
+    execute: (rule, input, requestId, onConsole) =>
+      new Promise<RuleExecution>((finish) => {
+        const job = newJob(input, requestId, finish, onConsole);
+        if (closed) return failJob(job, { kind: "crashed", detail: "the rule pool is closed" });
+        if (queued >= maxQueue) return failJob(job, busyFailure);
+        const group = groupFor(rule);
+        group.queue.push(job);
+        queued++;
+        refill(group);
+        dispatch(group);
+      }),
+    tryScript: (script, input, requestId) =>
+      new Promise<RuleExecution>((finish) => {
+        const job = newJob(input, requestId, finish);
+        if (closed) return failJob(job, { kind: "crashed", detail: "the rule pool is closed" });
+        if (queued >= maxQueue) return failJob(job, busyFailure);
+        throwaway(script, job, (error) => {
+          if (error)
+            failJob(job, {
+              kind: "crashed",
+              detail: `the rule does not compile: ${error.message}${describePosition(error)}`,
+            });
+        });
+      }),
     compile: (script) =>
-      new Promise((finish) => enqueue({ kind: "compile", callId: nextCallId++, script, finish })),
+      new Promise<CompileError | undefined>((resolve) => {
+        if (closed) return resolve({ message: "the rule pool is closed" });
+        throwaway(script, undefined, resolve);
+      }),
+    prepare(rule) {
+      if (!closed) groupFor(rule);
+    },
+    warm: () =>
+      !current || [...current.hosts].some((host) => host.state !== "starting" && host.state !== "loading"),
+    hostPids: () => allHosts().map((host) => host.process.pid),
     async close() {
       closed = true;
-      clearInterval(watchdog);
-      for (const job of queue.splice(0)) fail(job, new ServerError(GENERIC, "the rule pool is closed"));
-      for (const slot of [...slots]) replace(slot, "the rule pool is closed");
+      clearInterval(idleSampler);
+      clearInterval(busySampler);
+      const hosts = allHosts();
+      for (const group of groups.values()) {
+        clearTimeout(group.respawnTimer);
+        for (const job of group.queue.splice(0))
+          failJob(job, { kind: "crashed", detail: "the rule pool is closed" });
+      }
+      await Promise.all(
+        hosts.map(
+          (host) =>
+            new Promise<void>((resolve) => {
+              if (host.state === "dead") return resolve();
+              const previous = host.process;
+              previous.onExit((exit) => {
+                onExit(host, exit);
+                resolve();
+              });
+              kill(host, { kind: "crashed", detail: "the rule pool is closed" });
+            }),
+        ),
+      );
+      rmSync(hostDirectory, { recursive: true, force: true });
     },
   };
 }

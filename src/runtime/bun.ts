@@ -6,7 +6,6 @@ import { migrate } from "drizzle-orm/bun-sqlite/migrator";
 import type { Database, Db } from "../db/database.ts";
 import * as schema from "../db/schema.ts";
 import { rememberClientIp } from "../http/client-ip.ts";
-import { exitOnce } from "./exit-once.ts";
 import type { Runtime } from "./runtime.ts";
 
 async function openDatabase(path: string, migrationsFolder: string): Promise<Database> {
@@ -43,21 +42,4 @@ export const bunRuntime: Runtime = {
     });
     return { port: server.port ?? port, stop: () => server.stop(true) };
   },
-  // runtime-probes §1(f): `env: {}` empties process.env and Bun.env inside the worker.
-  // Bun ignores heap limits (§1e): the pool's RSS watchdog enforces RULE_MEMORY_MB.
-  spawnWorker(url) {
-    const worker = new Worker(url.href, { env: {} } as WorkerOptions);
-    const { exit, onExit } = exitOnce();
-    worker.addEventListener("error", () => exit("the rule worker crashed"));
-    worker.addEventListener("close", () => exit("the rule worker exited"));
-    return {
-      postMessage: (message) => worker.postMessage(message),
-      onMessage: (handler) => {
-        worker.onmessage = (event) => handler(event.data);
-      },
-      onExit,
-      terminate: () => worker.terminate(),
-    };
-  },
-  residentSetBytes: () => process.memoryUsage.rss(),
 };

@@ -1,17 +1,14 @@
 /**
- * Deno: node:sqlite through Drizzle's sqlite-proxy for storage, Deno.serve for HTTP and
- * node:worker_threads (with a V8 heap limit) for the rule sandbox. Only this file and the
+ * Deno: node:sqlite through Drizzle's sqlite-proxy for storage and Deno.serve for HTTP. Only this file and the
  * rest of src/runtime know they are on Deno.
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { Worker as ThreadWorker } from "node:worker_threads";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import { migrate } from "drizzle-orm/sqlite-proxy/migrator";
 import type { Database, Db } from "../db/database.ts";
 import * as schema from "../db/schema.ts";
 import { rememberClientIp } from "../http/client-ip.ts";
-import { exitOnce } from "./exit-once.ts";
 import type { Runtime } from "./runtime.ts";
 
 // Deno's namespace is not in this project's types (bun-types); only what is used is declared.
@@ -105,29 +102,4 @@ export const denoRuntime: Runtime = {
     );
     return { port: server.addr?.port ?? bound, stop: () => server.shutdown() };
   },
-  // Deno's Worker.terminate() does not stop a spinning worker (runtime-probes §1g): the
-  // vm timeout inside the worker does. node:worker_threads is used for its V8 heap limit,
-  // which stops a memory bomb inside the worker; the pool's RSS watchdog still applies.
-  spawnWorker(url, { memoryMb }) {
-    const worker = new ThreadWorker(url, {
-      env: {},
-      resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: 16 },
-    });
-    const { exit, onExit } = exitOnce();
-    worker.on("error", (error: { code?: string }) =>
-      exit(
-        error?.code === "ERR_WORKER_OUT_OF_MEMORY" ? "the rule ran out of memory" : "the rule worker crashed",
-      ),
-    );
-    worker.on("exit", () => exit("the rule worker exited"));
-    return {
-      postMessage: (message) => worker.postMessage(message),
-      onMessage: (handler) => {
-        worker.on("message", handler);
-      },
-      onExit,
-      terminate: () => void worker.terminate(),
-    };
-  },
-  residentSetBytes: () => process.memoryUsage.rss(),
 };

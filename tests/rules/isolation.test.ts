@@ -53,7 +53,9 @@ const attempts: Record<string, string> = {
     "return typeof Bun !== 'undefined' ? Bun.file('/proc/self/environ') : (typeof Deno !== 'undefined' ? Deno.readTextFileSync('/proc/self/environ') : undefined)",
   FinalizationRegistry:
     "return typeof FinalizationRegistry === 'undefined' ? undefined : new FinalizationRegistry(function () { for (;;) {} })",
-  "caller chain": "function probe() { return probe.caller && probe.caller.caller; } return probe()",
+  // The chain may reach the rule's own functions (sloppy-mode JavaScript), never the host's or the prelude's.
+  "caller chain":
+    "function probe() { var f = probe, top = null; for (var i = 0; i < 50 && f; i++) { try { f = f.caller; } catch (e) { f = null; } if (f) top = f; } return top && String(top).indexOf('function describe(value)') < 0 ? top : null; } return probe()",
 };
 
 function probeRule(): string {

@@ -31,7 +31,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
   const database = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
   const logLines: string[] = [];
   const log = createLogger(config.logLevel, { write: (line: string) => logLines.push(line) });
-  const rules = createRulePool({ runtime, config, log });
+  const rules = createRulePool({ config, log });
   const { deps } = await bootstrap({ config, db: database.db, log, rules, clock: options.clock });
   const app = createApp(deps);
 

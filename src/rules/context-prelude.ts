@@ -1,0 +1,280 @@
+/**
+ * The capabilities the host gives the prelude. Every one checks that its call is still the
+ * current one, takes only primitives or the rule's own values, and enforces its own caps
+ * with the host's captured intrinsics: nothing here trusts the prelude's results.
+ */
+export interface PreludeHost {
+  args(): unknown;
+  getRandomValues<T extends ArrayBufferView>(array: T): T;
+  randomUUID(): string;
+  log(callId: number, level: string, text: unknown): void;
+  schedule(callId: number, timerId: number, delay: number, repeat: boolean): void;
+  cancel(timerId: number): void;
+  /** Starts a `crypto.subtle` operation; its result comes back through `__rulegate.resolve`. */
+  subtle(callId: number, operationId: number, method: string, args: unknown[]): void;
+  settle(callId: number, kind: string, payload: unknown, errorClass: unknown, message: unknown): void;
+}
+
+/**
+ * Installs a rule's globals in its `node:vm` context. This function is never called in the
+ * host's realm: the host evaluates its source text inside the context, so everything it
+ * builds (the error classes, `console`, timers, the call contract) belongs to the rule's
+ * realm, and a rule meets host objects only through the few capabilities of `host`. It
+ * must not refer to anything outside itself. It defines `__rulegate`, whose methods the
+ * host calls through precompiled scripts (so every entry into rule code runs under the vm
+ * time limit), taking their arguments from `host.args()`.
+ */
+export function installPrelude(host: PreludeHost, hostGlobals: Record<string, unknown>): void {
+  // Its source is evaluated as a script, outside this module: strict mode keeps its functions
+  // out of a rule's `fn.caller` chain.
+  // biome-ignore lint/suspicious/noRedundantUseStrict: the source text is run outside this module
+  "use strict";
+  const global = globalThis as Record<string, unknown>;
+  const define = (name: string, value: unknown) =>
+    Object.defineProperty(global, name, { value, writable: false, configurable: false, enumerable: false });
+
+  class InvalidScopeError extends Error {
+    constructor(message?: string) {
+      super(message);
+      this.name = "InvalidScopeError";
+    }
+  }
+  class InvalidRequestError extends Error {
+    constructor(message?: string) {
+      super(message);
+      this.name = "InvalidRequestError";
+    }
+  }
+  class ServerError extends Error {
+    constructor(message?: string) {
+      super(message);
+      this.name = "ServerError";
+    }
+  }
+
+  type Call = { id: number; settled: boolean };
+  type Timer = { callback: (...args: unknown[]) => void; args: unknown[]; repeat: boolean };
+  type Operation = { resolve(value: unknown): void; reject(error: unknown): void };
+
+  let rule: ((...args: unknown[]) => unknown) | null = null;
+  let current: Call | null = null;
+  const timers = new Map<number, Timer>();
+  const operations = new Map<number, Operation>();
+  let nextTimerId = 1;
+  let nextOperationId = 1;
+
+  // The rule may replace any of these intrinsics: the host caps what it receives anyway.
+  const describe = (value: unknown): string => {
+    if (typeof value === "string") return value;
+    if (value instanceof Error) return value.stack || `${value.name}: ${value.message}`;
+    try {
+      const json = JSON.stringify(value);
+      return json === undefined ? String(value) : json;
+    } catch {
+      return String(value);
+    }
+  };
+
+  const console: Record<string, (...args: unknown[]) => void> = {};
+  for (const level of ["log", "info", "warn", "error", "debug"]) {
+    console[level] = (...args: unknown[]) => {
+      if (current) host.log(current.id, level, args.map(describe).join(" "));
+    };
+  }
+
+  const schedule = (callback: unknown, delay: unknown, args: unknown[], repeat: boolean) => {
+    if (typeof callback !== "function") throw new TypeError("The callback must be a function.");
+    if (!current) return 0;
+    const id = nextTimerId++;
+    timers.set(id, { callback: callback as Timer["callback"], args, repeat });
+    host.schedule(current.id, id, Math.max(0, Number(delay) || 0), repeat);
+    return id;
+  };
+  const clear = (id: unknown) => {
+    if (timers.delete(id as number)) host.cancel(id as number);
+  };
+
+  const errorClassOf = (error: unknown) =>
+    error instanceof InvalidScopeError
+      ? "InvalidScopeError"
+      : error instanceof InvalidRequestError
+        ? "InvalidRequestError"
+        : error instanceof ServerError
+          ? "ServerError"
+          : "Error";
+
+  const messageOf = (error: unknown): string => {
+    if (typeof error === "string") return error;
+    if (error && typeof (error as Error).message === "string") return (error as Error).message;
+    return describe(error);
+  };
+
+  // The engine's own resource errors are crashes (500), not the rule denying the token.
+  const isResourceError = (error: unknown) =>
+    error instanceof RangeError &&
+    /out of memory|call stack|string length|too long/i.test(String(error.message));
+
+  const endCall = (call: Call, error: unknown, result?: unknown) => {
+    if (call.settled || current !== call) return; // a second cb is ignored
+    call.settled = true;
+    current = null;
+    for (const id of timers.keys()) host.cancel(id);
+    timers.clear();
+    operations.clear();
+    if (isResourceError(error)) {
+      return host.settle(call.id, "failed", `the rule crashed: ${describe(error)}`, "", "");
+    }
+    if (error !== null && error !== undefined && error !== false) {
+      return host.settle(call.id, "error", "", errorClassOf(error), messageOf(error));
+    }
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(result);
+    } catch (serialisation) {
+      return host.settle(
+        call.id,
+        "failed",
+        `the rule's result is not serialisable: ${messageOf(serialisation)}`,
+        "",
+        "",
+      );
+    }
+    if (json === undefined)
+      return host.settle(call.id, "failed", "the rule's result is not a JSON value", "", "");
+    host.settle(call.id, "ok", json, "", "");
+  };
+
+  // The context's own realm still has constructs that reach outside it: a ShadowRealm
+  // gets a fresh realm with the runtime's globals, WebAssembly is another way to run code,
+  // and FinalizationRegistry callbacks would run outside every vm time limit. None of them
+  // is part of a rule's environment.
+  for (const name of ["ShadowRealm", "WebAssembly", "FinalizationRegistry"]) delete global[name];
+
+  define("InvalidScopeError", InvalidScopeError);
+  define("InvalidRequestError", InvalidRequestError);
+  define("ServerError", ServerError);
+  define("console", Object.freeze(console));
+  define("setTimeout", (callback: unknown, delay: unknown, ...args: unknown[]) =>
+    schedule(callback, delay, args, false),
+  );
+  define("setInterval", (callback: unknown, delay: unknown, ...args: unknown[]) =>
+    schedule(callback, delay, args, true),
+  );
+  define("clearTimeout", clear);
+  define("clearInterval", clear);
+  define("queueMicrotask", (callback: unknown) => {
+    if (typeof callback !== "function") throw new TypeError("The callback must be a function.");
+    Promise.resolve().then(callback as () => void);
+  });
+  for (const [name, value] of Object.entries(hostGlobals)) define(name, value);
+  // crypto.subtle answers with the rule's own promises, settled by the host through
+  // `__rulegate.resolve` under the vm time limit: a rule never holds a host promise, so no
+  // rule callback can run in the host's microtask queue, outside the limit or after the call.
+  const subtle = new Proxy(
+    {},
+    {
+      get:
+        (_target, method) =>
+        (...args: unknown[]) =>
+          new Promise((resolve, reject) => {
+            if (!current) return reject(new Error("crypto.subtle is available only during a call."));
+            const id = nextOperationId++;
+            operations.set(id, { resolve, reject });
+            host.subtle(current.id, id, String(method), args);
+          }),
+    },
+  );
+  define(
+    "crypto",
+    Object.freeze({
+      getRandomValues: (array: ArrayBufferView) => host.getRandomValues(array),
+      randomUUID: () => host.randomUUID(),
+      subtle,
+    }),
+  );
+
+  /** Copies what the host returns into this realm: bytes as an ArrayBuffer, JSON-able data as data. */
+  const adopt = (kind: string, value: unknown): unknown => {
+    if (kind === "bytes") return new Uint8Array(value as ArrayBuffer).slice().buffer;
+    if (kind === "json") return JSON.parse(value as string);
+    return value;
+  };
+
+  define(
+    "__rulegate",
+    Object.freeze({
+      /** Runs the module body (`module.exports = function …`) and keeps the exported rule. */
+      load() {
+        const moduleBody = host.args() as (module: unknown, exports: unknown) => void;
+        const module: { exports: unknown } = { exports: {} };
+        moduleBody(module, module.exports);
+        const exported = module.exports as { default?: unknown } | null;
+        rule =
+          typeof exported === "function"
+            ? (exported as typeof rule)
+            : exported && typeof exported.default === "function"
+              ? (exported.default as typeof rule)
+              : null;
+        if (!rule) {
+          throw new TypeError(
+            "The rule must export a function: module.exports = function (user, client, scope, audience, context, cb) { … }",
+          );
+        }
+      },
+      /** Starts one call; the outcome arrives through host.settle, now or later. */
+      start() {
+        const [callId, inputJson] = host.args() as [number, string];
+        const input = JSON.parse(inputJson);
+        const call: Call = { id: callId, settled: false };
+        current = call;
+        const cb = (error: unknown, result?: unknown) => endCall(call, error, result);
+        try {
+          const returned = rule!(input.user, input.client, input.scope, input.audience, input.context, cb) as
+            | { then?: unknown }
+            | undefined;
+          if (returned && typeof returned.then === "function") {
+            Promise.resolve(returned).then(
+              (value) => {
+                if (value !== undefined) endCall(call, null, value);
+              },
+              (error) => endCall(call, error ?? new Error("The rule's promise was rejected.")),
+            );
+          } else if (returned !== undefined) {
+            endCall(call, null, returned);
+          }
+        } catch (error) {
+          endCall(call, error);
+        }
+      },
+      /** Runs a due timer of the current call. */
+      fire() {
+        const timerId = host.args() as number;
+        const timer = timers.get(timerId);
+        if (!timer || !current) return;
+        if (!timer.repeat) timers.delete(timerId);
+        const call = current;
+        try {
+          timer.callback(...timer.args);
+        } catch (error) {
+          endCall(call, error);
+        }
+      },
+      /** Settles a `crypto.subtle` operation of the current call. */
+      resolve() {
+        const [operationId, ok, kind, value] = host.args() as [number, boolean, string, unknown];
+        const operation = operations.get(operationId);
+        if (!operation || !current) return;
+        operations.delete(operationId);
+        if (ok) operation.resolve(adopt(kind, value));
+        else operation.reject(new Error(String(value)));
+      },
+      /** Abandons the current call (time limit): later callbacks of it are ignored. */
+      abandon() {
+        if (current) current.settled = true;
+        current = null;
+        timers.clear();
+        operations.clear();
+      },
+    }),
+  );
+}

@@ -1,0 +1,313 @@
+/**
+ * What a rule host does with the messages it receives: it compiles its one rule inside a
+ * `node:vm` context (its own realm, string code generation off, its own microtask queue)
+ * and runs calls one at a time, every entry into rule code carrying the call's remaining
+ * time as the vm timeout. This is the first layer; the host process around it (no
+ * permissions, killed by the server at will) is the second.
+ *
+ * Everything this module needs from the language is captured when it is evaluated, before
+ * any rule code exists; caps on console output and results are enforced here, with those
+ * captured intrinsics, and again by the server.
+ */
+import vm from "node:vm";
+import { syntaxError } from "./check-rule-source.ts";
+import { installPrelude, type PreludeHost } from "./context-prelude.ts";
+import type { CallEnd, CompileError, FromHost, SandboxLimits, ToHost } from "./protocol.ts";
+
+const call = <T>(method: (...args: never[]) => T) =>
+  Function.prototype.call.bind(method) as (...args: unknown[]) => T;
+const sliceString = call(String.prototype.slice) as (text: string, start: number, end?: number) => string;
+const testPattern = call(RegExp.prototype.test) as (pattern: RegExp, text: string) => boolean;
+const execPattern = call(RegExp.prototype.exec) as (pattern: RegExp, text: string) => RegExpExecArray | null;
+const splitString = call(String.prototype.split) as (text: string, separator: string) => string[];
+const indexOf = call(String.prototype.indexOf) as (text: string, search: string) => number;
+const toJson = JSON.stringify;
+const mapSet = call(Map.prototype.set);
+const mapGet = call(Map.prototype.get);
+const mapDelete = call(Map.prototype.delete);
+const mapValues = call(Map.prototype.values) as (map: Map<unknown, unknown>) => IterableIterator<unknown>;
+const { now } = performance;
+const nowMs = () => Reflect.apply(now, performance, []) as number;
+const { isView } = ArrayBuffer;
+const ArrayBufferCtor = ArrayBuffer;
+const StringCtor = String;
+const { max, min, ceil } = Math;
+const { freeze } = Object;
+const realSetTimeout = setTimeout;
+const realSetInterval = setInterval;
+const realClearTimeout = clearTimeout;
+const subtleCrypto = crypto.subtle;
+const getRandomValues = crypto.getRandomValues.bind(crypto);
+const randomUUID = crypto.randomUUID.bind(crypto);
+const PRELUDE_SOURCE = `(${StringCtor(installPrelude)})`;
+const subtleMethods = new Set([
+  "encrypt",
+  "decrypt",
+  "sign",
+  "verify",
+  "digest",
+  "generateKey",
+  "deriveKey",
+  "deriveBits",
+  "importKey",
+  "exportKey",
+  "wrapKey",
+  "unwrapKey",
+]);
+const setHas = call(Set.prototype.has);
+const hostGlobals = freeze({
+  URL,
+  URLSearchParams,
+  TextEncoder,
+  TextDecoder,
+  atob,
+  btoa,
+  structuredClone,
+});
+
+/** The module wrapper keeps the rule's line numbers; column offsets apply on line 1 only. */
+const MODULE_HEAD = "(function (module, exports) {";
+const LOAD = new vm.Script("__rulegate.load()");
+const START = new vm.Script("__rulegate.start()");
+const FIRE = new vm.Script("__rulegate.fire()");
+const RESOLVE = new vm.Script("__rulegate.resolve()");
+const ABANDON = new vm.Script("__rulegate.abandon()");
+
+type Timer = ReturnType<typeof setTimeout>;
+
+interface Call {
+  id: number;
+  deadline: number;
+  timers: Map<number, Timer>;
+  deadlineTimer?: Timer;
+  end?: CallEnd;
+  logLines: number;
+  logBytes: number;
+}
+
+const isTimeout = (error: unknown) => (error as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+
+const describe = (error: unknown): string => {
+  try {
+    if (error && typeof error === "object" && "message" in error) {
+      const { name, message } = error as Error;
+      return `${StringCtor(name)}: ${StringCtor(message)}`;
+    }
+    return StringCtor(error);
+  } catch {
+    return "an unprintable error";
+  }
+};
+
+/** Only primitives cross from the rule's results into messages: a string is kept, capped; anything else is not. */
+const capped = (value: unknown, limit: number, otherwise: string) =>
+  typeof value === "string" ? sliceString(value, 0, limit) : otherwise;
+
+/**
+ * Creates the host's sandbox. `send` writes one message to the server; `handle` takes each
+ * message the server sends.
+ */
+export function createSandbox(send: (message: FromHost) => void, limits: SandboxLimits) {
+  let context: vm.Context | undefined;
+  let current: Call | undefined;
+  let pendingArgs: unknown;
+
+  const remainingMs = () => (current ? current.deadline - nowMs() : 0);
+
+  /** Enters rule code through a precompiled script, bounded by the call's remaining time. */
+  function enter(script: vm.Script, args?: unknown): void {
+    if (!current || !context) return;
+    const remaining = remainingMs();
+    if (remaining <= 0) return endCall({ kind: "timeout" });
+    pendingArgs = args;
+    try {
+      script.runInContext(context, { timeout: max(1, ceil(remaining)) });
+    } catch (error) {
+      if (isTimeout(error)) return endCall({ kind: "timeout" });
+      if (current) current.end ??= { kind: "failed", detail: `the rule crashed: ${describe(error)}` };
+    }
+    if (current?.end) endCall(current.end);
+  }
+
+  function endCall(end: CallEnd): void {
+    const ending = current;
+    if (!ending) return;
+    current = undefined;
+    for (const timer of mapValues(ending.timers)) realClearTimeout(timer as Timer);
+    realClearTimeout(ending.deadlineTimer);
+    if (end.kind === "timeout" && context) {
+      try {
+        ABANDON.runInContext(context, { timeout: 50 });
+      } catch {}
+    }
+    send({ type: "done", callId: ending.id, end });
+    // This timer fires only once the host's own event loop runs again: after whatever rule
+    // code is still on the stack (a spin after `cb`) and the microtasks queued behind it.
+    // The server keeps the host out of service until it hears `idle`, and kills it if it never does.
+    realSetTimeout(() => send({ type: "idle", callId: ending.id }), 0);
+  }
+
+  const host: PreludeHost = {
+    args: () => pendingArgs,
+    getRandomValues: (array) => getRandomValues(array as never),
+    randomUUID: () => randomUUID(),
+    log(callId, level, text) {
+      const active = current;
+      if (active?.id !== callId) return;
+      active.logLines += 1;
+      if (active.logLines > limits.logLines || active.logBytes >= limits.logBytes) return;
+      let line =
+        active.logLines === limits.logLines
+          ? "(further console output of this call is dropped)"
+          : capped(text, limits.logLineLength, "(an unprintable console line)");
+      line = sliceString(line, 0, limits.logBytes - active.logBytes);
+      active.logBytes += line.length;
+      send({ type: "log", callId, level: capped(level, 5, "log"), text: line });
+    },
+    schedule(callId, timerId, delay, repeat) {
+      const active = current;
+      if (active?.id !== callId) return;
+      const fire = () => {
+        if (!repeat) mapDelete(active.timers, timerId);
+        if (current === active) enter(FIRE, timerId);
+      };
+      const wait = min(Number(delay) || 0, max(0, remainingMs()));
+      mapSet(
+        active.timers,
+        timerId,
+        repeat ? realSetInterval(fire, max(1, wait)) : realSetTimeout(fire, wait),
+      );
+    },
+    cancel(timerId) {
+      const timer = current ? mapGet(current.timers, timerId) : undefined;
+      if (timer !== undefined) {
+        realClearTimeout(timer as Timer);
+        mapDelete(current!.timers, timerId);
+      }
+    },
+    subtle(callId, operationId, method, args) {
+      const active = current;
+      if (active?.id !== callId) return;
+      const settle = (ok: boolean, kind: string, value: unknown) => {
+        if (current === active) enter(RESOLVE, [operationId, ok, kind, value]);
+      };
+      if (!setHas(subtleMethods, method)) {
+        return void realSetTimeout(
+          () => settle(false, "error", `crypto.subtle.${method} is not a function`),
+          0,
+        );
+      }
+      let pending: Promise<unknown>;
+      try {
+        // Arguments are read (and buffers copied) now, under the vm time limit of the calling rule code.
+        pending = Reflect.apply(
+          (subtleCrypto as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!,
+          subtleCrypto,
+          args,
+        );
+      } catch (error) {
+        return void realSetTimeout(() => settle(false, "error", describe(error)), 0);
+      }
+      pending.then(
+        (value) => {
+          if (value instanceof ArrayBufferCtor || isView(value)) settle(true, "bytes", value);
+          else if (method === "exportKey") settle(true, "json", toJson(value));
+          else settle(true, "key", value);
+        },
+        (error) => settle(false, "error", describe(error)),
+      );
+    },
+    settle(callId, kind, payload, errorClass, message) {
+      if (current?.id !== callId || current.end) return;
+      if (kind === "ok") {
+        current.end =
+          typeof payload === "string" && payload.length <= limits.resultBytes
+            ? { kind: "ok", json: payload }
+            : {
+                kind: "failed",
+                detail:
+                  typeof payload === "string"
+                    ? `the rule's result is larger than ${limits.resultBytes} bytes`
+                    : "the rule's result is not a JSON value",
+              };
+      } else if (kind === "error") {
+        current.end = {
+          kind: "error",
+          errorClass: capped(errorClass, 40, "Error"),
+          message: capped(message, 1000, "Access denied."),
+        };
+      } else {
+        current.end = { kind: "failed", detail: capped(payload, 1000, "the rule crashed") };
+      }
+    },
+  };
+
+  /** Where a SyntaxError points, from the engine's `file:line` and caret lines. */
+  function locate(error: unknown): CompileError {
+    const message = sliceString(describe(error), 0, 1000);
+    const stack = StringCtor((error as { stack?: unknown })?.stack ?? "");
+    const lines = splitString(stack, "\n");
+    let at = -1;
+    for (let i = 0; i < lines.length; i++) {
+      if (testPattern(/^rule\.js:\d+/, lines[i]!)) {
+        at = i;
+        break;
+      }
+    }
+    if (at < 0) return { message };
+    const line = Number(execPattern(/^rule\.js:(\d+)/, lines[at]!)![1]);
+    const caretLine = lines[at + 2];
+    const caret = caretLine === undefined ? -1 : indexOf(caretLine, "^");
+    if (caret < 0) return { message, line };
+    const column = caret + 1 - (line === 1 ? MODULE_HEAD.length : 0);
+    return { message, line, column: max(1, column) };
+  }
+
+  /** Compiles the rule into a fresh context with the prelude installed; runs its top-level code. */
+  function load(script: string, timeoutMs: number): CompileError | undefined {
+    const fresh = vm.createContext(Object.create(null), {
+      name: "rule",
+      codeGeneration: { strings: false, wasm: false },
+      microtaskMode: "afterEvaluate",
+    });
+    try {
+      const install = new vm.Script(PRELUDE_SOURCE, { filename: "rulegate-prelude.js" }).runInContext(fresh);
+      install(host, hostGlobals);
+      pendingArgs = new vm.Script(`${MODULE_HEAD}${script}\n})`, { filename: "rule.js" }).runInContext(
+        fresh,
+        {
+          timeout: timeoutMs,
+        },
+      );
+      LOAD.runInContext(fresh, { timeout: timeoutMs });
+    } catch (error) {
+      if (isTimeout(error)) return { message: "The rule's top-level code timed out." };
+      // V8 does not say where a SyntaxError is: a parser does.
+      return (error as Error)?.name === "SyntaxError"
+        ? (syntaxError(script) ?? locate(error))
+        : locate(error);
+    }
+    context = fresh;
+    return undefined;
+  }
+
+  function run(callId: number, input: string, timeoutMs: number): void {
+    current = { id: callId, deadline: nowMs() + timeoutMs, timers: new Map(), logLines: 0, logBytes: 0 };
+    current.deadlineTimer = realSetTimeout(() => endCall({ kind: "timeout" }), timeoutMs);
+    if (!context) return endCall({ kind: "failed", detail: "the host has no rule loaded" });
+    enter(START, [callId, input]);
+  }
+
+  return {
+    handle(message: ToHost): void {
+      if (message.type === "load") {
+        const error = context
+          ? { message: "the host already has a rule" }
+          : load(message.script, message.timeoutMs);
+        send(error ? { type: "loaded", error } : { type: "loaded" });
+      } else if (message.type === "run" && !current) {
+        run(message.callId, message.input, message.timeoutMs);
+      }
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * The rule-host process: a Deno program started by the server with no `--allow-*`
+ * permission at all (no files, network, environment, subprocesses or FFI), an empty
+ * environment, an empty working directory and a V8 heap limit. It serves one rule version,
+ * one call at a time, over newline-delimited JSON on stdin and stdout (src/rules/protocol.ts).
+ * The server can SIGKILL it whenever it likes, and does whenever it misbehaves.
+ *
+ * Its own needs (stdio, JSON) are captured before the realm is locked down and before any
+ * rule code exists.
+ */
+import { SANDBOX_LIMITS, type ToHost } from "../rules/protocol.ts";
+import { createSandbox } from "../rules/sandbox.ts";
+import { lockDownRealm } from "./lockdown.ts";
+
+declare const Deno: {
+  stdout: { writeSync(bytes: Uint8Array): number };
+  stdin: { read(buffer: Uint8Array): Promise<number | null> };
+  exit(code: number): never;
+};
+
+const { stdout, stdin } = Deno;
+const writeSync = stdout.writeSync.bind(stdout);
+const read = stdin.read.bind(stdin);
+const exit = Deno.exit.bind(Deno);
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const encode = encoder.encode.bind(encoder);
+const decode = decoder.decode.bind(decoder);
+const { stringify, parse } = JSON;
+const { keys, create } = Object;
+const indexOfByte = Function.prototype.call.bind(Uint8Array.prototype.indexOf) as (
+  bytes: Uint8Array,
+  value: number,
+  from?: number,
+) => number;
+const subarray = Function.prototype.call.bind(Uint8Array.prototype.subarray) as (
+  bytes: Uint8Array,
+  start: number,
+  end?: number,
+) => Uint8Array;
+
+/** A copy without prototypes, so nothing planted on this realm's Object.prototype (toJSON) shapes a message. */
+function bare(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  const copy = create(null) as Record<string, unknown>;
+  for (const key of keys(value)) copy[key] = bare((value as Record<string, unknown>)[key]);
+  return copy;
+}
+
+function writeAll(bytes: Uint8Array): void {
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(subarray(bytes, offset));
+}
+
+const send = (message: unknown) => writeAll(encode(`${stringify(bare(message))}\n`));
+
+lockDownRealm();
+const sandbox = createSandbox(send, SANDBOX_LIMITS);
+
+async function serve(): Promise<void> {
+  const chunk = new Uint8Array(64 * 1024);
+  let pending = new Uint8Array(0);
+  for (;;) {
+    const count = await read(chunk);
+    if (count === null) return exit(0); // the server closed our stdin: it is done with us
+    const joined = new Uint8Array(pending.length + count);
+    joined.set(pending);
+    joined.set(subarray(chunk, 0, count), pending.length);
+    let start = 0;
+    for (let newline = indexOfByte(joined, 10); newline >= 0; newline = indexOfByte(joined, 10, start)) {
+      const line = decode(subarray(joined, start, newline));
+      start = newline + 1;
+      sandbox.handle(parse(line) as ToHost);
+    }
+    pending = joined.slice(start);
+  }
+}
+
+send({ type: "ready" });
+await serve();
