@@ -56,26 +56,36 @@ export function denoExecutable(): string {
 }
 
 /**
+ * The Deno command line of a rule host: not one `--allow-*` flag, so every file, network,
+ * environment, subprocess, system and FFI access is refused (`NotCapable`); no config,
+ * lock file, remote or npm modules; a V8 old-generation limit of `memoryMb`.
+ * @param entry the program to run (tests run their own probes under the same flags)
+ */
+export function ruleHostArguments(memoryMb: number, entry = HOST_ENTRY): string[] {
+  return [
+    "run",
+    "--no-prompt",
+    "--no-config",
+    "--no-lock",
+    "--no-remote",
+    "--no-npm",
+    "--quiet",
+    `--v8-flags=--max-old-space-size=${memoryMb}`,
+    entry,
+  ];
+}
+
+/**
  * Spawns a rule host with no Deno permission, an empty environment, `cwd` as its working
  * directory (the pool gives an empty one) and a V8 old-generation limit of `memoryMb`.
  * @param maxLine the longest stdout line accepted
  */
 export function spawnRuleHost(options: { cwd: string; memoryMb: number; maxLine: number }): RuleHostProcess {
-  const child: ChildProcess = spawn(
-    denoExecutable(),
-    [
-      "run",
-      "--no-prompt",
-      "--no-config",
-      "--no-lock",
-      "--no-remote",
-      "--no-npm",
-      "--quiet",
-      `--v8-flags=--max-old-space-size=${options.memoryMb}`,
-      HOST_ENTRY,
-    ],
-    { cwd: options.cwd, env: {}, stdio: ["pipe", "pipe", "pipe"] },
-  );
+  const child: ChildProcess = spawn(denoExecutable(), ruleHostArguments(options.memoryMb), {
+    cwd: options.cwd,
+    env: {},
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let lineHandler: (line: string | undefined) => void = () => {};
   let exitHandler: (exit: { code: number | null; signal: string | null; stderr: string }) => void = () => {};
   let stderr = "";
