@@ -35,7 +35,7 @@ async function main() {
   });
   // Warm the rule hosts in the background: the server answers meanwhile.
   const deployed = await findRule(db);
-  if (deployed?.enabled) rules.prepare(ruleScript(deployed.script));
+  if (deployed?.enabled) rules.prepare(ruleScript(deployed.script, deployed.updatedAt));
   log.info(
     { event: "listening", port: server.port, issuer: config.issuer, runtime: runtime.name },
     "Rulegate is up",

@@ -117,7 +117,7 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
         });
         deps.log.info({ event: "rule_deployed", enabled: row.enabled }, "password-exchange rule deployed");
         // Warm hosts for the new version now, so the next exchange does not wait for one.
-        if (row.enabled) pool.prepare(ruleScript(row.script));
+        if (row.enabled) pool.prepare(ruleScript(row.script, row.updatedAt));
         return ruleView(row);
       },
       { body: PutRule, response: Rule },

@@ -44,7 +44,7 @@ export async function runRule(deps: Deps, input: RuleInput, requestId: string): 
     });
   try {
     const execution = await deps.rules.execute(
-      ruleScript(rule.script),
+      ruleScript(rule.script, rule.updatedAt),
       { ...input, context: { ...input.context, webtask: { secrets } } },
       requestId,
       (line) => void record({ type: "rule_log", description: line.text, details: { level: line.level } }),

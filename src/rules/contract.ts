@@ -37,10 +37,12 @@ export interface RuleOutcome {
   idTokenClaims: Record<string, unknown>;
 }
 
-/** The rule as stored: its source and the version it was saved at. */
+/** The rule as stored: its source, the version it compiles to, and when it was deployed. */
 export interface RuleScript {
   script: string;
   version: string;
+  /** Deploy time in ms: the newest deploy a pool has seen is the version it keeps warm. */
+  deployedAt: number;
 }
 
 /** One console line of a rule call. */

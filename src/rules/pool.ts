@@ -23,6 +23,8 @@ const BUSY_SAMPLE_MS = 10;
 const IDLE_SAMPLE_MS = 500;
 /** CPU an idle host may use per idle sample before it is taken for running left-over rule code. */
 const IDLE_CPU_MS = 150;
+/** What a host may hold before its rule is loaded (Deno's own footprint), on top of the limit. */
+const LOADING_ALLOWANCE_BYTES = 128 * 1024 * 1024;
 /** Back-off for hosts that die before they have loaded their rule. */
 const BACKOFF_MS = { first: 100, max: 5000 };
 
@@ -84,6 +86,9 @@ interface Group {
   respawnTimer?: ReturnType<typeof setTimeout>;
   loadError?: CompileError;
 }
+
+/** The detail of a host the pool stopped because it was done with it, not because it failed. */
+const RECYCLED = "recycled";
 
 /** Why the pool itself ended a host or a call (a denial only ever comes from the rule). */
 type HostFailure = Exclude<RuleFailure, { kind: "denied" }>;
@@ -173,6 +178,7 @@ export function createRulePool(options: {
           timeoutMs + GRACE_MS,
         );
         host.process.send(JSON.stringify({ type: "load", script: host.group.rule.script, timeoutMs }));
+        sampleWhileBusy();
         return;
       case "loaded":
         if (host.state !== "loading") return kill(host, protocolError("loaded"));
@@ -200,7 +206,7 @@ export function createRulePool(options: {
         finishJob(job, message.end);
         if (host.group.throwaway || message.end.kind === "timeout" || message.end.kind === "failed") {
           // A throwaway host serves one call; a host whose rule crashed or overran is not trusted again.
-          return kill(host, { kind: "crashed", detail: "recycled" });
+          return kill(host, { kind: "crashed", detail: RECYCLED });
         }
         host.state = "cleaning";
         host.timer = setTimeout(
@@ -236,7 +242,7 @@ export function createRulePool(options: {
       const onLoaded = host.onLoaded;
       host.onLoaded = undefined;
       onLoaded(error);
-      if (error) return kill(host, { kind: "crashed", detail: "recycled" });
+      if (error) return kill(host, { kind: "crashed", detail: RECYCLED });
     } else if (error) {
       // A deployed rule that no longer loads (its top-level code timed out, say): its
       // waiting calls fail, and the next host is started after a back-off.
@@ -291,6 +297,8 @@ export function createRulePool(options: {
 
   function onExit(host: Host, exit: { code: number | null; signal: string | null; stderr: string }): void {
     const wasLoaded = host.state !== "starting" && host.state !== "loading";
+    // Hosts the pool stopped itself (a version retired, a throwaway done) say nothing about the rule.
+    const diedEarly = !wasLoaded && host.killedFor?.detail !== RECYCLED && !closed;
     host.state = "dead";
     clearTimeout(host.timer);
     const group = host.group;
@@ -324,7 +332,7 @@ export function createRulePool(options: {
     }
     if (group.throwaway) groups.delete(group.rule.version);
     if (
-      !wasLoaded &&
+      diedEarly &&
       !group.throwaway &&
       ![...group.hosts].some((other) => other.state !== "starting" && other.state !== "loading")
     ) {
@@ -334,14 +342,14 @@ export function createRulePool(options: {
         failJob(job, failure);
       }
     }
-    if (failure.detail !== "recycled" && !closed) {
+    if (failure.detail !== RECYCLED && !closed) {
       log.warn(
         { event: "rule_host_replaced", reason: failure.detail, pid: host.process.pid },
         "rule host replaced",
       );
     }
-    if (!wasLoaded && !host.group.throwaway && !group.loadError) group.earlyDeaths++;
-    if (!wasLoaded && group.earlyDeaths > 0 && !failingSince.has(group) && !group.throwaway) {
+    if (diedEarly && !group.throwaway && !group.loadError) group.earlyDeaths++;
+    if (diedEarly && group.earlyDeaths > 0 && !failingSince.has(group) && !group.throwaway) {
       failingSince.add(group);
       log.error(
         { event: "rule_host_failing", reason: failure.detail },
@@ -376,7 +384,7 @@ export function createRulePool(options: {
     if (group === current || group.throwaway || group.queue.length > 0) return;
     for (const host of group.hosts) {
       if (host.state === "idle" || host.state === "starting" || host.state === "loading") {
-        kill(host, { kind: "crashed", detail: "recycled" });
+        kill(host, { kind: "crashed", detail: RECYCLED });
       }
     }
     if (group.hosts.size === 0) {
@@ -405,11 +413,11 @@ export function createRulePool(options: {
     retireIfDone(group);
   }
 
-  /** Memory of busy hosts, every few milliseconds while any host is busy. */
+  /** Memory of busy and loading hosts, every few milliseconds while there are any. */
   function sampleWhileBusy(): void {
     if (busySampler) return;
     busySampler = setInterval(() => {
-      const busy = allHosts().filter((host) => host.state === "busy");
+      const busy = allHosts().filter((host) => host.state === "busy" || host.state === "loading");
       if (busy.length === 0) {
         clearInterval(busySampler);
         busySampler = undefined;
@@ -417,9 +425,10 @@ export function createRulePool(options: {
       }
       for (const host of busy) {
         const stats = processStats(host.process.pid);
-        if (stats && host.baselineRss !== undefined && stats.rssBytes - host.baselineRss > memoryLimitBytes) {
-          killForMemory(host, stats.rssBytes);
-        }
+        if (!stats) continue;
+        // Top-level code counts from the process's start, with room for the runtime itself.
+        const ceiling = (host.baselineRss ?? LOADING_ALLOWANCE_BYTES) + memoryLimitBytes;
+        if (stats.rssBytes > ceiling) killForMemory(host, stats.rssBytes);
       }
     }, BUSY_SAMPLE_MS);
     (busySampler as { unref?: () => void }).unref?.();
@@ -442,13 +451,19 @@ export function createRulePool(options: {
   }, IDLE_SAMPLE_MS);
   (idleSampler as { unref?: () => void }).unref?.();
 
+  /**
+   * The group of a version. The most recently deployed version seen is the current one: a
+   * call that read the rule just before a deploy runs on its own version without taking
+   * the warm hosts back from the new one.
+   */
   function groupFor(rule: RuleScript): Group {
     let group = groups.get(rule.version);
     if (!group) {
       group = newGroup(rule, false);
       groups.set(rule.version, group);
     }
-    if (current !== group) {
+    if (rule.deployedAt > group.rule.deployedAt) group.rule = rule;
+    if (current !== group && (!current || group.rule.deployedAt >= current.rule.deployedAt)) {
       const previous = current;
       current = group;
       refill(group);
@@ -486,13 +501,13 @@ export function createRulePool(options: {
     job: RunJob | undefined,
     onLoaded: (error: CompileError | undefined) => void,
   ): void {
-    const group = newGroup({ script, version: `throwaway-${nextCallId++}` }, true);
+    const group = newGroup({ script, version: `throwaway-${nextCallId++}`, deployedAt: 0 }, true);
     groups.set(group.rule.version, group);
     const host = spawn(group);
     host.onLoaded = (error) => {
       onLoaded(error);
       if (error || !job) {
-        kill(host, { kind: "crashed", detail: "recycled" });
+        kill(host, { kind: "crashed", detail: RECYCLED });
         return;
       }
       group.queue.push(job);

@@ -239,6 +239,9 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
       } else {
         current.end = { kind: "failed", detail: capped(payload, 1000, "the rule crashed") };
       }
+      // Answer now: rule code still on the stack after `cb` (a spin) cannot hold the answer
+      // back; it only keeps the host from reporting idle, and the server replaces the host.
+      endCall(current.end);
     },
   };
 
