@@ -12,7 +12,7 @@
  * BENCH_SECONDS (default 5) sets each cell's length.
  */
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { hash, verify } from "@node-rs/argon2";
@@ -88,15 +88,41 @@ async function measureBound() {
   };
 }
 
+/** The server and its children (the rule hosts): their CPU and memory count as the server's. */
+function processTree(pid: number): number[] {
+  const children = readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((entry) => {
+      try {
+        return readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1] === String(pid);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+  return [pid, ...children];
+}
 function procStat(pid: number) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return { cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS };
+  let ticks = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${member}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return { cpuSeconds: ticks / TICKS };
 }
 function rssMb(pid: number) {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8")
-    .split("\n")
-    .find((entry) => entry.startsWith("VmRSS:"))!;
-  return Math.round(Number(line.split(/\s+/)[1]) / 1024);
+  let kilobytes = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const line = readFileSync(`/proc/${member}/status`, "utf8")
+        .split("\n")
+        .find((entry) => entry.startsWith("VmRSS:"))!;
+      kilobytes += Number(line.split(/\s+/)[1]);
+    } catch {}
+  }
+  return Math.round(kilobytes / 1024);
 }
 
 async function admin(server: RunningServer, method: string, path: string, body?: unknown) {

@@ -1,5 +1,5 @@
 /**
- * The rule step's added latency (issue 3), measured two ways on this machine:
+ * The rule step's added latency, measured two ways on this machine:
  *  1. in-process: `runRule` (database read of the rule and secrets + the warm worker
  *     round trip + result checks) with the seed's sample rule, at 1 and 16 concurrent calls;
  *  2. end to end: a real server process on loopback, password exchanges driven by
@@ -97,7 +97,7 @@ const results = {
   in_process_rule_step: { c1: await inProcess(1, 5000), c16: await inProcess(16, 5000) },
   end_to_end: await endToEnd(seconds),
 };
-console.log("Rule step, in process (sample rule; DB read + worker round trip + checks):");
+console.log("Rule step, in process (sample rule; DB read + rule host round trip + checks):");
 console.table(results.in_process_rule_step);
 console.log(
   `End to end, autocannon ${seconds}s per cell (password exchange incl. argon2id verify + RS256 signature):`,

@@ -33,9 +33,6 @@ async function main() {
     hostname: config.host,
     fetch: (request) => app.fetch(request),
   });
-  // Warm the rule hosts in the background: the server answers meanwhile.
-  const deployed = await findRule(db);
-  if (deployed?.enabled) rules.prepare(ruleScript(deployed.script, deployed.updatedAt));
   log.info(
     { event: "listening", port: server.port, issuer: config.issuer, runtime: runtime.name },
     "Rulegate is up",
@@ -54,6 +51,9 @@ async function main() {
         `Try the password exchange:\n\n${demoCurl(config.issuer, demo)}\n`,
     );
   }
+  // Warm the rule hosts in the background: the server answers meanwhile.
+  const deployed = await findRule(db);
+  if (deployed?.enabled) rules.prepare(ruleScript(deployed.script, deployed.updatedAt));
 }
 
 await main();

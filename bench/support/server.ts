@@ -12,17 +12,7 @@ export type RuntimeName = "bun" | "deno";
 
 const COMMANDS: Record<RuntimeName, string[]> = {
   bun: [join(ROOT, "node_modules/.bin/bun"), "src/main.ts"],
-  deno: [
-    join(ROOT, "node_modules/.bin/deno"),
-    "run",
-    "--allow-read",
-    "--allow-write",
-    "--allow-net",
-    "--allow-env",
-    "--allow-sys",
-    "--allow-ffi",
-    "src/main.ts",
-  ],
+  deno: [join(ROOT, "node_modules/.bin/deno"), "run", "--allow-all", "src/main.ts"],
 };
 
 export interface RunningServer {

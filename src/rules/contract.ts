@@ -2,7 +2,7 @@ import { type Static, Type as t } from "@sinclair/typebox";
 
 const JsonObject = t.Record(t.String(), t.Unknown());
 
-/** SPEC §4: the rule's inputs, `(user, client, scope, audience, context, cb)`. */
+/** The rule's inputs, `(user, client, scope, audience, context, cb)` (README, "The password-exchange rule"). */
 export const RuleInput = t.Object({
   user: t.Object({
     tenant: t.String(),

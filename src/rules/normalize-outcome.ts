@@ -1,6 +1,6 @@
 import type { RuleOutcome } from "./contract.ts";
 
-/** SPEC §4: claims a rule can never set or overwrite. */
+/** Claims a rule can never set or overwrite: the JWT registered claims and the RFC 9068 ones. */
 export const REGISTERED_CLAIMS = new Set([
   "iss",
   "sub",
@@ -66,7 +66,7 @@ function scopeOf(value: unknown, warnings: string[]): string[] {
 }
 
 /**
- * Reads a rule's result (SPEC §4): flat `{scope, ...claims}` or nested
+ * Reads a rule's result (README, "The password-exchange rule"): flat `{scope, ...claims}` or nested
  * `{accessToken, idToken}`. The returned scope replaces the granted one (none → empty);
  * only namespaced claims are kept, and every dropped key becomes a warning.
  * @throws GarbageResult when the result is not an object or its scope is not a string array

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Config } from "../config.ts";
@@ -64,7 +64,7 @@ interface RunJob {
 interface Host {
   process: RuleHostProcess;
   group: Group;
-  state: "starting" | "loading" | "idle" | "busy" | "cleaning" | "dead";
+  state: "starting" | "spare" | "loading" | "idle" | "busy" | "cleaning" | "dead";
   job?: RunJob;
   callId?: number;
   timer?: ReturnType<typeof setTimeout>;
@@ -114,8 +114,9 @@ export function createRulePool(options: {
   const timeoutMs = config.ruleTimeoutMs;
   const memoryLimitBytes = config.ruleMemoryMb * 1024 * 1024;
   const maxQueue = options.maxQueue ?? config.ruleWorkers * 128;
-  // Hosts start in an empty folder of their own: nothing to read there, even by accident.
-  const hostDirectory = mkdtempSync(join(tmpdir(), "rulegate-host-"));
+  // Hosts start in an empty folder: nothing to read there, even by accident (and they may read nothing anyway).
+  const hostDirectory = join(tmpdir(), "rulegate-rule-hosts");
+  mkdirSync(hostDirectory, { recursive: true, mode: 0o555 });
   const groups = new Map<string, Group>();
   let current: Group | undefined;
   let nextCallId = 1;
@@ -124,7 +125,10 @@ export function createRulePool(options: {
   let busySampler: ReturnType<typeof setInterval> | undefined;
   const failingSince = new Set<Group>();
 
-  const allHosts = () => [...groups.values()].flatMap((group) => [...group.hosts]);
+  // Hosts started with the pool, before any rule is known, so the first exchange finds one
+  // nearly ready: the first version's group adopts them.
+  const spares = newGroup({ script: "", version: "spares", deployedAt: 0 }, true);
+  const allHosts = () => [...groups.values(), spares].flatMap((group) => [...group.hosts]);
 
   function failJob(job: RunJob, failure: RuleFailure): void {
     job.finish({ failure, logs: job.logs, durationMs: performance.now() - job.started });
@@ -166,20 +170,12 @@ export function createRulePool(options: {
     switch (message.type) {
       case "ready":
         if (host.state !== "starting") return kill(host, protocolError("ready"));
-        host.state = "loading";
-        clearTimeout(host.timer);
-        // A parser that never returns (a deeply nested literal) is stopped here, from outside.
-        host.timer = setTimeout(
-          () =>
-            kill(host, {
-              kind: "timeout",
-              detail: `the rule's top-level code did not finish within ${timeoutMs} ms`,
-            }),
-          timeoutMs + GRACE_MS,
-        );
-        host.process.send(JSON.stringify({ type: "load", script: host.group.rule.script, timeoutMs }));
-        sampleWhileBusy();
-        return;
+        if (host.group === spares) {
+          host.state = "spare";
+          clearTimeout(host.timer);
+          return;
+        }
+        return startLoading(host);
       case "loaded":
         if (host.state !== "loading") return kill(host, protocolError("loaded"));
         return onLoaded(host, message.error);
@@ -228,6 +224,31 @@ export function createRulePool(options: {
         return dispatch(host.group);
       }
     }
+  }
+
+  /** Sends a host its group's rule; its top-level code runs under the time limit, watched from here. */
+  function startLoading(host: Host): void {
+    host.state = "loading";
+    clearTimeout(host.timer);
+    // A parser that never returns (a deeply nested literal) is stopped here, from outside.
+    host.timer = setTimeout(
+      () =>
+        kill(host, {
+          kind: "timeout",
+          detail: `the rule's top-level code did not finish within ${timeoutMs} ms`,
+        }),
+      timeoutMs + GRACE_MS,
+    );
+    host.process.send(JSON.stringify({ type: "load", script: host.group.rule.script, timeoutMs }));
+    sampleWhileBusy();
+  }
+
+  /** Gives a spare host (started before any rule was asked for) to `group`. */
+  function adopt(host: Host, group: Group): void {
+    spares.hosts.delete(host);
+    host.group = group;
+    group.hosts.add(host);
+    if (host.state === "spare") startLoading(host);
   }
 
   const protocolError = (type: string): HostFailure => ({
@@ -296,7 +317,7 @@ export function createRulePool(options: {
   }
 
   function onExit(host: Host, exit: { code: number | null; signal: string | null; stderr: string }): void {
-    const wasLoaded = host.state !== "starting" && host.state !== "loading";
+    const wasLoaded = host.state !== "starting" && host.state !== "loading" && host.state !== "spare";
     // Hosts the pool stopped itself (a version retired, a throwaway done) say nothing about the rule.
     const diedEarly = !wasLoaded && host.killedFor?.detail !== RECYCLED && !closed;
     host.state = "dead";
@@ -364,7 +385,12 @@ export function createRulePool(options: {
   function refill(group: Group): void {
     if (closed || group.throwaway || group.respawnTimer) return;
     const wanted = group === current ? config.ruleWorkers : Math.min(config.ruleWorkers, group.queue.length);
-    const missing = wanted - group.hosts.size;
+    let missing = wanted - group.hosts.size;
+    for (const spare of spares.hosts) {
+      if (missing <= 0 || group.throwaway) break;
+      adopt(spare, group);
+      missing--;
+    }
     if (missing <= 0) return;
     const delay =
       group.earlyDeaths === 0 ? 0 : Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (group.earlyDeaths - 1));
@@ -515,6 +541,8 @@ export function createRulePool(options: {
     };
   }
 
+  for (let i = 0; i < config.ruleWorkers; i++) spawn(spares);
+
   return {
     execute: (rule, input, requestId, onConsole) =>
       new Promise<RuleExecution>((finish) => {
@@ -575,7 +603,6 @@ export function createRulePool(options: {
             }),
         ),
       );
-      rmSync(hostDirectory, { recursive: true, force: true });
     },
   };
 }

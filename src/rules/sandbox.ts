@@ -111,6 +111,10 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
   let context: vm.Context | undefined;
   let current: Call | undefined;
   let pendingArgs: unknown;
+  /** Whether rule code is on the stack (an entry through {@link enter} has not returned). */
+  let inRuleCode = false;
+  /** The call that ended and has not been reported idle yet. */
+  let ended: number | undefined;
 
   const remainingMs = () => (current ? current.deadline - nowMs() : 0);
 
@@ -120,13 +124,17 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
     const remaining = remainingMs();
     if (remaining <= 0) return endCall({ kind: "timeout" });
     pendingArgs = args;
+    inRuleCode = true;
     try {
       script.runInContext(context, { timeout: max(1, ceil(remaining)) });
     } catch (error) {
-      if (isTimeout(error)) return endCall({ kind: "timeout" });
-      if (current) current.end ??= { kind: "failed", detail: `the rule crashed: ${describe(error)}` };
+      inRuleCode = false;
+      if (isTimeout(error)) endCall({ kind: "timeout" });
+      else if (current) current.end ??= { kind: "failed", detail: `the rule crashed: ${describe(error)}` };
     }
+    inRuleCode = false;
     if (current?.end) endCall(current.end);
+    reportIdle();
   }
 
   function endCall(end: CallEnd): void {
@@ -141,10 +149,20 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
       } catch {}
     }
     send({ type: "done", callId: ending.id, end });
-    // This timer fires only once the host's own event loop runs again: after whatever rule
-    // code is still on the stack (a spin after `cb`) and the microtasks queued behind it.
-    // The server keeps the host out of service until it hears `idle`, and kills it if it never does.
-    realSetTimeout(() => send({ type: "idle", callId: ending.id }), 0);
+    ended = ending.id;
+    if (!inRuleCode) reportIdle();
+  }
+
+  /**
+   * Tells the server the host is back in its own code after the call ended: sent when the
+   * entry into rule code that ended it returns (so after a spin that follows `cb`). The
+   * server keeps the host out of service until it hears this, and kills it if it never does.
+   */
+  function reportIdle(): void {
+    if (ended === undefined) return;
+    const callId = ended;
+    ended = undefined;
+    send({ type: "idle", callId });
   }
 
   const host: PreludeHost = {

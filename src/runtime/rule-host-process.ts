@@ -3,7 +3,7 @@
  * (node:child_process exists on both), and reads their CPU time and memory from /proc.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
 import { dirname, join } from "node:path";
@@ -46,7 +46,7 @@ export function denoExecutable(): string {
     try {
       const folder = dirname(require.resolve(candidate));
       const executable = join(folder, os === "win32" ? "deno.exe" : "deno");
-      readFileSync(executable, { flag: "r" }).length; // exists and readable
+      accessSync(executable, constants.X_OK);
       denoPath = executable;
       return executable;
     } catch {}

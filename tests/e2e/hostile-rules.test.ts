@@ -5,7 +5,7 @@
  * returns to idle; logs and memory stay bounded; a `try` cannot fail an exchange.
  */
 import { decodeJwt } from "jose";
-import { createHarness, type Harness, seedTenant } from "../support/harness.ts";
+import { aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 import { childCpuDuring, childPids, childRssBytes } from "../support/process-tree.ts";
 import { deployRule, storeRuleUnchecked } from "../support/rules.ts";
 import { afterAll, beforeAll, describe, expect, test } from "../support/test-api.ts";
@@ -32,15 +32,7 @@ describe("e2e: a hostile rule author against the sandbox", () => {
   });
   afterAll(() => h.close());
 
-  const exchange = () =>
-    h.token({
-      grant_type: "password",
-      username: "alice@example.com",
-      password: "correct horse battery",
-      audience: "https://api.example.com",
-      client_id: seed.postClient.client_id,
-      client_secret: seed.postClient.client_secret,
-    });
+  const exchange = () => aliceExchange(h, seed);
 
   const tryScript = async (script: string) => {
     const response = await h.admin("POST", "/rules/password-exchange/try", { script });

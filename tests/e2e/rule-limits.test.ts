@@ -3,7 +3,7 @@ import { loadConfig } from "../../src/config.ts";
 import { createLogger } from "../../src/logs/logger.ts";
 import { createRulePool } from "../../src/rules/pool.ts";
 import { sampleRuleInput } from "../../src/rules/sample-input.ts";
-import { createHarness, type Harness, seedTenant } from "../support/harness.ts";
+import { aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 import { deployRule, storeRuleUnchecked } from "../support/rules.ts";
 import { afterAll, beforeAll, describe, expect, test } from "../support/test-api.ts";
 
@@ -21,15 +21,7 @@ describe("e2e: the rule sandbox limits", () => {
   });
   afterAll(() => h.close());
 
-  const exchange = () =>
-    h.token({
-      grant_type: "password",
-      username: "alice@example.com",
-      password: "correct horse battery",
-      audience: "https://api.example.com",
-      client_id: seed.postClient.client_id,
-      client_secret: seed.postClient.client_secret,
-    });
+  const exchange = () => aliceExchange(h, seed);
 
   const generic = { error: "server_error", error_description: "The password-exchange rule failed." };
 

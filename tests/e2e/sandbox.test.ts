@@ -3,7 +3,7 @@
  * server kills when they overrun, and the test checks that the CPU is really released
  * afterwards, in the server and in the hosts.
  */
-import { createHarness, type Harness, seedTenant } from "../support/harness.ts";
+import { aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 import { childCpuDuring } from "../support/process-tree.ts";
 import { deployRule, tryRule } from "../support/rules.ts";
 import { afterAll, beforeAll, describe, expect, test } from "../support/test-api.ts";
@@ -17,15 +17,7 @@ describe("e2e: the rule sandbox", () => {
   });
   afterAll(() => h.close());
 
-  const exchange = () =>
-    h.token({
-      grant_type: "password",
-      username: "alice@example.com",
-      password: "correct horse battery",
-      audience: "https://api.example.com",
-      client_id: seed.postClient.client_id,
-      client_secret: seed.postClient.client_secret,
-    });
+  const exchange = () => aliceExchange(h, seed);
   const healthy =
     "module.exports = async function (u, c, scope) { return { scope: scope, 'https://t.example/ok': 1 }; };";
 

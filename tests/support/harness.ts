@@ -133,6 +133,20 @@ export async function seedTenant(harness: Harness) {
   return { api, postClient, basicClient, publicClient, refreshOnlyClient, alice, bob };
 }
 
+export type SeededTenant = Awaited<ReturnType<typeof seedTenant>>;
+
+/** Alice's password exchange at the seeded API through the `client_secret_post` client. */
+export const aliceExchange = (harness: Harness, seed: SeededTenant, extra: Record<string, string> = {}) =>
+  harness.token({
+    grant_type: "password",
+    username: "alice@example.com",
+    password: "correct horse battery",
+    audience: "https://api.example.com",
+    client_id: seed.postClient.client_id,
+    client_secret: seed.postClient.client_secret,
+    ...extra,
+  });
+
 /** A clock the test moves by hand. */
 export function testClock(start = new Date()) {
   let now = start.getTime();
