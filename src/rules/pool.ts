@@ -45,8 +45,6 @@ export interface RulePool {
   prepare(rule: RuleScript): void;
   /** Whether the current version has a loaded host (or no rule was asked for yet). */
   warm(): boolean;
-  /** The pids of the host processes, for diagnostics and tests. */
-  hostPids(): number[];
   close(): Promise<void>;
 }
 
@@ -578,7 +576,6 @@ export function createRulePool(options: {
     },
     warm: () =>
       !current || [...current.hosts].some((host) => host.state !== "starting" && host.state !== "loading"),
-    hostPids: () => allHosts().map((host) => host.process.pid),
     async close() {
       closed = true;
       clearInterval(idleSampler);
