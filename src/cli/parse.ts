@@ -26,3 +26,15 @@ export function integer(value: string): number {
   if (!/^\d+$/.test(value)) throw new InvalidArgumentError("expected a whole number");
   return Number(value);
 }
+
+const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since 10m`, `2h`, `1d` or an ISO 8601 date: the moment, as an ISO string. */
+export function sinceMoment(value: string, now = Date.now()): string {
+  const relative = /^(\d{1,6})([smhd])$/.exec(value.trim());
+  if (relative) return new Date(now - Number(relative[1]) * UNIT_MS[relative[2]!]!).toISOString();
+  const absolute = Date.parse(value);
+  if (Number.isNaN(absolute))
+    throw new InvalidArgumentError("expected a duration like 10m, 2h, 1d or an ISO date");
+  return new Date(absolute).toISOString();
+}

@@ -136,6 +136,34 @@ describe("success paths", () => {
     expect(rulegate(["apis", "list"]).stdout).toContain("urn:cli  read:cli write:cli");
   });
 
+  test("brute-force settings, typed as the API wants them", () => {
+    expect(
+      json(["settings", "set", "brute_force_protection.max_attempts", "5"]).brute_force_protection,
+    ).toMatchObject({ max_attempts: 5 });
+    expect(
+      json(["settings", "set", "brute_force_protection.enabled", "false"]).brute_force_protection,
+    ).toMatchObject({
+      enabled: false,
+    });
+    json(["settings", "set", "brute_force_protection.enabled", "true"]);
+    json(["settings", "set", "brute_force_protection.max_attempts", "10"]);
+    expect(rulegate(["settings", "set", "brute_force_protection.max_attempts", "many"]).stderr).toBe(
+      "rulegate: brute_force_protection.max_attempts must be a whole number\n",
+    );
+  });
+
+  test("rule secrets: set merges, unset removes, replace swaps them all; values never shown", () => {
+    json(["rule", "secrets", "replace"]);
+    expect(json(["rule", "secrets", "set", "A=one", "B=two"]).names).toEqual(["A", "B"]);
+    expect(json(["rule", "secrets", "set", "C=three"]).names).toEqual(["A", "B", "C"]);
+    expect(json(["rule", "secrets", "unset", "B"]).names).toEqual(["A", "C"]);
+    expect(rulegate(["rule", "secrets"]).stdout).toBe("secrets: A, C\n");
+    expect(json(["rule", "secrets", "replace", "D=four"]).names).toEqual(["D"]);
+    const listed = rulegate(["rule", "secrets", "list", "--json"]).stdout;
+    expect(listed).not.toContain("four");
+    json(["rule", "secrets", "replace"]);
+  });
+
   test("settings", () => {
     expect(json(["settings", "set", "default_audience", "urn:cli"]).default_audience).toBe("urn:cli");
     expect(rulegate(["settings", "show"]).stdout).toContain("default_audience: urn:cli");
@@ -222,6 +250,34 @@ describe("success paths", () => {
   });
 });
 
+test("logs tail --since shows the recent events first, oldest first, then follows", async () => {
+  await exchange({ password: "wrong before tailing" });
+  await exchange();
+  const tail = spawn(process.execPath, ["src/cli/main.ts", "logs", "tail", "--since", "1h"], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", RULEGATE_URL: url, ADMIN_API_KEY: KEY, NO_COLOR: "1" },
+  });
+  let stdout = "";
+  let stderr = "";
+  tail.stdout.on("data", (chunk) => (stdout += chunk));
+  tail.stderr.on("data", (chunk) => (stderr += chunk));
+  try {
+    for (let waited = 0; !stderr.includes("following"); waited += 50) {
+      if (waited > 5000) throw new Error(`timed out; stdout ${stdout} stderr ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const lines = stdout.trim().split("\n");
+    const lastIndexOf = (type: string) => lines.map((line) => line.includes(type)).lastIndexOf(true);
+    const failed = lastIndexOf("fepft");
+    const succeeded = lastIndexOf("sepft");
+    expect(failed).toBeGreaterThanOrEqual(0);
+    expect(succeeded).toBeGreaterThan(failed);
+  } finally {
+    tail.kill();
+  }
+  expect(rulegate(["logs", "tail", "--since", "yesterday-ish"]).stderr).toContain("expected a duration");
+});
+
 describe("error paths: one line, non-zero exit", () => {
   test("a wrong key", () => {
     const result = rulegate(["users", "list"], { ADMIN_API_KEY: "not-the-key" });
@@ -273,7 +329,7 @@ describe("error paths: one line, non-zero exit", () => {
     const unknown = rulegate(["settings", "set", "colour", "blue"]);
     expect([unknown.code, unknown.stderr]).toEqual([
       1,
-      "rulegate: unknown setting colour: use default_audience or friendly_name\n",
+      "rulegate: unknown setting colour: use one of default_audience, friendly_name, brute_force_protection.enabled, brute_force_protection.max_attempts, brute_force_protection.ip_max_failures, brute_force_protection.ip_block_seconds\n",
     ]);
   });
 });

@@ -3,7 +3,7 @@ import { createParser } from "eventsource-parser";
 import pc from "picocolors";
 import { CliError } from "../api-client.ts";
 import type { CliContext } from "../context.ts";
-import { integer } from "../parse.ts";
+import { integer, sinceMoment } from "../parse.ts";
 
 interface LogEntry {
   log_id: string;
@@ -64,42 +64,58 @@ function withFilters(command: Command): Command {
 export function registerLogs(program: Command, cli: CliContext): void {
   const logs = program.command("logs").description("log events");
   withFilters(
-    logs.command("tail").description("follow log events live; reconnects and resumes where it left off"),
-  ).action(async (options) => {
-    const api = cli.api();
-    const out = cli.out();
-    const path = `/api/v2/logs/stream?${filterQuery(options)}`;
-    let lastEventId: string | undefined;
-    let connectedOnce = false;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const response = await api.stream(path, lastEventId ? { "last-event-id": lastEventId } : {});
-        if (!connectedOnce)
-          process.stderr.write(pc.dim(`following ${api.url}api/v2/logs/stream (Ctrl-C to stop)\n`));
-        connectedOnce = true;
-        attempt = 0;
-        const parser = createParser({
-          onEvent: (event) => {
-            if (event.id) lastEventId = event.id;
-            const entry = JSON.parse(event.data) as LogEntry;
-            out.json
-              ? process.stdout.write(`${JSON.stringify(entry)}\n`)
-              : process.stdout.write(`${formatLog(entry)}\n`);
-          },
-        });
-        const decoder = new TextDecoder();
-        for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-          parser.feed(decoder.decode(chunk, { stream: true }));
-        }
-        process.stderr.write(pc.dim("stream closed by the server; reconnecting\n"));
-      } catch (error) {
-        // Before the first connection, or on a refused key, there is nothing to follow: fail.
-        if (!connectedOnce || (error instanceof CliError && /\b401\b/.test(error.message))) throw error;
-        process.stderr.write(pc.dim(`connection lost (${(error as Error).message}); reconnecting\n`));
+    logs
+      .command("tail")
+      .description(
+        "follow new log events live; reconnects and resumes where it left off (--since shows recent ones first)",
+      ),
+  )
+    .option(
+      "--since <when>",
+      "first show up to 100 stored events since then (10m, 2h, 1d or an ISO date)",
+      (value: string) => sinceMoment(value),
+    )
+    .action(async (options) => {
+      const api = cli.api();
+      const out = cli.out();
+      const print = (entry: LogEntry) =>
+        process.stdout.write(`${out.json ? JSON.stringify(entry) : formatLog(entry)}\n`);
+      if (options.since) {
+        const query = filterQuery(options);
+        query.set("from", options.since);
+        query.set("per_page", "100");
+        const history = await api.call<LogEntry[]>("GET", `/api/v2/logs?${query}`);
+        for (const entry of history.reverse()) print(entry);
       }
-      await sleep(Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)));
-    }
-  });
+      const path = `/api/v2/logs/stream?${filterQuery(options)}`;
+      let lastEventId: string | undefined;
+      let connectedOnce = false;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const response = await api.stream(path, lastEventId ? { "last-event-id": lastEventId } : {});
+          if (!connectedOnce)
+            process.stderr.write(pc.dim(`following ${api.url}api/v2/logs/stream (Ctrl-C to stop)\n`));
+          connectedOnce = true;
+          attempt = 0;
+          const parser = createParser({
+            onEvent: (event) => {
+              if (event.id) lastEventId = event.id;
+              print(JSON.parse(event.data) as LogEntry);
+            },
+          });
+          const decoder = new TextDecoder();
+          for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+            parser.feed(decoder.decode(chunk, { stream: true }));
+          }
+          process.stderr.write(pc.dim("stream closed by the server; reconnecting\n"));
+        } catch (error) {
+          // Before the first connection, or on a refused key, there is nothing to follow: fail.
+          if (!connectedOnce || (error instanceof CliError && /\b401\b/.test(error.message))) throw error;
+          process.stderr.write(pc.dim(`connection lost (${(error as Error).message}); reconnecting\n`));
+        }
+        await sleep(Math.min(10_000, 250 * 2 ** Math.min(attempt, 6)));
+      }
+    });
   withFilters(logs.command("list").description("show stored events, newest first"))
     .option("--per-page <n>", "events to show (1-100)", integer, 50)
     .action(async (options) => {

@@ -4,6 +4,7 @@ import pc from "picocolors";
 import { CliError } from "../api-client.ts";
 import type { CliContext } from "../context.ts";
 import { keyValue } from "../parse.ts";
+import { registerRuleSecrets } from "./rule-secrets.ts";
 
 const RULE = "/api/v2/rules/password-exchange";
 
@@ -96,6 +97,7 @@ export function registerRule(program: Command, cli: CliContext): void {
         cli.out().json ? cli.out().show(updated) : cli.out().note(`rule ${enabled ? "enabled" : "disabled"}`);
       });
   }
+  registerRuleSecrets(rule, cli);
   rule
     .command("delete")
     .description("remove the rule")
