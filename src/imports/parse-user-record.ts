@@ -1,4 +1,5 @@
 import { isValidImportedHash } from "../security/imported-hashes.ts";
+import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-hash-export.ts";
 
 /** One reason a record was refused (Auth0's job error shape). */
 export interface RecordError {
@@ -117,13 +118,17 @@ function customHash(custom: unknown): { hash?: string; error?: RecordError } {
 }
 
 /**
- * Validates one record of an Auth0 bulk-import file.
+ * Validates one record of an Auth0 bulk-import file, or of the password-hash export Auth0
+ * support delivers (see {@link fromPasswordHashExport}).
  * @returns the user to import, or every reason it cannot be
  */
-export function parseUserRecord(record: unknown): { user: ImportedUser } | { errors: RecordError[] } {
-  if (!isObject(record))
+export function parseUserRecord(input: unknown): { user: ImportedUser } | { errors: RecordError[] } {
+  if (!isObject(input))
     return { errors: [{ code: "INVALID_FORMAT", message: "A record must be a JSON object." }] };
-  const errors: RecordError[] = [];
+  const exported = isPasswordHashExport(input);
+  const { record, errors }: { record: Record<string, unknown>; errors: RecordError[] } = exported
+    ? fromPasswordHashExport(input)
+    : { record: input, errors: [] };
   const text = (name: string, max: number) => {
     const value = record[name];
     if (value === undefined || value === null) return undefined;
@@ -165,7 +170,7 @@ export function parseUserRecord(record: unknown): { user: ImportedUser } | { err
     } else {
       errors.push({
         code: "INVALID_PASSWORD_HASH",
-        message: "password_hash must be a bcrypt hash ($2a$, $2b$ or $2y$).",
+        message: `${exported ? "passwordHash" : "password_hash"} must be a bcrypt hash ($2a$, $2b$ or $2y$).`,
       });
     }
   } else if (record.custom_password_hash !== undefined) {

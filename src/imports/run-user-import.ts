@@ -6,6 +6,7 @@ import { users } from "../db/schema.ts";
 import { normalizeEmail } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { newId } from "../management/ids.ts";
+import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-hash-export.ts";
 import { type ImportedUser, parseUserRecord, type RecordError } from "./parse-user-record.ts";
 import { readRecords } from "./read-records.ts";
 
@@ -164,7 +165,13 @@ export async function runUserImport(deps: Deps, jobId: string): Promise<void> {
         batch.push({ line: record.line, errors: [{ code: "INVALID_JSON", message: record.invalid }] });
       } else {
         const parsed = parseUserRecord(record.value);
-        const raw = record.value as { email?: unknown; user_id?: unknown };
+        // A failed record is reported by its email and user_id, as the bulk-import shape names them.
+        const value = record.value as Record<string, unknown> | null;
+        const raw = (
+          value && typeof value === "object" && isPasswordHashExport(value)
+            ? fromPasswordHashExport(value).record
+            : value
+        ) as { email?: unknown; user_id?: unknown } | null;
         const email = typeof raw?.email === "string" ? raw.email.slice(0, 320) : undefined;
         const userId = typeof raw?.user_id === "string" ? raw.user_id.slice(0, 255) : undefined;
         batch.push(

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash, pbkdf2Sync, randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { hash as argon2Hash } from "@node-rs/argon2";
 import { hash as bcryptHash } from "@node-rs/bcrypt";
 import { findUserByEmail } from "../../src/db/users.ts";
@@ -157,6 +159,78 @@ describe("bulk user import with Auth0 password hashes", () => {
     }
     const shown = await json(h.admin("GET", `/users/${encodeURIComponent("auth0|legacy0")}`));
     expect(shown).toMatchObject({ name: "Legacy 0", given_name: "Leg", app_metadata: { plan: "gold" } });
+  });
+
+  test("an Auth0 password-hash export (the NDJSON Auth0 support delivers) imports and logs in", async () => {
+    // The fixture's bcrypt hashes (cost 10, as Auth0's) are of these passwords.
+    const passwords: Record<string, string> = {
+      "jane@example.com": "jane's old password",
+      "sam@example.com": "correct horse battery staple",
+      "lee@example.com": "Lee-2021!",
+    };
+    const ndjson = readFileSync(
+      join(import.meta.dir, "fixtures", "auth0-password-hash-export.ndjson"),
+      "utf8",
+    );
+    const job = await importFile(ndjson);
+    expect(job).toMatchObject({
+      status: "completed",
+      summary: { total: 3, inserted: 3, updated: 0, failed: 0 },
+    });
+    const jane = await json(h.admin("GET", `/users/${encodeURIComponent("auth0|5f1a2b3c4d5e6f7a8b9c0d1e")}`));
+    expect(jane).toMatchObject({
+      email: "jane@example.com",
+      email_verified: true,
+      name: "Jane Doe",
+      given_name: "Jane",
+      family_name: "Doe",
+      nickname: "jane",
+      user_metadata: { locale: "en-GB" },
+      app_metadata: { plan: "gold", roles: ["admin"] },
+    });
+    // alt_id wins over _id; email and email_verified may only be in identifiers.
+    const sam = await json(h.admin("GET", `/users/${encodeURIComponent("auth0|euclid")}`));
+    expect(sam).toMatchObject({ email: "sam@example.com", email_verified: false });
+    expect((await findUserByEmail(h.deps.db, "lee@example.com"))?.id).toBe("auth0|60c72b2f9b1e8a3d4c5e6f70");
+    for (const [email, password] of Object.entries(passwords)) {
+      expect((await login(email, "not the password")).status).toBe(400);
+      const response = await login(email, password);
+      expect(response.status).toBe(200);
+      expect(typeof (await response.json()).access_token).toBe("string");
+    }
+  });
+
+  test("a broken password-hash export record fails alone, saying which field", async () => {
+    const lines = [
+      { _id: "5f1a", email: "oid@example.com", passwordHash: await bcryptHash("x", 4) },
+      { _id: { $oid: "5f1b" }, email: "hash@example.com", passwordHash: "md5:abc" },
+      { _id: { $oid: "5f1c" }, email: "extra@example.com", tenant: "acme", username: "extra" },
+    ];
+    const job = await importFile(lines.map((line) => JSON.stringify(line)).join("\n"));
+    expect(job.summary).toEqual({ total: 3, inserted: 0, updated: 0, failed: 3 });
+    const errors = await json(h.admin("GET", `/jobs/${job.id}/errors`));
+    expect(errors).toEqual([
+      {
+        line: 1,
+        user: { email: "oid@example.com" },
+        errors: [{ code: "INVALID_FORMAT", message: "_id must be {$oid: string}." }],
+      },
+      {
+        line: 2,
+        user: { email: "hash@example.com", user_id: "5f1b" },
+        errors: [
+          {
+            code: "INVALID_PASSWORD_HASH",
+            message: "passwordHash must be a bcrypt hash ($2a$, $2b$ or $2y$).",
+          },
+        ],
+      },
+      {
+        line: 3,
+        user: { email: "extra@example.com", user_id: "5f1c" },
+        errors: [{ code: "INVALID_FORMAT", message: "Unknown property username." }],
+      },
+    ]);
   });
 
   test("bad records fail alone, with their line and reason, never their hashes", async () => {

@@ -114,6 +114,29 @@ describe("the sandbox blocks every escape path of runtime-probes §1(c)", () => 
     }
   });
 
+  test("the word import in a comment, a string or a property name is only text: deployed and run", async () => {
+    const script = `// import the plan from app_metadata (this comment used to be refused)
+      /* import('x') inside a block comment is text too */
+      module.exports = async function (user, client, scope) {
+        var note = "import('x') and import x from 'y' are words here";
+        var labels = { import: 'imported', 'import.meta': true };
+        return { scope: scope, 'https://t.example/note': note + ' ' + labels.import + \` import('\${'x'}')\` };
+      };`;
+    const deploy = await h.admin("PUT", "/rules/password-exchange", { script });
+    expect(deploy.status).toBe(200);
+    const answer = await tryRule(h, script, { scope: ["read"] });
+    expect(answer.result).toEqual({
+      scope: ["read"],
+      "https://t.example/note": "import('x') and import x from 'y' are words here imported import('x')",
+    });
+    await h.admin("DELETE", "/rules/password-exchange");
+    const refused = await h.admin("PUT", "/rules/password-exchange", {
+      script: "// import is fine in a comment\nmodule.exports = async function () { return import('x'); };",
+    });
+    expect(refused.status).toBe(400);
+    expect((await refused.json()).message).toMatch(/import/);
+  });
+
   test("require() is refused at deploy time", async () => {
     const deploy = await h.admin("PUT", "/rules/password-exchange", {
       script: "var fs = require('fs'); module.exports = function () {};",

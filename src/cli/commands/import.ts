@@ -4,8 +4,12 @@ import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import pc from "picocolors";
+import { applyImportPlan, type ImportResult } from "../../imports/apply-import-plan.ts";
+import type { ImportPlan } from "../../imports/import-plan.ts";
+import { planApiImport } from "../../imports/plan-api-import.ts";
+import { planClientImport } from "../../imports/plan-client-import.ts";
 import { readRecords } from "../../imports/read-records.ts";
-import { CliError } from "../api-client.ts";
+import { type ApiClient, CliError } from "../api-client.ts";
 import type { CliContext } from "../context.ts";
 
 interface Job {
@@ -76,6 +80,71 @@ async function readJsonArray(file: string): Promise<Array<Record<string, unknown
   return parsed as Array<Record<string, unknown>>;
 }
 
+interface Client {
+  client_id: string;
+  client_secret?: string;
+  name: string;
+  client_metadata: Record<string, string>;
+}
+
+interface Api {
+  id: string;
+  identifier: string;
+}
+
+/** The management API's largest page (src/management/pagination.ts). */
+const PER_PAGE = 100;
+
+/** Every item of a management API list, page after page. */
+async function listAll<Item>(api: ApiClient, path: string): Promise<Item[]> {
+  const items: Item[] = [];
+  for (let page = 0; ; page++) {
+    const batch = await api.call<Item[]>("GET", `${path}?page=${page}&per_page=${PER_PAGE}`);
+    items.push(...batch);
+    if (batch.length < PER_PAGE) return items;
+  }
+}
+
+/** A plan with problems stops before anything is written. */
+async function applyPlan<Body, Item>(
+  file: string,
+  plan: ImportPlan<Body>,
+  write: { add(body: Body): Promise<Item>; update(id: string, body: Body): Promise<Item> },
+) {
+  if (plan.problems.length > 0) throw new CliError(`${file}: nothing imported: ${plan.problems.join("; ")}`);
+  return applyImportPlan(plan, write);
+}
+
+/**
+ * One line per entry, in the file's order (`added`, `updated` or `skipped`), then the
+ * error that stopped the import, if any; with --json `{added, updated, skipped}`.
+ */
+function report<Item>(
+  cli: CliContext,
+  { results, error }: { results: Array<ImportResult<Item>>; error?: unknown },
+  line: (item: Item) => string,
+): void {
+  const out = cli.out();
+  if (out.json) {
+    const items = (action: "added" | "updated") =>
+      results.flatMap((result) => (result.action === action ? [result.item] : []));
+    out.show({
+      added: items("added"),
+      updated: items("updated"),
+      skipped: results.flatMap((result) =>
+        result.action === "skipped" ? [{ name: result.name, reason: result.reason }] : [],
+      ),
+    });
+  } else {
+    out.list(results, (result) =>
+      result.action === "skipped"
+        ? `skipped  ${result.name} (${result.reason})`
+        : `${result.action.padEnd(7)}  ${line(result.item)}`,
+    );
+  }
+  if (error !== undefined) throw error;
+}
+
 /** `rulegate import …`: Auth0 exports of users (bulk import job), clients and APIs. */
 export function registerImport(program: Command, cli: CliContext): void {
   const imports = program.command("import").description("move in from Auth0: users, clients and APIs");
@@ -133,66 +202,35 @@ export function registerImport(program: Command, cli: CliContext): void {
     });
   imports
     .command("clients <file>")
-    .description("create clients from an Auth0 Management API export (new secrets are printed once)")
+    .description("add or update clients from an Auth0 Management API export (new secrets are printed once)")
     .action(async (file: string) => {
       const api = cli.api();
-      const created = [];
-      for (const client of await readJsonArray(file)) {
-        const grants = Array.isArray(client.grant_types)
-          ? (client.grant_types as string[])
-          : ["password", "refresh_token"];
-        const supported = grants
-          .map((grant) => (grant === "http://auth0.com/oauth/grant-type/password-realm" ? "password" : grant))
-          .filter((grant) => grant === "password" || grant === "refresh_token");
-        created.push(
-          await api.call("POST", "/api/v2/clients", {
-            name: client.name,
-            token_endpoint_auth_method: client.token_endpoint_auth_method ?? "client_secret_post",
-            grant_types: [...new Set(supported)],
-            client_metadata: client.client_metadata ?? {},
-          }),
-        );
-      }
-      cli
-        .out()
-        .list(
-          created as Array<{ client_id: string; name: string; client_secret?: string }>,
-          (client) =>
-            `${client.client_id}  ${client.name}${client.client_secret ? `  secret: ${client.client_secret}` : ""}`,
-        );
+      const existing = await listAll<Client>(api, "/api/v2/clients");
+      const plan = planClientImport(await readJsonArray(file), existing);
+      const done = await applyPlan(file, plan, {
+        add: (body) => api.call<Client>("POST", "/api/v2/clients", body),
+        update: (id, body) => api.call<Client>("PATCH", `/api/v2/clients/${encodeURIComponent(id)}`, body),
+      });
+      // A PATCH issues a secret only when a public client becomes confidential: print that one too.
+      report(
+        cli,
+        done,
+        (client) =>
+          `${client.client_id}  ${client.name}${client.client_secret ? `  secret: ${client.client_secret}` : ""}`,
+      );
     });
   imports
     .command("apis <file>")
-    .description("create APIs from an Auth0 Management API export of resource servers")
+    .description("add or update APIs from an Auth0 Management API export of resource servers")
     .action(async (file: string) => {
       const api = cli.api();
-      const created = [];
-      for (const server of await readJsonArray(file)) {
-        created.push(
-          await api.call("POST", "/api/v2/resource-servers", {
-            identifier: server.identifier,
-            name: server.name,
-            scopes: Array.isArray(server.scopes)
-              ? (server.scopes as Array<{ value: string; description?: string }>).map((scope) => ({
-                  value: scope.value,
-                  description: scope.description ?? "",
-                }))
-              : [],
-            token_lifetime: server.token_lifetime,
-            allow_offline_access: server.allow_offline_access ?? false,
-            // HS256 needs a shared secret per API; Rulegate signs with published keys.
-            signing_alg:
-              server.signing_alg === "HS256" || server.signing_alg === undefined
-                ? "RS256"
-                : server.signing_alg,
-          }),
-        );
-      }
-      cli
-        .out()
-        .list(
-          created as Array<{ id: string; identifier: string }>,
-          (entry) => `${entry.id}  ${entry.identifier}`,
-        );
+      const existing = await listAll<Api>(api, "/api/v2/resource-servers");
+      const plan = planApiImport(await readJsonArray(file), existing);
+      const done = await applyPlan(file, plan, {
+        add: (body) => api.call<Api>("POST", "/api/v2/resource-servers", body),
+        update: (id, body) =>
+          api.call<Api>("PATCH", `/api/v2/resource-servers/${encodeURIComponent(id)}`, body),
+      });
+      report(cli, done, (entry) => `${entry.id}  ${entry.identifier}`);
     });
 }

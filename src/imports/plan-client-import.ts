@@ -1,0 +1,86 @@
+import { describeEntry, type ImportPlan } from "./import-plan.ts";
+
+/**
+ * Where an imported client keeps its Auth0 `client_id`, so that a re-run finds it. Auth0's
+ * `client_metadata` holds at most 10 string properties of at most 255 characters.
+ */
+export const AUTH0_CLIENT_ID = "auth0_client_id";
+const CLIENT_METADATA_PROPERTIES = 10;
+
+/** The settable fields of a Rulegate client (see src/management/clients.ts). */
+export interface ClientBody {
+  name: unknown;
+  token_endpoint_auth_method: unknown;
+  grant_types: string[];
+  client_metadata: Record<string, unknown>;
+}
+
+/** Auth0's grant types → the two Rulegate's token endpoint serves. */
+function supportedGrants(grantTypes: unknown): string[] {
+  const grants = Array.isArray(grantTypes) ? (grantTypes as string[]) : ["password", "refresh_token"];
+  const supported = grants
+    .map((grant) => (grant === "http://auth0.com/oauth/grant-type/password-realm" ? "password" : grant))
+    .filter((grant) => grant === "password" || grant === "refresh_token");
+  return [...new Set(supported)];
+}
+
+/**
+ * Plans `rulegate import clients`: a client whose Auth0 `client_id` an existing client
+ * carries in `client_metadata.auth0_client_id` is updated (keeping its Rulegate id and
+ * secret), a new one is added with that property set, and Auth0's global client
+ * (`global: true`, "All Applications", which stands for the tenant's settings rather than
+ * an application) is skipped.
+ * @param existing the server's clients, every page
+ */
+export function planClientImport(
+  exported: Array<Record<string, unknown>>,
+  existing: Array<{ client_id: string; client_metadata: Record<string, string> }>,
+): ImportPlan<ClientBody> {
+  const plan: ImportPlan<ClientBody> = { steps: [], problems: [] };
+  const byAuth0Id = new Map<string, string>();
+  for (const client of existing) {
+    const auth0Id = client.client_metadata[AUTH0_CLIENT_ID];
+    if (auth0Id === undefined) continue;
+    const other = byAuth0Id.get(auth0Id);
+    if (other !== undefined)
+      plan.problems.push(`clients ${other} and ${client.client_id} both have ${AUTH0_CLIENT_ID} ${auth0Id}`);
+    byAuth0Id.set(auth0Id, client.client_id);
+  }
+  const seen = new Set<string>();
+  for (const [index, client] of exported.entries()) {
+    if (client.global === true) {
+      plan.steps.push({
+        action: "skip",
+        name: String(client.name ?? "All Applications"),
+        reason: "Auth0's global client",
+      });
+      continue;
+    }
+    const auth0Id = client.client_id;
+    if (typeof auth0Id !== "string" || auth0Id === "" || auth0Id.length > 255) {
+      plan.problems.push(
+        `${describeEntry(client, index)} has no client_id: it is kept as client_metadata.${AUTH0_CLIENT_ID} so that a re-run updates the client`,
+      );
+      continue;
+    }
+    if (seen.has(auth0Id)) plan.problems.push(`client_id ${auth0Id} appears twice in the file`);
+    seen.add(auth0Id);
+    const metadata = { ...((client.client_metadata as Record<string, unknown> | undefined) ?? {}) };
+    metadata[AUTH0_CLIENT_ID] = auth0Id;
+    if (Object.keys(metadata).length > CLIENT_METADATA_PROPERTIES) {
+      plan.problems.push(
+        `${describeEntry(client, index)} has ${CLIENT_METADATA_PROPERTIES} client_metadata properties: one must go to make room for ${AUTH0_CLIENT_ID}`,
+      );
+      continue;
+    }
+    const body: ClientBody = {
+      name: client.name,
+      token_endpoint_auth_method: client.token_endpoint_auth_method ?? "client_secret_post",
+      grant_types: supportedGrants(client.grant_types),
+      client_metadata: metadata,
+    };
+    const id = byAuth0Id.get(auth0Id);
+    plan.steps.push(id === undefined ? { action: "add", body } : { action: "update", id, body });
+  }
+  return plan;
+}
