@@ -159,7 +159,8 @@ const server = await startBenchServer("bun");
 const pid = server.child.pid!;
 const sampleRule = readFileSync("rules/password-exchange.js", "utf8");
 const demo = JSON.parse(server.demoBody);
-const rssIdleMb = (await new Promise((resolve) => setTimeout(resolve, 1000)), rssMb(pid));
+await new Promise((resolve) => setTimeout(resolve, 1000)); // settle before the idle reading
+const rssIdleMb = rssMb(pid);
 let rssLoadedMb = rssIdleMb;
 const rows: Array<Record<string, number | string>> = [];
 try {

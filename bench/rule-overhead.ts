@@ -64,10 +64,19 @@ async function inProcess(concurrency: number, calls: number) {
   };
 }
 
+/** One concurrency level of the end-to-end run: both measurements and their difference. */
+interface EndToEndCell {
+  without_rule: Awaited<ReturnType<typeof drive>>;
+  with_sample_rule: Awaited<ReturnType<typeof drive>>;
+  rule_overhead_mean_ms: number;
+  rule_overhead_p50_ms: number;
+  rule_overhead_p99_ms: number;
+}
+
 async function endToEnd(seconds: number) {
   const server = await startBenchServer("bun");
   const script = readFileSync("rules/password-exchange.js", "utf8");
-  const rows: Record<string, unknown> = {};
+  const rows: Record<string, EndToEndCell> = {};
   try {
     for (const connections of [1, 16]) {
       await setSampleRule(server, script, false);
@@ -103,7 +112,7 @@ console.log(
   `End to end, autocannon ${seconds}s per cell (password exchange incl. argon2id verify + RS256 signature):`,
 );
 for (const [cell, row] of Object.entries(results.end_to_end)) {
-  const { without_rule: a, with_sample_rule: b, ...overhead } = row as any;
+  const { without_rule: a, with_sample_rule: b, ...overhead } = row;
   console.log(
     `${cell}: without rule ${a.rps} req/s mean ${a.mean_ms} p50 ${a.p50_ms} p99 ${a.p99_ms} ms | ` +
       `with rule ${b.rps} req/s mean ${b.mean_ms} p50 ${b.p50_ms} p99 ${b.p99_ms} ms | ` +

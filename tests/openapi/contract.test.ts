@@ -1,5 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
+import type { LogEntry } from "../../src/logs/log-view.ts";
+import type { Client } from "../../src/management/clients.ts";
+import type { ResourceServer } from "../../src/management/resource-servers.ts";
+import type { UserBlocks } from "../../src/management/user-blocks.ts";
+import type { User } from "../../src/management/users.ts";
+import type { OAuthError } from "../../src/oauth/errors.ts";
+import type { TokenResponse } from "../../src/oauth/mint-tokens.ts";
 import { expectDocumented } from "../support/contract.ts";
 import { ADMIN_KEY, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 
@@ -11,8 +18,16 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-/** Sends a request and checks the answer against openapi.yaml; returns status and body. */
-async function call(
+/** RFC 6749 §5.2's error body. */
+type ErrorBody = ReturnType<OAuthError["toBody"]>;
+/** What `try` answers: the rule's outcome, or its error as the token endpoint would give it. */
+type TryAnswer = { scope?: string[]; error?: ErrorBody };
+
+/**
+ * Sends a request and checks the answer against openapi.yaml; returns status and body,
+ * typed as `Body` (which the schema check has just vouched for).
+ */
+async function call<Body = unknown>(
   method: string,
   path: string,
   init: { body?: string; headers?: Record<string, string> } = {},
@@ -20,7 +35,7 @@ async function call(
   const response = await h.request(path, { method, ...init });
   const status = response.status;
   const body = await expectDocumented(method, path, response);
-  return { status, body: body as any };
+  return { status, body: body as Body };
 }
 
 const json = (body: unknown, headers: Record<string, string> = {}) => ({
@@ -76,7 +91,7 @@ describe("POST /oauth/token answers as documented", () => {
       [{ ...password(), padding: "x".repeat(70_000) }, 413, "invalid_request"],
     ];
     for (const [body, status, error] of cases) {
-      const answer = await call("POST", "/oauth/token", json(body));
+      const answer = await call<ErrorBody>("POST", "/oauth/token", json(body));
       expect([answer.status, answer.body.error]).toEqual([status, error]);
     }
     const malformed = await call("POST", "/oauth/token", {
@@ -103,7 +118,7 @@ describe("POST /oauth/token answers as documented", () => {
     for (const [body, status, error] of rules) {
       const script = `module.exports = function (user, client, scope, audience, context, cb) { ${body}; };`;
       expect((await call("PUT", "/api/v2/rules/password-exchange", admin({ script }))).status).toBe(200);
-      const answer = await call("POST", "/oauth/token", json(password()));
+      const answer = await call<ErrorBody>("POST", "/oauth/token", json(password()));
       expect([answer.status, answer.body.error]).toEqual([status, error]);
     }
     expect((await call("DELETE", "/api/v2/rules/password-exchange", admin())).status).toBe(204);
@@ -111,7 +126,7 @@ describe("POST /oauth/token answers as documented", () => {
 });
 
 test("refresh, revoke, userinfo and a user's refresh tokens answer as documented", async () => {
-  const login = await call(
+  const login = await call<TokenResponse>(
     "POST",
     "/oauth/token",
     json({ ...password(), scope: "openid profile email offline_access read:things" }),
@@ -128,7 +143,7 @@ test("refresh, revoke, userinfo and a user's refresh tokens answer as documented
     }),
   );
   expect(refreshed.status).toBe(200);
-  const reused = await call(
+  const reused = await call<ErrorBody>(
     "POST",
     "/oauth/token",
     json({
@@ -196,7 +211,7 @@ test("brute-force blocks, user blocks, keys and an oversized rule answer as docu
   expect(blocked.status).toBe(429);
   await expectDocumented("POST", "/oauth/token", blocked);
   const bob = seed.bob.user_id;
-  const blocks = await call("GET", `/api/v2/user-blocks/${bob}`, admin());
+  const blocks = await call<typeof UserBlocks.static>("GET", `/api/v2/user-blocks/${bob}`, admin());
   expect(blocks.body.blocked_for).toHaveLength(1);
   expect((await call("DELETE", `/api/v2/user-blocks/${bob}`, admin())).status).toBe(204);
   expect((await call("GET", "/api/v2/user-blocks/usr_missing", admin())).status).toBe(404);
@@ -224,7 +239,7 @@ test("discovery, JWKS and the document", async () => {
 describe("the management API answers as documented", () => {
   test("users", async () => {
     expect((await call("GET", "/api/v2/users")).status).toBe(401);
-    const created = await call(
+    const created = await call<User>(
       "POST",
       "/api/v2/users",
       admin({ email: "c1@example.com", password: "password123" }),
@@ -252,7 +267,7 @@ describe("the management API answers as documented", () => {
   });
 
   test("clients", async () => {
-    const created = await call("POST", "/api/v2/clients", admin({ name: "contract" }));
+    const created = await call<Client>("POST", "/api/v2/clients", admin({ name: "contract" }));
     expect(created.status).toBe(201);
     const id = created.body.client_id;
     expect((await call("POST", "/api/v2/clients", admin({}))).status).toBe(400);
@@ -275,7 +290,11 @@ describe("the management API answers as documented", () => {
   });
 
   test("resource servers", async () => {
-    const created = await call("POST", "/api/v2/resource-servers", admin({ identifier: "urn:contract" }));
+    const created = await call<ResourceServer>(
+      "POST",
+      "/api/v2/resource-servers",
+      admin({ identifier: "urn:contract" }),
+    );
     expect(created.status).toBe(201);
     const id = created.body.id;
     expect(
@@ -333,14 +352,14 @@ describe("the management API answers as documented", () => {
       400,
     );
     expect((await call("GET", "/api/v2/rules/password-exchange/secrets", admin())).status).toBe(200);
-    const tried = await call("POST", "/api/v2/rules/password-exchange/try", admin({}));
+    const tried = await call<TryAnswer>("POST", "/api/v2/rules/password-exchange/try", admin({}));
     expect(tried.body.scope).toEqual(["read:sample", "extra"]);
-    const failed = await call(
+    const failed = await call<TryAnswer>(
       "POST",
       "/api/v2/rules/password-exchange/try",
       admin({ script: "module.exports = function () { throw new Error('x'); };" }),
     );
-    expect(failed.body.error.error).toBe("access_denied");
+    expect(failed.body.error?.error).toBe("access_denied");
     expect((await call("POST", "/api/v2/rules/password-exchange/try", admin({ script: "" }))).status).toBe(
       400,
     );
@@ -350,11 +369,11 @@ describe("the management API answers as documented", () => {
 });
 
 test("logs answer as documented", async () => {
-  const list = await call("GET", "/api/v2/logs?type=sepft", admin());
+  const list = await call<LogEntry[]>("GET", "/api/v2/logs?type=sepft", admin());
   expect(list.status).toBe(200);
   expect(list.body.length).toBeGreaterThan(0);
   expect((await call("GET", "/api/v2/logs?include_totals=true&per_page=5", admin())).status).toBe(200);
-  expect((await call("GET", `/api/v2/logs/${list.body[0].log_id}`, admin())).status).toBe(200);
+  expect((await call("GET", `/api/v2/logs/${list.body[0]!.log_id}`, admin())).status).toBe(200);
   expect((await call("GET", "/api/v2/logs/log_missing", admin())).status).toBe(404);
   expect((await call("GET", "/api/v2/logs?from=never", admin())).status).toBe(400);
   expect((await call("GET", "/api/v2/logs")).status).toBe(401);

@@ -9,9 +9,12 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** The parts of openapi.yaml these tests read. */
 const document = parse(readFileSync("openapi.yaml", "utf8")) as {
   openapi: string;
   paths: Record<string, Record<string, unknown>>;
+  tags: Array<{ name: string }>;
+  components: { schemas: { OAuthError: { properties: { error: { enum: string[] } } } } };
 };
 const METHODS = new Set(["get", "put", "post", "patch", "delete"]);
 
@@ -59,11 +62,11 @@ test("/swagger is Swagger UI with every asset served locally", async () => {
 
 test("the password exchange is the first operation", () => {
   expect(Object.keys(document.paths)[0]).toBe("/oauth/token");
-  expect((document as any).tags[0].name).toBe("OAuth");
+  expect(document.tags[0]?.name).toBe("OAuth");
 });
 
 test("every documented token error code is one the server can answer", async () => {
-  const tokenErrors = (document as any).components.schemas.OAuthError.properties.error.enum as string[];
+  const tokenErrors = document.components.schemas.OAuthError.properties.error.enum;
   const errors = await import("../../src/oauth/errors.ts");
   const produced = new Set(
     Object.values(errors)

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { decodeJwt } from "jose";
+import type { RuleInput } from "../../src/rules/contract.ts";
 import { createHarness, type Harness, seedTenant } from "../support/harness.ts";
 import { deployRule, storeRuleUnchecked } from "../support/rules.ts";
 
@@ -63,7 +64,8 @@ describe("inputs", () => {
       module.exports = function (user, client, scope, audience, context, cb) {
         cb(null, { scope: scope, 'https://t.example/in': { user: user, client: client, scope: scope, audience: audience, context: context } });
       };`);
-    const input = claims["https://t.example/in"] as Record<string, any>;
+    // The rule echoed its inputs into a claim: they arrive as the contract types them.
+    const input = claims["https://t.example/in"] as RuleInput;
     expect(input.user).toEqual({
       tenant: "default",
       id: seed.alice.user_id,

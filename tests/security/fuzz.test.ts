@@ -36,6 +36,7 @@ const hostile = fc.oneof(
     "' OR 1=1 --",
     '"; DROP TABLE users; --',
     "%00%0d%0a",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: template-injection probe, deliberately not a template
     "{{7*7}}${7*7}",
     "../../etc/passwd",
     "\uFEFF\u202E",

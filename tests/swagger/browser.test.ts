@@ -75,9 +75,9 @@ test("Swagger UI, offline: try POST /oauth/token with the demo client and user, 
 
   const live = operation.locator(".live-responses-table .response");
   await live.waitFor();
-  expect((await live.locator(".response-col_status").first().innerText()).trim()).toBe("200");
-  const shown = await live.locator(".response-col_description pre").first().innerText();
-  const tokens = JSON.parse(shown);
+  expect((await live.locator(".response-col_status").first().textContent())?.trim()).toBe("200");
+  const shown = await live.locator(".response-col_description pre").first().textContent();
+  const tokens = JSON.parse(shown ?? "");
   expect(tokens.token_type).toBe("Bearer");
   expect(tokens.scope).toBe("read:sample extra");
   expect(tokens.access_token.split(".")).toHaveLength(3);
