@@ -1,30 +1,39 @@
 import { type Clock, systemClock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
-import { ensureTenantSettings, updateTenantSettings } from "./db/tenant-settings.ts";
+import { getTenantSettings } from "./db/tenant-settings.ts";
 import type { Deps } from "./deps.ts";
+import { completeFirstStart, type FirstStart } from "./first-start.ts";
 import { createJobRunner } from "./imports/job-runner.ts";
 import { createEventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
+import { prepareDemo } from "./provision-demo.ts";
 import type { RulePool } from "./rules/pool.ts";
 import { createPasswordHasher } from "./runtime/password-hasher.ts";
-import { randomSecret } from "./security/random-secret.ts";
+import { newAdminKey } from "./security/new-admin-key.ts";
 import { secretDigest } from "./security/secret-digest.ts";
 import { createKeyStore } from "./tokens/key-store.ts";
 
-/** What start-up found and did, for main.ts to report. */
+/** What start-up built, and what it left for main.ts to store once the server listens. */
 export interface Bootstrap {
   deps: Deps;
-  /** True when this start created the database's tenant (a new database). */
-  newDatabase: boolean;
-  /** Set only on the start that generated the admin key: print it once, it is not kept. */
-  generatedAdminKey?: string;
+  /**
+   * With `deferFirstStart`, this database's first start (tenant row, generated admin key,
+   * demo), still to store with `completeFirstStart`; absent when there is none left to do.
+   */
+  firstStart?: FirstStart;
 }
 
 /**
- * Builds the dependencies over an open database: the tenant row, the management key
- * (`ADMIN_API_KEY`, or one generated on first start and kept only as a digest), the
- * password hasher and the signing keys (an RS256 key is generated on first start).
+ * Builds the dependencies over an open database: the management key (`ADMIN_API_KEY`, the
+ * stored digest, or a new one generated for a first start), the password hasher and the
+ * signing keys (an RS256 key is generated at once when there is none: storing it early is
+ * harmless, nothing is printed about it).
+ *
+ * main.ts passes `deferFirstStart`: the first start is prepared (with the demo, outside
+ * production) and returned, to be stored once the server listens. In-process apps (tests,
+ * benchmarks) never listen: without the option the tenant row and a generated key's digest
+ * are stored here and no demo is made.
  */
 export async function bootstrap(options: {
   config: Config;
@@ -32,21 +41,22 @@ export async function bootstrap(options: {
   log: Logger;
   rules: RulePool;
   clock?: Clock;
+  deferFirstStart?: boolean;
 }): Promise<Bootstrap> {
   const { config, db, log, rules } = options;
   const clock = options.clock ?? systemClock;
-  const { settings, created } = await ensureTenantSettings(db, config.tenant, clock.now());
+  const settings = await getTenantSettings(db);
+  const firstStart: FirstStart = settings ? {} : { tenant: config.tenant };
 
-  let generatedAdminKey: string | undefined;
   let adminKeyDigest: string;
   if (config.adminApiKey !== undefined) {
     adminKeyDigest = secretDigest(config.adminApiKey);
-  } else if (settings.adminKeyHash) {
+  } else if (settings?.adminKeyHash) {
     adminKeyDigest = settings.adminKeyHash;
   } else {
-    generatedAdminKey = `rg_admin_${randomSecret(32)}`;
-    adminKeyDigest = secretDigest(generatedAdminKey);
-    await updateTenantSettings(db, { adminKeyHash: adminKeyDigest, updatedAt: clock.now() });
+    const generated = newAdminKey();
+    firstStart.adminKey = generated.key;
+    adminKeyDigest = generated.digest;
   }
 
   const keys = createKeyStore(db, clock);
@@ -64,9 +74,11 @@ export async function bootstrap(options: {
     imports: createJobRunner(() => deps),
     adminKeyDigest,
   };
-  return {
-    deps,
-    newDatabase: created,
-    generatedAdminKey,
-  };
+  if (firstStart.tenant === undefined && firstStart.adminKey === undefined) return { deps };
+  if (!options.deferFirstStart) {
+    await completeFirstStart(db, firstStart, clock.now());
+    return { deps };
+  }
+  if (firstStart.tenant !== undefined && !config.production) firstStart.demo = await prepareDemo(deps);
+  return { deps, firstStart };
 }

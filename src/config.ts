@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { type Static, Type as t } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 
@@ -5,7 +7,7 @@ const LogLevel = t.Union(
   ["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((level) => t.Literal(level)),
 );
 
-/** The typed configuration; SPEC §8 lists the variables it comes from. */
+/** The typed configuration; the README's Configuration table lists the variables it comes from. */
 export const Config = t.Object({
   port: t.Integer({ minimum: 0, maximum: 65535 }),
   host: t.String({ minLength: 1 }),
@@ -20,7 +22,7 @@ export const Config = t.Object({
   logLevel: LogLevel,
   logRetentionDays: t.Integer({ minimum: 1, maximum: 3650 }),
   logHeartbeatMs: t.Integer({ minimum: 100, maximum: 300_000 }),
-  /** How long a user+IP brute-force block lasts, in seconds (SPEC §7). */
+  /** How long a user+IP brute-force block lasts, in seconds. */
   bruteForceWindowSeconds: t.Integer({ minimum: 1, maximum: 31_536_000 }),
   /** Proxy addresses whose X-Forwarded-For is believed. */
   trustProxy: t.Array(t.String({ pattern: "^[0-9A-Fa-f:.]+$" })),
@@ -74,23 +76,78 @@ const list = (env: Env, name: string): string[] =>
     .map((item) => item.trim())
     .filter(Boolean);
 
+/** One RFC 1123 §2.1 host name label: letters, digits and inner hyphens, at most 63 characters. */
+const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * HOST: an IP address or a host name. RFC 1123 §2.1: a host name never has the dotted-decimal
+ * form, so all-numeric labels that are not an IPv4 address (`999.1.1.1`) are refused here
+ * rather than by the socket at listen time.
+ */
+function host(env: Env): string {
+  const raw = text(env, "HOST", "0.0.0.0")!;
+  const labels = raw.replace(/\.$/, "").split(".");
+  const isHostName =
+    raw.length <= 253 &&
+    labels.every((label) => HOST_LABEL.test(label)) &&
+    !labels.every((label) => /^\d+$/.test(label));
+  if (isIP(raw) === 0 && !isHostName) {
+    throw new ConfigError(`HOST must be an IP address or a host name, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+/**
+ * The management key, from `ADMIN_API_KEY` or from the file `ADMIN_API_KEY_FILE` names (a
+ * mounted secret keeps the key out of the environment), and which of the two gave it, for
+ * error messages. The file's content is trimmed: a trailing newline is not part of the key.
+ */
+function adminApiKey(
+  env: Env,
+  readSecretFile: (path: string) => string,
+): { value?: string; variable: "ADMIN_API_KEY" | "ADMIN_API_KEY_FILE" } {
+  const direct = text(env, "ADMIN_API_KEY");
+  const path = text(env, "ADMIN_API_KEY_FILE");
+  if (path === undefined) return { value: direct, variable: "ADMIN_API_KEY" };
+  if (direct !== undefined) {
+    throw new ConfigError("ADMIN_API_KEY_FILE and ADMIN_API_KEY are both set: set only one of them");
+  }
+  let content: string;
+  try {
+    content = readSecretFile(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new ConfigError(`ADMIN_API_KEY_FILE cannot be read: ${reason} (path ${JSON.stringify(path)})`);
+  }
+  const value = content.trim();
+  if (value === "")
+    throw new ConfigError(`ADMIN_API_KEY_FILE names an empty file (path ${JSON.stringify(path)})`);
+  return { value, variable: "ADMIN_API_KEY_FILE" };
+}
+
 /** Issuers are published with a trailing slash, as Auth0 does (`https://tenant/`). */
 const withTrailingSlash = (url: string) => (url.endsWith("/") ? url : `${url}/`);
 
 /**
- * Reads SPEC §8's variables into a validated {@link Config}.
+ * Reads the README's configuration variables into a validated {@link Config}.
  * @param env the process environment (passed in: nothing else reads it)
  * @param cores how many CPU cores the machine has, for the default rule pool size
+ * @param readSecretFile reads the file `ADMIN_API_KEY_FILE` names
  * @throws ConfigError naming the first variable with a bad value
  */
-export function loadConfig(env: Env, cores = 2): Config {
+export function loadConfig(
+  env: Env,
+  cores = 2,
+  readSecretFile = (path: string) => readFileSync(path, "utf8"),
+): Config {
   const port = integer(env, "PORT", 3000);
+  const adminKey = adminApiKey(env, readSecretFile);
   const candidate = {
     port,
-    host: text(env, "HOST", "0.0.0.0"),
+    host: host(env),
     issuer: withTrailingSlash(text(env, "ISSUER", `http://localhost:${port}/`)!),
     dbPath: text(env, "DB_PATH", "./data/rulegate.sqlite"),
-    adminApiKey: text(env, "ADMIN_API_KEY"),
+    adminApiKey: adminKey.value,
     ruleTimeoutMs: integer(env, "RULE_TIMEOUT_MS", 5000),
     ruleMemoryMb: integer(env, "RULE_MEMORY_MB", 128),
     ruleWorkers: integer(env, "RULE_WORKERS", Math.max(1, Math.min(cores, 8))),
@@ -107,9 +164,15 @@ export function loadConfig(env: Env, cores = 2): Config {
   const firstError = Value.Errors(Config, candidate).First();
   if (firstError) {
     const field = firstError.path.replace(/^\//, "").split("/")[0] as keyof Config;
-    const variable = toVariable[field] ?? field;
+    const variable = field === "adminApiKey" ? adminKey.variable : (toVariable[field] ?? field);
     const shown = field === "adminApiKey" ? "(hidden)" : JSON.stringify(env[variable] ?? "");
     throw new ConfigError(`${variable} is invalid: ${firstError.message} (value ${shown})`);
+  }
+  if (candidate.production && candidate.adminApiKey === undefined) {
+    // A generated key would be printed among the logs a production host collects.
+    throw new ConfigError(
+      "ADMIN_API_KEY (or ADMIN_API_KEY_FILE) is required when NODE_ENV=production: no key is generated or printed in production",
+    );
   }
   return candidate as Config;
 }

@@ -1,56 +1,107 @@
 import { availableParallelism } from "node:os";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
-import { ConfigError, loadConfig } from "./config.ts";
+import { type Config, ConfigError, loadConfig } from "./config.ts";
+import type { Database } from "./db/database.ts";
 import { findRule } from "./db/rule.ts";
+import { completeFirstStart } from "./first-start.ts";
+import { firstLine, listenErrorMessage } from "./listen-error-message.ts";
 import { createLogger } from "./logs/logger.ts";
 import { startLogRetention } from "./logs/retention.ts";
-import { demoCurl, provisionDemo } from "./provision-demo.ts";
+import { demoCurl } from "./provision-demo.ts";
 import { createRulePool } from "./rules/pool.ts";
 import { ruleScript } from "./rules/rule-version.ts";
 import { detectRuntime, MIGRATIONS_FOLDER } from "./runtime/runtime.ts";
 
-/** Start-up: config → database → deps → app → listen. The only file that starts anything. */
+/** A bad setting ends start-up with one line naming the variable, and exit status 1: no stack trace. */
+function exitWithConfigError(message: string): never {
+  console.error(`rulegate: configuration error: ${message}`);
+  process.exit(1);
+}
+
+/** bun:sqlite codes its errors `SQLITE_…`, node:sqlite (Deno) `ERR_SQLITE_…`. */
+const isSqliteError = (error: unknown) => /^(ERR_)?SQLITE/.test(String((error as { code?: unknown })?.code));
+
+const dbPathMessage = (config: Config, error: unknown) =>
+  `DB_PATH ${JSON.stringify(config.dbPath)} cannot be opened or written: ${firstLine(error)}`;
+
+/**
+ * Start-up: config → database → deps → app → listen → first-start work. The only file that
+ * starts anything.
+ */
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
+  let config: Config;
   try {
     config = loadConfig(process.env, availableParallelism());
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    console.error(`rulegate: configuration error: ${error.message}`);
-    process.exit(1);
+    exitWithConfigError(error.message);
   }
   const runtime = await detectRuntime();
   const log = createLogger(config.logLevel);
-  const { db } = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  let database: Database;
+  try {
+    database = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  } catch (error) {
+    exitWithConfigError(dbPathMessage(config, error));
+  }
+  const { db } = database;
   const rules = createRulePool({ config, log });
-  const { deps, newDatabase, generatedAdminKey } = await bootstrap({ config, db, log, rules });
-  startLogRetention(deps);
-  await deps.imports.resume();
+  const giveUp = async (message: string): Promise<never> => {
+    await rules.close();
+    database.close();
+    exitWithConfigError(message);
+  };
+  const { deps, firstStart } = await bootstrap({ config, db, log, rules, deferFirstStart: true }).catch(
+    (error) => (isSqliteError(error) ? giveUp(dbPathMessage(config, error)) : Promise.reject(error)),
+  );
   const app = createApp(deps);
-  const server = runtime.serve({
-    port: config.port,
-    hostname: config.host,
-    fetch: (request) => app.fetch(request),
-  });
+  let server: ReturnType<typeof runtime.serve>;
+  try {
+    server = runtime.serve({
+      port: config.port,
+      hostname: config.host,
+      fetch: (request) => app.fetch(request),
+    });
+  } catch (error) {
+    return await giveUp(listenErrorMessage(error, config));
+  }
+  // Listening: only now is the first start stored (one transaction), so a start that failed
+  // before it left the key and the demo for this one. Its slow parts were prepared before
+  // listening; storing it only awaits the database, so no request runs in between.
+  const firstStartDone = firstStart
+    ? await completeFirstStart(db, firstStart, deps.clock.now()).catch(async (error) => {
+        await server.stop();
+        return isSqliteError(error) ? giveUp(dbPathMessage(config, error)) : Promise.reject(error);
+      })
+    : false;
   log.info(
     { event: "listening", port: server.port, issuer: config.issuer, runtime: runtime.name },
     "Rulegate is up",
   );
-
-  if (generatedAdminKey) {
-    console.log(
-      `\nManagement API key (shown once, only its hash is stored):\n  ${generatedAdminKey}\n` +
-        "Set ADMIN_API_KEY to use your own key instead.\n",
+  if (firstStart && !firstStartDone) {
+    log.warn(
+      { event: "first_start_skipped" },
+      "another process did this database's first start; restart to use the key it stored",
     );
   }
-  if (newDatabase && !config.production) {
-    const demo = await provisionDemo(deps);
+  if (firstStartDone && firstStart?.adminKey) {
+    // On the terminal (stderr), never among the JSON log lines on stdout that log shippers collect.
+    process.stderr.write(
+      `\nManagement API key (shown once, only its hash is stored):\n  ${firstStart.adminKey}\n` +
+        "Set ADMIN_API_KEY or ADMIN_API_KEY_FILE to use your own key instead; " +
+        "`rulegate admin-key rotate` makes a new one.\n\n",
+    );
+  }
+  if (firstStartDone && firstStart?.demo) {
+    const demo = firstStart.demo.setup;
     console.log(
       `New database: provisioned the sample API, client, user (${demo.username} / ${demo.password}) and rule.\n` +
         `Try the password exchange:\n\n${demoCurl(config.issuer, demo)}\n`,
     );
   }
+  startLogRetention(deps);
+  await deps.imports.resume();
   // Warm the rule hosts in the background: the server answers meanwhile.
   const deployed = await findRule(db);
   if (deployed?.enabled) rules.prepare(ruleScript(deployed.script, deployed.updatedAt));

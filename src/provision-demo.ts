@@ -1,9 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { insertClient } from "./db/clients.ts";
+import type { Db } from "./db/database.ts";
 import { insertResourceServer } from "./db/resource-servers.ts";
 import { saveRule } from "./db/rule.ts";
-import { insertUser } from "./db/users.ts";
+import type { ClientRow, ResourceServerRow, RuleRow } from "./db/schema.ts";
+import { insertUser, type NewUser } from "./db/users.ts";
 import type { Deps } from "./deps.ts";
 import { newId } from "./management/ids.ts";
 import {
@@ -27,17 +29,28 @@ export interface DemoSetup {
   password: string;
 }
 
+/** The seed's example, ready to store: its rows, and what to print about them. */
+export interface PreparedDemo {
+  setup: DemoSetup;
+  api: ResourceServerRow;
+  client: ClientRow;
+  user: NewUser;
+  rule: Omit<RuleRow, "id">;
+}
+
 /**
- * Provisions the seed's example on a new database (never in production): the API
+ * Prepares the seed's example for a new database (never in production): the API
  * `https://someapi.com/api` with `read:sample`, a `client_secret_post` client, the user
- * `user@example.com` with a generated password, and the sample rule.
+ * `user@example.com` with a generated password, and the sample rule. Nothing is stored yet:
+ * the slow parts (hashing the password, reading the rule) happen here, so that
+ * {@link provisionDemo} is only database writes.
  */
-export async function provisionDemo(deps: Deps): Promise<DemoSetup> {
+export async function prepareDemo(deps: Pick<Deps, "clock" | "hasher">): Promise<PreparedDemo> {
   const now = deps.clock.now();
   const audience = "https://someapi.com/api";
   const clientSecret = randomSecret(32);
   const password = randomSecret(12);
-  await insertResourceServer(deps.db, {
+  const api: ResourceServerRow = {
     id: newId("api"),
     identifier: audience,
     name: "Sample API",
@@ -49,8 +62,8 @@ export async function provisionDemo(deps: Deps): Promise<DemoSetup> {
     signingAlg: "RS256",
     createdAt: now,
     updatedAt: now,
-  });
-  const client = await insertClient(deps.db, {
+  };
+  const client: ClientRow = {
     clientId: newId("cli"),
     clientSecretHash: secretDigest(clientSecret),
     name: "Sample client",
@@ -60,8 +73,8 @@ export async function provisionDemo(deps: Deps): Promise<DemoSetup> {
     isTokenEndpointIpHeaderTrusted: false,
     createdAt: now,
     updatedAt: now,
-  });
-  const user = await insertUser(deps.db, {
+  };
+  const user: NewUser = {
     id: newId("usr"),
     email: "user@example.com",
     emailVerified: true,
@@ -72,20 +85,30 @@ export async function provisionDemo(deps: Deps): Promise<DemoSetup> {
     blocked: false,
     createdAt: now,
     updatedAt: now,
-  });
-  await saveRule(deps.db, {
-    script: await readFile(SAMPLE_RULE_PATH, "utf8"),
-    enabled: true,
-    updatedAt: now,
-  });
-  return {
-    audience,
-    scope: "read:sample",
-    clientId: client.clientId,
-    clientSecret,
-    username: user.email,
-    password,
   };
+  const rule = { script: await readFile(SAMPLE_RULE_PATH, "utf8"), enabled: true, updatedAt: now };
+  return {
+    setup: {
+      audience,
+      scope: "read:sample",
+      clientId: client.clientId,
+      clientSecret,
+      username: user.email,
+      password,
+    },
+    api,
+    client,
+    user,
+    rule,
+  };
+}
+
+/** Stores a {@link prepareDemo} example: the API, the client, the user and the rule. */
+export async function provisionDemo(db: Db, demo: PreparedDemo): Promise<void> {
+  await insertResourceServer(db, demo.api);
+  await insertClient(db, demo.client);
+  await insertUser(db, demo.user);
+  await saveRule(db, demo.rule);
 }
 
 /** The seed's request as a ready-to-paste curl command. */

@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ConfigError, loadConfig } from "../src/config.ts";
 
-describe("loadConfig (SPEC §8)", () => {
+describe("loadConfig", () => {
   test("defaults", () => {
     const config = loadConfig({}, 4);
     expect(config).toMatchObject({
@@ -24,7 +27,9 @@ describe("loadConfig (SPEC §8)", () => {
   });
 
   test("NODE_ENV=production turns on production mode", () => {
-    expect(loadConfig({ NODE_ENV: "production" }).production).toBe(true);
+    expect(
+      loadConfig({ NODE_ENV: "production", ADMIN_API_KEY: "prod-admin-key-0123456789" }).production,
+    ).toBe(true);
   });
 
   const bad: Array<[Record<string, string>, string]> = [
@@ -38,6 +43,10 @@ describe("loadConfig (SPEC §8)", () => {
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ TENANT: "has spaces" }, "TENANT"],
     [{ ADMIN_API_KEY: "short" }, "ADMIN_API_KEY"],
+    [{ HOST: "not a host" }, "HOST"],
+    [{ HOST: "999.1.1.1" }, "HOST"],
+    [{ HOST: "-leading-hyphen" }, "HOST"],
+    [{ NODE_ENV: "production" }, "ADMIN_API_KEY"],
   ];
   for (const [env, variable] of bad) {
     test(`a bad ${variable} stops start-up with a message naming it`, () => {
@@ -53,4 +62,76 @@ describe("loadConfig (SPEC §8)", () => {
       expect((error as Error).message).not.toContain("short");
     }
   });
+
+  test("HOST takes IP addresses and host names", () => {
+    for (const host of ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost", "auth.example.com", "my-host."])
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+  });
+});
+
+describe("ADMIN_API_KEY_FILE", () => {
+  const files: Record<string, string> = {
+    "/run/secrets/admin-key": "file-admin-key-0123456789\n",
+    "/run/secrets/short": "short\n",
+    "/run/secrets/empty": " \n",
+  };
+  const readSecretFile = (path: string) => {
+    const content = files[path];
+    if (content === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: "ENOENT" });
+    return content;
+  };
+  const load = (env: Record<string, string>) => loadConfig(env, 2, readSecretFile);
+
+  test("the file's content, trimmed, is the admin key", () => {
+    expect(load({ ADMIN_API_KEY_FILE: "/run/secrets/admin-key" }).adminApiKey).toBe(
+      "file-admin-key-0123456789",
+    );
+  });
+
+  test("it satisfies production's need for a key", () => {
+    const config = load({ NODE_ENV: "production", ADMIN_API_KEY_FILE: "/run/secrets/admin-key" });
+    expect(config.production).toBe(true);
+    expect(config.adminApiKey).toBe("file-admin-key-0123456789");
+  });
+
+  test("the default reader reads a real file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "rulegate-config-"));
+    try {
+      writeFileSync(join(dir, "key"), "real-file-admin-key-0123456789\r\n");
+      expect(loadConfig({ ADMIN_API_KEY_FILE: join(dir, "key") }).adminApiKey).toBe(
+        "real-file-admin-key-0123456789",
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  const bad: Array<[string, Record<string, string>, RegExp]> = [
+    [
+      "a missing file",
+      { ADMIN_API_KEY_FILE: "/run/secrets/missing" },
+      /^ADMIN_API_KEY_FILE cannot be read: ENOENT/,
+    ],
+    [
+      "an empty file",
+      { ADMIN_API_KEY_FILE: "/run/secrets/empty" },
+      /^ADMIN_API_KEY_FILE names an empty file/,
+    ],
+    [
+      "a key shorter than 16 characters (not echoed)",
+      { ADMIN_API_KEY_FILE: "/run/secrets/short" },
+      /^ADMIN_API_KEY_FILE is invalid: [^"]*\(value \(hidden\)\)$/,
+    ],
+    [
+      "ADMIN_API_KEY set as well",
+      { ADMIN_API_KEY_FILE: "/run/secrets/admin-key", ADMIN_API_KEY: "env-admin-key-0123456789" },
+      /^ADMIN_API_KEY_FILE and ADMIN_API_KEY are both set/,
+    ],
+  ];
+  for (const [what, env, message] of bad) {
+    test(`${what} stops start-up with a message naming ADMIN_API_KEY_FILE`, () => {
+      expect(() => load(env)).toThrow(ConfigError);
+      expect(() => load(env)).toThrow(message);
+    });
+  }
 });

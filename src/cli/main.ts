@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { CliError, createApiClient } from "./api-client.ts";
+import { registerAdminKey } from "./commands/admin-key.ts";
 import { registerApis } from "./commands/apis.ts";
 import { registerClients } from "./commands/clients.ts";
 import { registerImport } from "./commands/import.ts";
@@ -40,6 +41,7 @@ registerSettings(program, cli);
 registerRule(program, cli);
 registerLogs(program, cli);
 registerImport(program, cli);
+registerAdminKey(program, cli);
 
 try {
   await program.parseAsync(process.argv);

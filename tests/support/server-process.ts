@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -24,11 +23,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** When to stop waiting: a pattern found in stdout or in stderr, or a test of both. */
+export type Until = RegExp | ((output: { stdout: string; stderr: string }) => boolean);
+
 /**
  * Starts `src/main.ts` as `npm start` does, on a free port unless `PORT` is given, and
  * collects its output until `until` matches (or it exits).
  */
-export async function startServer(env: Record<string, string>, until: RegExp) {
+export async function startServer(env: Record<string, string>, until: Until) {
+  const reached =
+    until instanceof RegExp
+      ? (output: { stdout: string; stderr: string }) => until.test(output.stdout) || until.test(output.stderr)
+      : until;
   const child = spawn(process.execPath, ["src/main.ts"], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", PORT: String(await freePort()), LOG_LEVEL: "info", ...env },
@@ -42,7 +48,7 @@ export async function startServer(env: Record<string, string>, until: RegExp) {
       15_000,
     );
     const check = () => {
-      if (until.test(stdout) || until.test(stderr)) {
+      if (reached({ stdout, stderr })) {
         clearTimeout(timer);
         resolve({ stdout, stderr, code: child.exitCode });
       }
@@ -60,7 +66,9 @@ export async function startServer(env: Record<string, string>, until: RegExp) {
       resolve({ stdout, stderr, code });
     });
   });
-  return { child, done };
+  /** Everything the server wrote so far, also after `done`. */
+  const output = () => ({ stdout, stderr });
+  return { child, done, output };
 }
 
 /** The port from the server's `listening` log line. */
@@ -75,4 +83,23 @@ export function demoRequestBody(stdout: string): string {
   const match = /^curl .* -d '(.*)'$/m.exec(stdout);
   if (!match) throw new Error(`no curl line in: ${stdout}`);
   return match[1]!;
+}
+
+const PRINTED_KEY = /^ {2}(rg_admin_\S+)\n/m;
+
+/** Until a first start has printed its admin key (stderr) and the demo's curl (stdout), each whole. */
+export const keyAndCurlPrinted: Until = ({ stdout, stderr }) =>
+  /^curl .*\n/m.test(stdout) && PRINTED_KEY.test(stderr);
+
+/** The management API key a first start printed on stderr. */
+export function printedAdminKey(stderr: string): string {
+  const match = PRINTED_KEY.exec(stderr);
+  if (!match) throw new Error(`no admin key in: ${stderr}`);
+  return match[1]!;
+}
+
+/** Resolves once the process has exited. */
+export function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once("close", () => resolve()));
 }
