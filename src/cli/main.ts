@@ -43,14 +43,17 @@ registerLogs(program, cli);
 registerImport(program, cli);
 registerAdminKey(program, cli);
 
+// The exit status is set, not forced: process.exit() right after a write to a pipe can cut
+// the output short (help piped to a file or another program came out empty).
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     // Help and version exit 0; usage errors were already printed by commander.
-    process.exit(error.exitCode);
+    process.exitCode = error.exitCode;
+  } else {
+    const message = error instanceof CliError ? error.message : `unexpected error: ${(error as Error).message}`;
+    process.stderr.write(`rulegate: ${message}\n`);
+    process.exitCode = 1;
   }
-  const message = error instanceof CliError ? error.message : `unexpected error: ${(error as Error).message}`;
-  process.stderr.write(`rulegate: ${message}\n`);
-  process.exit(1);
 }
