@@ -13,6 +13,7 @@ export function registerRuleSecrets(rule: Command, cli: CliContext): void {
   const secrets = rule
     .command("secrets")
     .description("the rule's secrets: names only, values are never shown");
+  const secretsFrom = (pairs: string[]) => pairs.reduce((all, pair) => keyValue(pair, all), {});
   const show = (answer: { names: string[] }) =>
     cli.out().json ? cli.out().show(answer) : cli.out().note(`secrets: ${answer.names.join(", ") || "none"}`);
   secrets
@@ -22,27 +23,11 @@ export function registerRuleSecrets(rule: Command, cli: CliContext): void {
   secrets
     .command("set <NAME=VALUE...>")
     .description("add or change these secrets, keeping the others")
-    .action(async (pairs: string[]) =>
-      show(
-        await cli.api().call(
-          "PATCH",
-          SECRETS,
-          pairs.reduce((all, pair) => keyValue(pair, all), {}),
-        ),
-      ),
-    );
+    .action(async (pairs: string[]) => show(await cli.api().call("PATCH", SECRETS, secretsFrom(pairs))));
   secrets
     .command("replace [NAME=VALUE...]")
     .description("replace every secret with exactly these (none: remove them all)")
-    .action(async (pairs: string[] = []) =>
-      show(
-        await cli.api().call(
-          "PUT",
-          SECRETS,
-          pairs.reduce((all, pair) => keyValue(pair, all), {}),
-        ),
-      ),
-    );
+    .action(async (pairs: string[] = []) => show(await cli.api().call("PUT", SECRETS, secretsFrom(pairs))));
   secrets
     .command("unset <NAME...>")
     .description("remove these secrets")
