@@ -1,5 +1,6 @@
 /**
- * `npm run bench`: password exchanges per second against the hashing bound (issue 9).
+ * `npm run bench`: password exchanges per second against the hashing bound (README,
+ * "Performance").
  *
  * A real server process on loopback, driven by wrk (C, one thread, so the generator's own
  * CPU is small, and measured: the bound is computed on the cores left to the server).
@@ -17,7 +18,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { hash, verify } from "@node-rs/argon2";
 import { generateKeyPair, SignJWT } from "jose";
-import { ARGON2_PARAMS } from "../src/runtime/password-hasher.ts";
+import { ARGON2_PARAMS } from "../src/security/password-hasher.ts";
 import { lineChart } from "./support/chart.ts";
 import {
   ADMIN_KEY,

@@ -4,7 +4,7 @@
  * Run: `bun bench/hash.ts` (Bun) — prints the median and p90 of 31 verifies each.
  */
 import { hash, verify } from "@node-rs/argon2";
-import { ARGON2_PARAMS } from "../src/runtime/password-hasher.ts";
+import { ARGON2_PARAMS } from "../src/security/password-hasher.ts";
 
 const password = "correct horse battery staple";
 const rounds = 31;

@@ -1,7 +1,8 @@
 /**
  * 100,000 users in Auth0's bulk-import format through `rulegate import users` against a
- * real server (issue 10: target under 60 s on this machine). Records carry a bcrypt hash
- * (kept as is: nothing is hashed at import). Run: `npm run bench:import` (USERS=… to change).
+ * real server (README, "Migrating from Auth0", step 2; target: under 60 s on this machine).
+ * Records carry a bcrypt hash (kept as is: nothing is hashed at import).
+ * Run: `npm run bench:import` (USERS=… to change).
  */
 import { spawnSync } from "node:child_process";
 import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";

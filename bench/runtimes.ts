@@ -1,7 +1,7 @@
 /**
- * Bun and Deno side by side (issue 8): time from process start to the first successful
- * password exchange on a new database, exchanges/s and latency at 16 connections without
- * and with the seed's sample rule, and the rule's added mean latency.
+ * Bun and Deno side by side (README, "Running on Deno"): time from process start to the
+ * first successful password exchange on a new database, exchanges/s and latency at 16
+ * connections without and with the seed's sample rule, and the rule's added mean latency.
  * Run: `npm run bench:runtimes` (BENCH_SECONDS per cell, default 8). Writes
  * bench/results/runtimes.json.
  */

@@ -1,5 +1,6 @@
 /**
- * Wrong password vs unknown user: does the answer's latency tell them apart? (SPEC §7)
+ * Wrong password vs unknown user: does the answer's latency tell them apart? (SECURITY.md,
+ * "Guarantees, and the tests that prove them")
  * A real server process on loopback, brute-force protection off so every attempt reaches
  * the password check, the two kinds interleaved so drift hits both alike.
  * Run: `npm run bench:timing` (SAMPLES=… to change the 600 per kind).

@@ -2,6 +2,7 @@ import { Elysia, ValidationError } from "elysia";
 import type { Deps } from "./deps.ts";
 import { corsPreflights, withCors } from "./http/cors.ts";
 import { NO_STORE, noStoreJson } from "./http/no-store.ts";
+import { withRequestId } from "./http/request-id.ts";
 import { ApiError } from "./management/api-error.ts";
 import { clientsRoutes } from "./management/clients.ts";
 import { IMPORT_FILE_LIMIT, jobsRoutes } from "./management/jobs.ts";
@@ -15,7 +16,9 @@ import { userBlocksRoutes } from "./management/user-blocks.ts";
 import { usersRoutes } from "./management/users.ts";
 import { InvalidRequest, OAuthError, ServerError } from "./oauth/errors.ts";
 import { revocationEndpoint } from "./oauth/revocation-endpoint.ts";
+import { tokenContextOf } from "./oauth/token-context.ts";
 import { tokenEndpoint } from "./oauth/token-endpoint.ts";
+import { recordTokenFailure } from "./oauth/token-events.ts";
 import { userinfo } from "./oauth/userinfo.ts";
 import { wellKnown } from "./oauth/well-known.ts";
 import { openapiDocument } from "./openapi/openapi-document.ts";
@@ -38,12 +41,23 @@ function validationMessage(error: ValidationError): string {
 }
 
 /**
- * The one exit for errors (STYLE §3): OAuth errors become RFC 6749 bodies with no-store,
- * Management API errors Auth0's shape; framework errors are mapped onto one of the two
- * by path; anything else is a generic 500 whose detail only goes to the log.
+ * The one exit for errors: OAuth errors become RFC 6749 §5.2 / RFC 6750 §3.1 bodies with
+ * no-store (a refused token request is also logged, with its log event, from the request's
+ * context); Management API errors Auth0's shape; framework errors are mapped onto one of
+ * the two by path; anything else is a generic 500 whose detail only goes to the log.
  */
-function answerError(deps: Deps, code: string | number, error: unknown, path: string): Response {
-  if (error instanceof OAuthError) return noStoreJson(error.toBody(), error.status, error.headers);
+async function answerError(
+  deps: Deps,
+  code: string | number,
+  error: unknown,
+  request: Request,
+  path: string,
+) {
+  if (error instanceof OAuthError) {
+    const tokenRequest = tokenContextOf(request);
+    if (tokenRequest) await recordTokenFailure(tokenRequest, error);
+    return noStoreJson(error.toBody(), error.status, error.headers);
+  }
   if (error instanceof ApiError) return json(error.toBody(), error.statusCode);
   const management = path.startsWith("/api/v2");
   if (code === "VALIDATION" && error instanceof ValidationError && error.type !== "response") {
@@ -64,6 +78,9 @@ function answerError(deps: Deps, code: string | number, error: unknown, path: st
 
 /** Builds the HTTP app from its dependencies; nothing here starts or listens. */
 export function createApp(deps: Deps) {
+  /** What every answer of the browser-facing endpoints carries: CORS, and the request's id. */
+  const finish = (request: Request, response: Response) =>
+    withRequestId(request, withCors(deps.config, request, response));
   // normalize: false: unknown body properties are a 400 (Auth0), not silently dropped.
   return new Elysia({ normalize: false })
     .onRequest(({ request }) => {
@@ -81,11 +98,11 @@ export function createApp(deps: Deps) {
         return json(new ApiError(411, "A Content-Length is required.", "length_required").toBody(), 411);
       }
     })
-    .onError(({ code, error, path, request }) =>
-      withCors(deps.config, request, answerError(deps, code, error, path)),
+    .onError(async ({ code, error, path, request }) =>
+      finish(request, await answerError(deps, code, error, request, path)),
     )
     .onAfterHandle(({ request, response, set }) => {
-      if (response instanceof Response) return withCors(deps.config, request, response);
+      if (response instanceof Response) return finish(request, response);
       if (new URL(request.url).pathname.startsWith("/api/v2")) Object.assign(set.headers, NO_STORE);
     })
     .use(corsPreflights(deps.config))

@@ -9,8 +9,8 @@ import { createEventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
 import { prepareDemo } from "./provision-demo.ts";
 import type { RulePool } from "./rules/pool.ts";
-import { createPasswordHasher } from "./runtime/password-hasher.ts";
 import { newAdminKey } from "./security/new-admin-key.ts";
+import { createPasswordHasher } from "./security/password-hasher.ts";
 import { secretDigest } from "./security/secret-digest.ts";
 import { createKeyStore } from "./tokens/key-store.ts";
 

@@ -5,7 +5,7 @@ import type { JobRunner } from "./imports/job-runner.ts";
 import type { EventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
 import type { RulePool } from "./rules/pool.ts";
-import type { PasswordHasher } from "./runtime/password-hasher.ts";
+import type { PasswordHasher } from "./security/password-hasher.ts";
 import type { KeyStore } from "./tokens/key-store.ts";
 
 /** Everything the app needs, built once by main.ts (or by a test) and passed in. */
@@ -17,12 +17,15 @@ export interface Deps {
   keys: KeyStore;
   /** The operational log (stdout JSON lines). */
   log: Logger;
-  /** The stored, queryable, streamable event log (SPEC §6). */
+  /** The stored, queryable, streamable event log (`/api/v2/logs`, its live stream). */
   events: EventLog;
   /** The rule sandbox: runs the rule for token requests, compiles and tries scripts. */
   rules: RulePool;
   /** Runs bulk user import jobs on this node. */
   imports: JobRunner;
-  /** SHA-256 of the management API key (SPEC §6); the key itself is never kept. */
+  /**
+   * SHA-256 of the management API key (SECURITY.md, "Who is trusted with what"); the key
+   * itself is never kept.
+   */
   adminKeyDigest: string;
 }

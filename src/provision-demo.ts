@@ -7,12 +7,14 @@ import { saveRule } from "./db/rule.ts";
 import type { ClientRow, ResourceServerRow, RuleRow } from "./db/schema.ts";
 import { insertUser, type NewUser } from "./db/users.ts";
 import type { Deps } from "./deps.ts";
-import { newId } from "./management/ids.ts";
+import { GRANT_TYPES } from "./model/grant-types.ts";
+import { DEFAULT_SIGNING_ALG } from "./model/signing-algorithms.ts";
 import {
   DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
   DEFAULT_REFRESH_TOKEN_LIFETIME,
   DEFAULT_TOKEN_LIFETIME,
-} from "./management/resource-servers.ts";
+} from "./model/token-lifetimes.ts";
+import { newId } from "./security/new-id.ts";
 import { randomSecret } from "./security/random-secret.ts";
 import { secretDigest } from "./security/secret-digest.ts";
 
@@ -59,7 +61,7 @@ export async function prepareDemo(deps: Pick<Deps, "clock" | "hasher">): Promise
     allowOfflineAccess: true,
     refreshTokenLifetime: DEFAULT_REFRESH_TOKEN_LIFETIME,
     refreshTokenIdleLifetime: DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
-    signingAlg: "RS256",
+    signingAlg: DEFAULT_SIGNING_ALG,
     createdAt: now,
     updatedAt: now,
   };
@@ -68,7 +70,7 @@ export async function prepareDemo(deps: Pick<Deps, "clock" | "hasher">): Promise
     clientSecretHash: secretDigest(clientSecret),
     name: "Sample client",
     tokenEndpointAuthMethod: "client_secret_post",
-    grantTypes: ["password", "refresh_token"],
+    grantTypes: [...GRANT_TYPES],
     clientMetadata: {},
     isTokenEndpointIpHeaderTrusted: false,
     createdAt: now,

@@ -52,7 +52,8 @@ try {
     // Help and version exit 0; usage errors were already printed by commander.
     process.exitCode = error.exitCode;
   } else {
-    const message = error instanceof CliError ? error.message : `unexpected error: ${(error as Error).message}`;
+    const message =
+      error instanceof CliError ? error.message : `unexpected error: ${(error as Error).message}`;
     process.stderr.write(`rulegate: ${message}\n`);
     process.exitCode = 1;
   }

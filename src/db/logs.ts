@@ -6,7 +6,7 @@ import { type LogRow, logs } from "./schema.ts";
 /** A log event before it is stored (the store adds `seq`). */
 export type NewLog = Omit<LogRow, "seq">;
 
-/** The filters of SPEC §6 / issue 5: exact matches and a date range. */
+/** The log search filters (Auth0's `GET /api/v2/logs` fields): exact matches and a date range. */
 export interface LogFilters {
   type?: string;
   userId?: string;

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import { type RuleRow, ruleSecrets, rules } from "./schema.ts";
 
-/** SPEC §4: there is exactly one rule, the password-exchange rule. */
+/** There is exactly one rule, the password-exchange rule (README, "The password-exchange rule"). */
 export const PASSWORD_EXCHANGE = "password-exchange";
 
 export async function findRule(db: Db): Promise<RuleRow | undefined> {

@@ -1,4 +1,11 @@
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import type { GrantType } from "../model/grant-types.ts";
+import type { SigningAlg } from "../model/signing-algorithms.ts";
+import type { TokenEndpointAuthMethod } from "../model/token-endpoint-auth-methods.ts";
+import {
+  DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
+  DEFAULT_REFRESH_TOKEN_LIFETIME,
+} from "../model/token-lifetimes.ts";
 
 type JsonObject = Record<string, unknown>;
 
@@ -29,8 +36,7 @@ export const users = sqliteTable("users", {
   ...timestamps,
 });
 
-export type TokenEndpointAuthMethod = "client_secret_post" | "client_secret_basic" | "none";
-export type GrantType = "password" | "refresh_token";
+// Re-exported for the modules that still import them from here; src/model/ is their source.
 
 /** OAuth clients (applications). The secret is kept only as a SHA-256 digest. */
 export const clients = sqliteTable("clients", {
@@ -47,7 +53,6 @@ export const clients = sqliteTable("clients", {
   ...timestamps,
 });
 
-export type SigningAlg = "RS256" | "ES256" | "EdDSA";
 export type ApiScope = { value: string; description: string };
 
 /** Resource servers (APIs): the `audience` a token is for. */
@@ -59,9 +64,11 @@ export const resourceServers = sqliteTable("resource_servers", {
   tokenLifetime: integer("token_lifetime").notNull(),
   allowOfflineAccess: integer("allow_offline_access", { mode: "boolean" }).notNull(),
   /** Absolute lifetime of a refresh token family, in seconds from the first exchange. */
-  refreshTokenLifetime: integer("refresh_token_lifetime").notNull().default(2_592_000),
+  refreshTokenLifetime: integer("refresh_token_lifetime").notNull().default(DEFAULT_REFRESH_TOKEN_LIFETIME),
   /** How long a refresh token may go unused, in seconds. */
-  refreshTokenIdleLifetime: integer("refresh_token_idle_lifetime").notNull().default(1_296_000),
+  refreshTokenIdleLifetime: integer("refresh_token_idle_lifetime")
+    .notNull()
+    .default(DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME),
   signingAlg: text("signing_alg").$type<SigningAlg>().notNull(),
   ...timestamps,
 });
@@ -72,7 +79,7 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   friendlyName: text("friendly_name").notNull(),
   defaultAudience: text("default_audience"),
   adminKeyHash: text("admin_key_hash"),
-  /** Brute-force protection (SPEC §7): on, and its thresholds. */
+  /** Brute-force protection (Auth0's documentation, "Brute-Force Protection"): on, and its thresholds. */
   bruteForceEnabled: integer("brute_force_enabled", { mode: "boolean" }).notNull().default(true),
   bruteForceMaxAttempts: integer("brute_force_max_attempts").notNull().default(10),
   ipMaxFailures: integer("ip_max_failures").notNull().default(100),
@@ -94,7 +101,7 @@ export const signingKeys = sqliteTable("signing_keys", {
   retireAfter: integer("retire_after", { mode: "timestamp_ms" }),
 });
 
-/** The one password-exchange rule (SPEC §4); the id is always `password-exchange`. */
+/** The one password-exchange rule (README, "The password-exchange rule"); the id is always `password-exchange`. */
 export const rules = sqliteTable("rules", {
   id: text("id").primaryKey(),
   script: text("script").notNull(),
@@ -113,7 +120,7 @@ export const ruleSecrets = sqliteTable("rule_secrets", {
 });
 
 /**
- * Log events (SPEC §6), Auth0's fields. `seq` orders them (and is the SSE event id);
+ * Log events (README, "Writing and debugging rules"), with Auth0's fields and event type codes. `seq` orders them (and is the SSE event id);
  * `log_id` is the public id. Never a password, secret or token.
  */
 export const logs = sqliteTable(
@@ -190,7 +197,7 @@ export const retiredRefreshTokens = sqliteTable("retired_refresh_tokens", {
 });
 
 /**
- * Consecutive failed passwords per login name and IP (SPEC §7). Keyed by the name typed,
+ * Consecutive failed passwords per login name and IP (Auth0's brute-force protection). Keyed by the name typed,
  * not the user id, so unknown names behave exactly like known ones.
  */
 export const loginFailures = sqliteTable(
@@ -205,7 +212,7 @@ export const loginFailures = sqliteTable(
   (table) => [primaryKey({ columns: [table.login, table.ip] })],
 );
 
-/** Failed passwords per IP in a 24-hour window, and the IP's block (SPEC §7). */
+/** Failed passwords per IP in a 24-hour window, and the IP's block (Auth0's suspicious IP throttling). */
 export const ipFailures = sqliteTable("ip_failures", {
   ip: text("ip").primaryKey(),
   windowStartedAt: integer("window_started_at", { mode: "timestamp_ms" }).notNull(),

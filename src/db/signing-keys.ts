@@ -1,6 +1,7 @@
 import { and, eq, gt, lte, or } from "drizzle-orm";
+import type { SigningAlg } from "../model/signing-algorithms.ts";
 import type { Db } from "./database.ts";
-import { type SigningAlg, type SigningKeyRow, signingKeys } from "./schema.ts";
+import { type SigningKeyRow, signingKeys } from "./schema.ts";
 
 export async function findCurrentSigningKey(db: Db, alg: SigningAlg): Promise<SigningKeyRow | undefined> {
   return await db

@@ -1,4 +1,4 @@
-import { count, eq } from "drizzle-orm";
+import { count, eq, inArray } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import type { Page } from "./page.ts";
 import { type UserRow, users } from "./schema.ts";
@@ -29,6 +29,34 @@ export async function insertUser(db: Db, row: NewUser): Promise<UserRow> {
     .get();
   if (!stored) throw new Error("user insert returned nothing");
   return stored;
+}
+
+/**
+ * Many users in one multi-row INSERT (atomic on its own) that skips rows whose id or email
+ * is taken, for an import.
+ * @returns the import lines of the rows that went in
+ */
+export async function insertImportedUsers(db: Db, rows: NewUser[]): Promise<Array<{ line: number | null }>> {
+  if (rows.length === 0) return [];
+  return await db
+    .insert(users)
+    .values(rows.map((row) => ({ ...row, email: normalizeEmail(row.email) })))
+    .onConflictDoNothing()
+    .returning({ line: users.importLine })
+    .all();
+}
+
+/** The ids of the users with these (normalized) emails. */
+export async function findUserIdsByEmails(
+  db: Db,
+  emails: string[],
+): Promise<Array<{ id: string; email: string }>> {
+  if (emails.length === 0) return [];
+  return await db
+    .select({ id: users.id, email: users.email })
+    .from(users)
+    .where(inArray(users.email, emails))
+    .all();
 }
 
 export async function updateUser(

@@ -1,3 +1,4 @@
+import { USER_METADATA_BYTES } from "../model/metadata-limits.ts";
 import { isValidImportedHash } from "../security/imported-hashes.ts";
 import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-hash-export.ts";
 
@@ -25,7 +26,6 @@ export interface ImportedUser {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const METADATA_LIMIT = 16 * 1024;
 const KNOWN = new Set([
   "email",
   "email_verified",
@@ -154,8 +154,11 @@ export function parseUserRecord(input: unknown): { user: ImportedUser } | { erro
     const value = record[name];
     if (value === undefined) continue;
     if (!isObject(value)) errors.push({ code: "INVALID_FORMAT", message: `${name} must be an object.` });
-    else if (JSON.stringify(value).length > METADATA_LIMIT)
-      errors.push({ code: "INVALID_FORMAT", message: `${name} must not exceed 16 KiB.` });
+    else if (JSON.stringify(value).length > USER_METADATA_BYTES)
+      errors.push({
+        code: "INVALID_FORMAT",
+        message: `${name} must not exceed ${USER_METADATA_BYTES / 1024} KiB.`,
+      });
   }
   let passwordHash: string | undefined;
   if (record.password_hash !== undefined && record.custom_password_hash !== undefined) {

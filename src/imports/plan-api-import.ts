@@ -1,3 +1,4 @@
+import { DEFAULT_SIGNING_ALG } from "../model/signing-algorithms.ts";
 import { describeEntry, type ImportPlan } from "./import-plan.ts";
 
 /** The settable fields of a Rulegate API (see src/management/resource-servers.ts). */
@@ -25,7 +26,9 @@ function apiBody(server: Record<string, unknown>): ApiBody {
     allow_offline_access: server.allow_offline_access ?? false,
     // HS256 needs a shared secret per API; Rulegate signs with published keys.
     signing_alg:
-      server.signing_alg === "HS256" || server.signing_alg === undefined ? "RS256" : server.signing_alg,
+      server.signing_alg === "HS256" || server.signing_alg === undefined
+        ? DEFAULT_SIGNING_ALG
+        : server.signing_alg,
   };
 }
 

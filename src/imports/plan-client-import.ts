@@ -1,11 +1,13 @@
+import { GRANT_TYPES, type GrantType } from "../model/grant-types.ts";
+import { CLIENT_METADATA_PROPERTIES, CLIENT_METADATA_VALUE_LENGTH } from "../model/metadata-limits.ts";
+import { DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD } from "../model/token-endpoint-auth-methods.ts";
 import { describeEntry, type ImportPlan } from "./import-plan.ts";
 
 /**
- * Where an imported client keeps its Auth0 `client_id`, so that a re-run finds it. Auth0's
- * `client_metadata` holds at most 10 string properties of at most 255 characters.
+ * Where an imported client keeps its Auth0 `client_id` (in `client_metadata`, within its
+ * limits), so that a re-run finds it.
  */
 export const AUTH0_CLIENT_ID = "auth0_client_id";
-const CLIENT_METADATA_PROPERTIES = 10;
 
 /** The settable fields of a Rulegate client (see src/management/clients.ts). */
 export interface ClientBody {
@@ -15,12 +17,14 @@ export interface ClientBody {
   client_metadata: Record<string, unknown>;
 }
 
-/** Auth0's grant types → the two Rulegate's token endpoint serves. */
+const isGrantType = (grant: string): grant is GrantType => (GRANT_TYPES as readonly string[]).includes(grant);
+
+/** Auth0's grant types → the ones Rulegate's token endpoint serves. */
 function supportedGrants(grantTypes: unknown): string[] {
-  const grants = Array.isArray(grantTypes) ? (grantTypes as string[]) : ["password", "refresh_token"];
+  const grants = Array.isArray(grantTypes) ? (grantTypes as string[]) : [...GRANT_TYPES];
   const supported = grants
     .map((grant) => (grant === "http://auth0.com/oauth/grant-type/password-realm" ? "password" : grant))
-    .filter((grant) => grant === "password" || grant === "refresh_token");
+    .filter(isGrantType);
   return [...new Set(supported)];
 }
 
@@ -57,7 +61,7 @@ export function planClientImport(
       continue;
     }
     const auth0Id = client.client_id;
-    if (typeof auth0Id !== "string" || auth0Id === "" || auth0Id.length > 255) {
+    if (typeof auth0Id !== "string" || auth0Id === "" || auth0Id.length > CLIENT_METADATA_VALUE_LENGTH) {
       plan.problems.push(
         `${describeEntry(client, index)} has no client_id: it is kept as client_metadata.${AUTH0_CLIENT_ID} so that a re-run updates the client`,
       );
@@ -75,7 +79,7 @@ export function planClientImport(
     }
     const body: ClientBody = {
       name: client.name,
-      token_endpoint_auth_method: client.token_endpoint_auth_method ?? "client_secret_post",
+      token_endpoint_auth_method: client.token_endpoint_auth_method ?? DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
       grant_types: supportedGrants(client.grant_types),
       client_metadata: metadata,
     };

@@ -1,11 +1,9 @@
 import { rm } from "node:fs/promises";
-import { eq, inArray } from "drizzle-orm";
 import { addJobProgress, findJob, insertJobErrors, landedLines, setJobStatus } from "../db/jobs.ts";
 import { clearLoginBlocks } from "../db/login-failures.ts";
-import { users } from "../db/schema.ts";
-import { normalizeEmail } from "../db/users.ts";
+import { findUserIdsByEmails, insertImportedUsers, normalizeEmail, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
-import { newId } from "../management/ids.ts";
+import { newId } from "../security/new-id.ts";
 import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-hash-export.ts";
 import { type ImportedUser, parseUserRecord, type RecordError } from "./parse-user-record.ts";
 import { readRecords } from "./read-records.ts";
@@ -59,15 +57,7 @@ async function importBatch(deps: Deps, jobId: string, upsert: boolean, batch: Pa
     createdAt: now,
     updatedAt: now,
   }));
-  const inserted =
-    rows.length === 0
-      ? []
-      : await deps.db
-          .insert(users)
-          .values(rows)
-          .onConflictDoNothing()
-          .returning({ line: users.importLine })
-          .all();
+  const inserted = await insertImportedUsers(deps.db, rows);
   const insertedLines = new Set(inserted.map((row) => row.line));
   counts.inserted += insertedLines.size;
   const skipped = rows.filter((row) => !insertedLines.has(row.importLine));
@@ -78,39 +68,28 @@ async function importBatch(deps: Deps, jobId: string, upsert: boolean, batch: Pa
   );
   counts.inserted += landed.size;
   const conflicting = skipped.filter((row) => !landed.has(row.importLine));
-  const existing = conflicting.length
-    ? await deps.db
-        .select({ id: users.id, email: users.email })
-        .from(users)
-        .where(
-          inArray(
-            users.email,
-            conflicting.map((row) => row.email),
-          ),
-        )
-        .all()
-    : [];
+  const existing = await findUserIdsByEmails(
+    deps.db,
+    conflicting.map((row) => row.email),
+  );
   const byEmail = new Map(existing.map((row) => [row.email, row.id]));
   for (const row of conflicting) {
     const existingId = byEmail.get(row.email);
     if (upsert && existingId) {
       const source = valid.find((entry) => entry.line === row.importLine)!.user!;
-      await deps.db
-        .update(users)
-        .set({
-          emailVerified: source.emailVerified,
-          name: source.name,
-          givenName: source.givenName,
-          familyName: source.familyName,
-          nickname: source.nickname,
-          picture: source.picture,
-          blocked: source.blocked,
-          userMetadata: source.userMetadata,
-          appMetadata: source.appMetadata,
-          passwordHash: source.passwordHash,
-          updatedAt: now,
-        })
-        .where(eq(users.id, existingId));
+      await updateUser(deps.db, existingId, {
+        emailVerified: source.emailVerified,
+        name: source.name,
+        givenName: source.givenName,
+        familyName: source.familyName,
+        nickname: source.nickname,
+        picture: source.picture,
+        blocked: source.blocked,
+        userMetadata: source.userMetadata,
+        appMetadata: source.appMetadata,
+        passwordHash: source.passwordHash,
+        updatedAt: now,
+      });
       if (source.passwordHash) await clearLoginBlocks(deps.db, row.email);
       counts.updated++;
     } else {

@@ -23,7 +23,10 @@ export type LogEvent = { type: LogType; description: string } & Partial<
   Omit<NewLog, "logId" | "date" | "type" | "description">
 >;
 
-/** The stored event log (SPEC §6): SQLite rows plus a wake-up for this node's live streams. */
+/**
+ * The stored event log behind `/api/v2/logs`: SQLite rows plus a wake-up for this node's
+ * live streams.
+ */
 export interface EventLog {
   /** Stores an event; never throws (a failure is reported to the operational log). */
   record(event: LogEvent): Promise<void>;

@@ -4,8 +4,8 @@ import pino from "pino";
 export type Logger = pino.Logger;
 
 /**
- * Creates the operational logger at `level` (SPEC §8 `LOG_LEVEL`), writing to stdout or,
- * for tests, to `destination`.
+ * Creates the operational logger at `level` (`LOG_LEVEL`, README "Configuration"), writing
+ * to stdout or, for tests, to `destination`.
  */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   const options = { level, base: undefined, timestamp: pino.stdTimeFunctions.isoTime };

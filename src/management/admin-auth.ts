@@ -6,7 +6,8 @@ import { ApiError } from "./api-error.ts";
 
 /**
  * Guards the routes of the plugin that uses it: `Authorization: Bearer <ADMIN_API_KEY>`,
- * compared in constant time against the key's stored digest (SPEC §6).
+ * compared in constant time against the key's stored digest (RFC 6750 §2.1 bearer credentials;
+ * README, "Configuration").
  */
 export function adminAuth(deps: Deps) {
   return new Elysia().onBeforeHandle({ as: "scoped" }, ({ request }) => {

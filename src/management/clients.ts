@@ -7,29 +7,34 @@ import {
   listClients,
   updateClient,
 } from "../db/clients.ts";
-import type { ClientRow, TokenEndpointAuthMethod } from "../db/schema.ts";
+import type { ClientRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import { GRANT_TYPES, GrantType } from "../model/grant-types.ts";
+import {
+  CLIENT_METADATA_PROPERTIES,
+  CLIENT_METADATA_VALUE_LENGTH,
+  METADATA_KEY_LENGTH,
+} from "../model/metadata-limits.ts";
+import {
+  DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
+  TokenEndpointAuthMethod,
+} from "../model/token-endpoint-auth-methods.ts";
+import { newId } from "../security/new-id.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import { secretDigest } from "../security/secret-digest.ts";
 import { badRequest, notFound } from "./api-error.ts";
-import { newId } from "./ids.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
 
-const AuthMethod = t.Union([
-  t.Literal("client_secret_post"),
-  t.Literal("client_secret_basic"),
-  t.Literal("none"),
-]);
-const GrantTypes = t.Array(t.Union([t.Literal("password"), t.Literal("refresh_token")]), {
-  uniqueItems: true,
-  maxItems: 2,
-});
-/** Auth0's client_metadata: at most 10 string properties of at most 255 characters. */
-const ClientMetadata = t.Record(t.String({ maxLength: 255 }), t.String({ maxLength: 255 }), {
-  maxProperties: 10,
-});
+const AuthMethod = TokenEndpointAuthMethod;
+const GrantTypes = t.Array(GrantType, { uniqueItems: true, maxItems: GRANT_TYPES.length });
+/** Auth0's client_metadata (see src/model/metadata-limits.ts). */
+const ClientMetadata = t.Record(
+  t.String({ maxLength: METADATA_KEY_LENGTH }),
+  t.String({ maxLength: CLIENT_METADATA_VALUE_LENGTH }),
+  { maxProperties: CLIENT_METADATA_PROPERTIES },
+);
 const Name = t.String({ minLength: 1, maxLength: 128 });
 
 export const CreateClient = t.Object(
@@ -111,7 +116,7 @@ export function clientsRoutes(deps: Deps) {
       "",
       async ({ body, set }) => {
         const now = deps.clock.now();
-        const method = body.token_endpoint_auth_method ?? "client_secret_post";
+        const method = body.token_endpoint_auth_method ?? DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD;
         assertIpHeaderTrustAllowed(method, body.is_token_endpoint_ip_header_trusted);
         const { secret, digest } = issueSecret(method);
         const row = await insertClient(db, {
@@ -119,7 +124,7 @@ export function clientsRoutes(deps: Deps) {
           clientSecretHash: digest,
           name: body.name,
           tokenEndpointAuthMethod: method,
-          grantTypes: body.grant_types ?? ["password", "refresh_token"],
+          grantTypes: body.grant_types ?? [...GRANT_TYPES],
           clientMetadata: body.client_metadata ?? {},
           isTokenEndpointIpHeaderTrusted: body.is_token_endpoint_ip_header_trusted ?? false,
           createdAt: now,

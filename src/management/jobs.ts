@@ -10,8 +10,8 @@ import { t } from "elysia";
 import { findJob, insertJob, listJobErrors } from "../db/jobs.ts";
 import type { JobRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import { newId } from "../security/new-id.ts";
 import { ApiError, badRequest, notFound } from "./api-error.ts";
-import { newId } from "./ids.ts";
 import { managementPlugin } from "./management-plugin.ts";
 
 /** Auth0 accepts import files up to 500 MB. */

@@ -2,10 +2,9 @@ import { t } from "elysia";
 import { maxTokenLifetime } from "../db/resource-servers.ts";
 import { listSigningKeys } from "../db/signing-keys.ts";
 import type { Deps } from "../deps.ts";
-import { ID_TOKEN_LIFETIME } from "../oauth/mint-tokens.ts";
+import { DEFAULT_SIGNING_ALG, SigningAlg } from "../model/signing-algorithms.ts";
+import { ID_TOKEN_LIFETIME } from "../model/token-lifetimes.ts";
 import { managementPlugin } from "./management-plugin.ts";
-
-const SigningAlg = t.Union([t.Literal("RS256"), t.Literal("ES256"), t.Literal("EdDSA")]);
 
 export const SigningKey = t.Object({
   kid: t.String(),
@@ -50,7 +49,7 @@ export function keysRoutes(deps: Deps) {
         const current = (await listSigningKeys(deps.db))
           .filter((row) => row.status === "current")
           .map((row) => row.alg);
-        const algs = body?.alg ? [body.alg] : current.length > 0 ? current : (["RS256"] as const);
+        const algs = body?.alg ? [body.alg] : current.length > 0 ? current : [DEFAULT_SIGNING_ALG];
         const rotated = [];
         for (const alg of algs) {
           const { kid, previousKid } = await deps.keys.rotate(alg, retireAfter);

@@ -1,17 +1,15 @@
 import { t } from "elysia";
+import { METADATA_KEY_LENGTH, USER_METADATA_BYTES } from "../model/metadata-limits.ts";
 import { badRequest } from "./api-error.ts";
 
-/** user_metadata / app_metadata: a JSON object (Auth0 caps it at 16 KiB; so do we, on the request body). */
-export const Metadata = t.Record(t.String({ maxLength: 255 }), t.Unknown());
+/** user_metadata / app_metadata: a JSON object (its size is checked by {@link assertMetadataSize}). */
+export const Metadata = t.Record(t.String({ maxLength: METADATA_KEY_LENGTH }), t.Unknown());
 
-/** Auth0 limits each metadata object to 16 KiB of JSON. */
-export const METADATA_LIMIT = 16 * 1024;
-
-/** @throws ApiError 400 when a metadata object is larger than {@link METADATA_LIMIT} */
+/** @throws ApiError 400 when a metadata object is larger than Auth0's limit (src/model/metadata-limits.ts) */
 export function assertMetadataSize(name: string, value: Record<string, unknown> | undefined): void {
-  if (value !== undefined && JSON.stringify(value).length > METADATA_LIMIT) {
+  if (value !== undefined && JSON.stringify(value).length > USER_METADATA_BYTES) {
     throw badRequest(
-      `Payload validation error: '${name} must not exceed ${METADATA_LIMIT} bytes' on property ${name}.`,
+      `Payload validation error: '${name} must not exceed ${USER_METADATA_BYTES} bytes' on property ${name}.`,
     );
   }
 }

@@ -10,8 +10,16 @@ import {
 } from "../db/resource-servers.ts";
 import type { ApiScope, ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import { DEFAULT_SIGNING_ALG, SigningAlg } from "../model/signing-algorithms.ts";
+import {
+  DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
+  DEFAULT_REFRESH_TOKEN_LIFETIME,
+  DEFAULT_TOKEN_LIFETIME,
+  MAX_REFRESH_TOKEN_LIFETIME,
+  MAX_TOKEN_LIFETIME,
+} from "../model/token-lifetimes.ts";
+import { newId } from "../security/new-id.ts";
 import { badRequest, conflict, notFound } from "./api-error.ts";
-import { newId } from "./ids.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
@@ -25,12 +33,9 @@ const Scope = t.Object(
   { additionalProperties: false },
 );
 const Scopes = t.Array(Scope, { maxItems: 1000 });
-const SigningAlg = t.Union([t.Literal("RS256"), t.Literal("ES256"), t.Literal("EdDSA")]);
-/** Auth0 allows access token lifetimes up to 30 days. */
-const TokenLifetime = t.Integer({ minimum: 60, maximum: 2_592_000 });
+const TokenLifetime = t.Integer({ minimum: 60, maximum: MAX_TOKEN_LIFETIME });
 const Name = t.String({ minLength: 1, maxLength: 200 });
-/** Refresh token lifetimes in seconds: up to a year. */
-const RefreshLifetime = t.Integer({ minimum: 60, maximum: 31_536_000 });
+const RefreshLifetime = t.Integer({ minimum: 60, maximum: MAX_REFRESH_TOKEN_LIFETIME });
 
 /** What can be set on an API; the identifier only at creation. */
 const Settable = {
@@ -86,12 +91,6 @@ function assertDistinct(scopes: ApiScope[] | undefined): void {
   if (new Set(values).size !== values.length) throw badRequest("Scope values must be unique.");
 }
 
-/** SPEC §2: the default access token lifetime, one day. */
-export const DEFAULT_TOKEN_LIFETIME = 86_400;
-/** Refresh token families live 30 days at most, and 15 days unused (issue 6). */
-export const DEFAULT_REFRESH_TOKEN_LIFETIME = 2_592_000;
-export const DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME = 1_296_000;
-
 /** `/api/v2/resource-servers`: the APIs tokens are issued for, addressed by id or identifier. */
 export function resourceServersRoutes(deps: Deps) {
   const { db } = deps;
@@ -116,7 +115,7 @@ export function resourceServersRoutes(deps: Deps) {
             allowOfflineAccess: body.allow_offline_access ?? false,
             refreshTokenLifetime: body.refresh_token_lifetime ?? DEFAULT_REFRESH_TOKEN_LIFETIME,
             refreshTokenIdleLifetime: body.refresh_token_idle_lifetime ?? DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
-            signingAlg: body.signing_alg ?? "RS256",
+            signingAlg: body.signing_alg ?? DEFAULT_SIGNING_ALG,
             createdAt: now,
             updatedAt: now,
           });

@@ -10,7 +10,7 @@ import {
 import type { RuleRow } from "../db/schema.ts";
 import { getTenantSettings } from "../db/tenant-settings.ts";
 import type { Deps } from "../deps.ts";
-import { ruleFailureError } from "../oauth/rule-failure-error.ts";
+import { garbageResultError, ruleFailureError } from "../oauth/rule-failure-error.ts";
 import { forbiddenSyntax, RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.ts";
 import { RuleInput } from "../rules/contract.ts";
 import { normalizeOutcome } from "../rules/normalize-outcome.ts";
@@ -24,7 +24,7 @@ import { noContent } from "./no-content.ts";
 // The size limit is checked by the handlers, so an oversized script is a 413, not a 400.
 const Script = t.String({ minLength: 1 });
 
-/** SPEC §7: rule scripts are limited to 256 KiB (413). */
+/** Rule scripts are limited to {@link RULE_SCRIPT_LIMIT} bytes: larger is RFC 9110 §15.5.14's 413. */
 function assertScriptSize(script: string | undefined): void {
   if (script !== undefined && new TextEncoder().encode(script).byteLength > RULE_SCRIPT_LIMIT) {
     throw new ApiError(
@@ -90,11 +90,13 @@ async function assertDeployable(pool: RulePool, script: string): Promise<void> {
 }
 
 /**
- * `/api/v2/rules/password-exchange`: the one rule (SPEC §4), its secrets, and `try`,
+ * `/api/v2/rules/password-exchange`: the one rule (README, "The password-exchange rule"), its secrets, and `try`,
  * which runs a script on a sample input in the same sandbox without deploying it.
  */
 export function ruleRoutes(deps: Deps, pool: RulePool) {
   const { db } = deps;
+  /** The secrets' names, never their values. */
+  const secretNames = async () => ({ names: Object.keys(await readRuleSecrets(db)).sort() });
   return managementPlugin(deps, "/rules/password-exchange")
     .get(
       "",
@@ -126,14 +128,14 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
       if (!(await deleteRule(db))) throw notFound("rule");
       return noContent();
     })
-    .get("/secrets", async () => ({ names: Object.keys(await readRuleSecrets(db)).sort() }), {
+    .get("/secrets", () => secretNames(), {
       response: SecretNames,
     })
     .put(
       "/secrets",
       async ({ body }) => {
         await replaceRuleSecrets(db, body, deps.clock.now());
-        return { names: Object.keys(await readRuleSecrets(db)).sort() };
+        return await secretNames();
       },
       { body: PutSecrets, response: SecretNames },
     )
@@ -141,7 +143,7 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
       "/secrets",
       async ({ body }) => {
         await mergeRuleSecrets(db, body, deps.clock.now());
-        return { names: Object.keys(await readRuleSecrets(db)).sort() };
+        return await secretNames();
       },
       { body: PatchSecrets, response: SecretNames },
     )
@@ -185,14 +187,12 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
             warnings,
           };
         } catch (error) {
+          // What the token endpoint answers for a result that breaks the rule contract.
+          const failure = garbageResultError(String((error as Error).message));
           return {
             ...answer,
             result: execution.result,
-            error: {
-              error: "server_error",
-              error_description: "The password-exchange rule failed.",
-              detail: String((error as Error).message),
-            },
+            error: { ...failure.toBody(), detail: failure.detail },
           };
         }
       },

@@ -5,7 +5,7 @@ import type { Deps } from "../deps.ts";
 import { notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
 
-/** SPEC §7's thresholds: consecutive failures per user+IP, and failures per IP in 24 hours. */
+/** Auth0's brute-force protection thresholds: consecutive failures per user+IP, and failures per IP in 24 hours. */
 const BruteForceProtection = t.Object(
   {
     enabled: t.Boolean(),

@@ -4,8 +4,8 @@ import { clearLoginBlocks } from "../db/login-failures.ts";
 import type { UserRow } from "../db/schema.ts";
 import { countUsers, deleteUser, findUserById, insertUser, listUsers, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
+import { newId } from "../security/new-id.ts";
 import { conflict, notFound } from "./api-error.ts";
-import { newId } from "./ids.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { assertMetadataSize, Metadata, mergeMetadata } from "./metadata.ts";
 import { noContent } from "./no-content.ts";
@@ -146,7 +146,7 @@ export function usersRoutes(deps: Deps) {
             updatedAt: deps.clock.now(),
           });
           if (!updated) throw notFound("user");
-          // SPEC §7: a password change lifts the user's brute-force blocks (under both emails).
+          // Auth0's brute-force protection: a password change lifts the user's blocks (under both emails).
           if (body.password !== undefined) {
             await clearLoginBlocks(db, current.email);
             await clearLoginBlocks(db, updated.email);

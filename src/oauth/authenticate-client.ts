@@ -1,9 +1,10 @@
 import { findClient } from "../db/clients.ts";
-import type { ClientRow, TokenEndpointAuthMethod } from "../db/schema.ts";
+import type { ClientRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import type { TokenEndpointAuthMethod } from "../model/token-endpoint-auth-methods.ts";
 import { constantTimeEqual } from "../security/constant-time-equal.ts";
 import { secretDigest } from "../security/secret-digest.ts";
-import { InvalidClient, InvalidRequest, withAudit } from "./errors.ts";
+import { InvalidClient, InvalidRequest } from "./errors.ts";
 import type { TokenParams } from "./read-token-request.ts";
 
 interface BasicCredentials {
@@ -29,16 +30,28 @@ function parseBasic(header: string | null): BasicCredentials | undefined {
 }
 
 /**
+ * What client authentication reads, and what it leaves for the log event even when it
+ * fails: the client id presented, and the client that id names.
+ */
+export interface ClientAuthentication {
+  readonly deps: Deps;
+  readonly request: Request;
+  readonly params: TokenParams;
+  clientId?: string;
+  client?: ClientRow;
+}
+
+/**
  * The token endpoint's client authentication (RFC 6749 §2.3): HTTP Basic
  * (`client_secret_basic`), `client_id` + `client_secret` in the body (`client_secret_post`),
  * or `client_id` alone for public clients (`none`). The method used must be the client's.
+ * @returns the same context, its `client` now authenticated
  * @throws InvalidRequest when two methods are combined; InvalidClient otherwise
  */
-export async function authenticateClient(
-  deps: Deps,
-  request: Request,
-  params: TokenParams,
-): Promise<ClientRow> {
+export async function authenticateClient<Context extends ClientAuthentication>(
+  context: Context,
+): Promise<Context & { client: ClientRow }> {
+  const { deps, request, params } = context;
   const basic = parseBasic(request.headers.get("authorization"));
   // RFC 6749 §2.3: the client MUST NOT use more than one authentication method per request.
   if (basic && params.client_secret !== undefined) {
@@ -61,12 +74,11 @@ export async function authenticateClient(
       ? "client_secret_post"
       : "none";
 
+  context.clientId = clientId;
   const client = await findClient(deps.db, clientId);
+  context.client = client;
   const failed = (detail: string) =>
-    withAudit(new InvalidClient("Client authentication failed.", { usedBasic, detail }), {
-      clientId,
-      clientName: client?.name,
-    });
+    new InvalidClient("Client authentication failed.", { usedBasic, detail });
   if (!client) throw failed("unknown client");
   if (method !== client.tokenEndpointAuthMethod) {
     throw failed(`client uses ${client.tokenEndpointAuthMethod}, request used ${method}`);
@@ -76,5 +88,5 @@ export async function authenticateClient(
     if (!stored || !constantTimeEqual(secretDigest(presentedSecret ?? ""), stored))
       throw failed("wrong client secret");
   }
-  return client;
+  return Object.assign(context, { client });
 }

@@ -5,33 +5,52 @@ import {
   currentLoginFailures,
   ipBlockedUntil,
 } from "../db/login-failures.ts";
-import { getTenantSettings } from "../db/tenant-settings.ts";
+import type { ClientRow, TenantSettingsRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import { type Audit, TooManyAttempts } from "./errors.ts";
+import type { LoginFailure } from "./authenticate-user.ts";
+import { TooManyAttempts } from "./errors.ts";
 
 /** Auth0's message for a blocked user+IP pair. */
 export const USER_BLOCKED = "Your account has been blocked after multiple consecutive login attempts.";
 export const IP_BLOCKED = "Too many failed logins from this IP address; try again later.";
 
-async function settingsOf(deps: Deps) {
-  const settings = await getTenantSettings(deps.db);
+/** The tenant's brute-force thresholds. */
+export interface BruteForceSettings {
+  enabled: boolean;
+  maxAttempts: number;
+  ipMaxFailures: number;
+  ipBlockMs: number;
+}
+
+/** The thresholds from the tenant settings row, Auth0's defaults where it has none. */
+export function bruteForceSettings(tenant: TenantSettingsRow | undefined): BruteForceSettings {
   return {
-    enabled: settings?.bruteForceEnabled ?? true,
-    maxAttempts: settings?.bruteForceMaxAttempts ?? 10,
-    ipMaxFailures: settings?.ipMaxFailures ?? 100,
-    ipBlockMs: (settings?.ipBlockSeconds ?? 900) * 1000,
+    enabled: tenant?.bruteForceEnabled ?? true,
+    maxAttempts: tenant?.bruteForceMaxAttempts ?? 10,
+    ipMaxFailures: tenant?.ipMaxFailures ?? 100,
+    ipBlockMs: (tenant?.ipBlockSeconds ?? 900) * 1000,
   };
 }
 
 /**
- * SPEC §7, before the password is checked: an IP with too many failures in 24 hours, or a
- * login name + IP pair with too many consecutive failures, gets 429 `too_many_attempts` —
- * even with the right password — until the block ends, an admin lifts it or the password
- * changes.
+ * Failures that count as a guess: a wrong password, and an unknown login name alike (so a
+ * block reveals nothing about which names exist). A blocked user's attempt is not a guess.
+ */
+const GUESSES: ReadonlySet<LoginFailure> = new Set<LoginFailure>(["wrong_password", "unknown_user"]);
+
+/**
+ * Auth0's brute-force protection (Auth0 docs, "Brute-Force Protection"; SECURITY.md), before
+ * the password is checked: an IP with too many failures in 24 hours, or a login name + IP
+ * pair with too many consecutive failures, gets 429 `too_many_attempts` — even with the
+ * right password — until the block ends, an admin lifts it or the password changes.
  * @throws TooManyAttempts
  */
-export async function assertNotBlocked(deps: Deps, login: string, ip: string): Promise<void> {
-  const settings = await settingsOf(deps);
+export async function assertNotBlocked(
+  deps: Deps,
+  settings: BruteForceSettings,
+  login: string,
+  ip: string,
+): Promise<void> {
   if (!settings.enabled) return;
   const now = deps.clock.now();
   if (await ipBlockedUntil(deps.db, ip, now)) {
@@ -48,20 +67,27 @@ export async function assertNotBlocked(deps: Deps, login: string, ip: string): P
 }
 
 /**
- * Counts a wrong password (or unknown login name) against the pair and the IP; the failure
- * that crosses a threshold starts the block and is logged (`limit_wc`, Auth0's "blocked
- * account"; `limit_mu`, "blocked IP address").
+ * After the password check: a success resets the pair's consecutive failures; a guess
+ * ({@link GUESSES}) counts against the pair and the IP, and the one that crosses a threshold
+ * starts the block and is logged (`limit_wc`, Auth0's "blocked account"; `limit_mu`,
+ * "blocked IP address").
  */
-export async function recordFailedLogin(deps: Deps, login: string, ip: string, audit: Audit): Promise<void> {
-  const settings = await settingsOf(deps);
-  if (!settings.enabled) return;
+export async function recordLoginAttempt(
+  deps: Deps,
+  settings: BruteForceSettings,
+  attempt: { login: string; ip: string; client: ClientRow; failure: LoginFailure | undefined },
+): Promise<void> {
+  const { login, ip, client, failure } = attempt;
+  if (failure === undefined) return clearLoginFailures(deps.db, login, ip);
+  if (!GUESSES.has(failure) || !settings.enabled) return;
   const now = deps.clock.now();
+  const known = { clientId: client.clientId, clientName: client.name };
   const { failures, blockedNow } = await addLoginFailure(deps.db, login, ip, now, settings.maxAttempts);
   if (blockedNow) {
     await deps.events.record({
       type: "limit_wc",
       description: `Blocked ${login} from ${ip} after ${failures} consecutive failed logins`,
-      ...audit,
+      ...known,
       userName: login,
       ip,
       details: { failures },
@@ -71,14 +97,9 @@ export async function recordFailedLogin(deps: Deps, login: string, ip: string, a
     await deps.events.record({
       type: "limit_mu",
       description: `Blocked IP ${ip} after ${settings.ipMaxFailures} failed logins in 24 hours`,
-      ...audit,
+      ...known,
       ip,
       details: { block_seconds: settings.ipBlockMs / 1000 },
     });
   }
-}
-
-/** A right password resets the pair's consecutive failures. */
-export async function recordSuccessfulLogin(deps: Deps, login: string, ip: string): Promise<void> {
-  await clearLoginFailures(deps.db, login, ip);
 }

@@ -1,20 +1,3 @@
-/** Who and what a token request was about, as far as it got (log event fields). */
-export interface Audit {
-  ip?: string;
-  userId?: string;
-  userName?: string;
-  clientId?: string;
-  clientName?: string;
-  audience?: string;
-  scope?: string;
-}
-
-/** Adds what a step knows to an OAuthError on its way out; other errors pass unchanged. */
-export function withAudit(error: unknown, audit: Audit): unknown {
-  if (error instanceof OAuthError) error.audit = { ...audit, ...error.audit };
-  return error;
-}
-
 /**
  * The OAuth 2.0 error family (RFC 6749 §5.2, RFC 6750 §3.1). Only `error` and
  * `error_description` leave the server; `detail` is for the logs.
@@ -22,8 +5,6 @@ export function withAudit(error: unknown, audit: Audit): unknown {
 export class OAuthError extends Error {
   /** Extra response headers, e.g. `WWW-Authenticate` for a client that used HTTP Basic. */
   headers: Record<string, string> = {};
-  /** What the failing step knew about the request, for the `fepft` log event. */
-  audit: Audit = {};
 
   constructor(
     readonly error: string,
@@ -91,7 +72,10 @@ export class AccessDenied extends OAuthError {
   }
 }
 
-/** Auth0's brute-force answer (SPEC §7): 429 `too_many_attempts`. */
+/**
+ * Auth0's brute-force protection answer (Auth0 docs, "Brute-Force Protection"; SECURITY.md):
+ * 429 `too_many_attempts`.
+ */
 export class TooManyAttempts extends OAuthError {
   constructor(description: string, detail?: string) {
     super("too_many_attempts", 429, description, detail);
@@ -116,5 +100,36 @@ export class TemporarilyUnavailable extends OAuthError {
 export class PayloadTooLarge extends OAuthError {
   constructor(limitBytes: number) {
     super("invalid_request", 413, `The request body is larger than ${limitBytes} bytes.`);
+  }
+}
+
+/** RFC 6750 §3: the Bearer challenge of a protected resource (/userinfo). */
+const BEARER_REALM = 'Bearer realm="rulegate"';
+
+/** RFC 6750 §3: a protected resource's error names itself in its `WWW-Authenticate` challenge. */
+export function withBearerChallenge<E extends OAuthError>(error: E): E {
+  error.headers["www-authenticate"] =
+    `${BEARER_REALM}, error="${error.error}", error_description="${error.description}"`;
+  return error;
+}
+
+/**
+ * RFC 6750 §3.1 `invalid_token` (401): the access token is missing, expired, revoked or
+ * malformed. §3.1: a request that carried no token at all gets the bare challenge, without
+ * an error code.
+ */
+export class InvalidToken extends OAuthError {
+  constructor(description: string, options: { tokenSent?: boolean } = {}) {
+    super("invalid_token", 401, description);
+    if (options.tokenSent === false) this.headers["www-authenticate"] = BEARER_REALM;
+    else withBearerChallenge(this);
+  }
+}
+
+/** RFC 6750 §3.1 `insufficient_scope` (403): the token lacks the scope the resource needs. */
+export class InsufficientScope extends OAuthError {
+  constructor(description: string) {
+    super("insufficient_scope", 403, description);
+    withBearerChallenge(this);
   }
 }

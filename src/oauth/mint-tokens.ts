@@ -1,8 +1,8 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { SignJWT } from "jose";
-import type { ClientRow, ResourceServerRow, UserRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { randomSecret } from "../security/random-secret.ts";
+import type { TokenGrant } from "../tokens/token-grant.ts";
 import { standardClaims } from "./standard-claims.ts";
 
 /** RFC 6749 §5.1 successful token response. */
@@ -18,20 +18,6 @@ export type TokenResponse = Static<typeof TokenResponse>;
 
 /** ID tokens live ten hours, Auth0's default. */
 export const ID_TOKEN_LIFETIME = 36_000;
-
-/** What the tokens of one grant are made of. */
-export interface TokenGrant {
-  user: UserRow;
-  client: ClientRow;
-  api: ResourceServerRow;
-  /** The final scope (after the rule, or narrowed on refresh). */
-  scope: string[];
-  accessTokenClaims: Record<string, unknown>;
-  idTokenClaims: Record<string, unknown>;
-  grantType: "password" | "refresh_token";
-  /** When the user last entered their password. */
-  authTime: Date;
-}
 
 /**
  * Signs the RFC 9068 access token (`typ: at+jwt`) and, with `openid`, the OpenID Connect

@@ -1,6 +1,6 @@
 import { InvalidRequest, PayloadTooLarge } from "./errors.ts";
 
-/** SPEC §3: the token endpoint accepts at most 64 KiB of body. */
+/** The token endpoint accepts at most 64 KiB of body (SECURITY.md, size limits). */
 export const TOKEN_BODY_LIMIT = 64 * 1024;
 
 /** Token endpoint parameters, as strings; parameters sent without a value are absent. */

@@ -9,13 +9,15 @@ import { clientIp } from "../http/client-ip.ts";
  * X-Forwarded-For that is not itself a trusted proxy; and for a confidential client with
  * `is_token_endpoint_ip_header_trusted`, Auth0's `auth0-forwarded-for` (a server-side app
  * vouching for its user). A public client can never set it.
+ * @param peerIp the socket address, when the caller already has it
  */
 export function resolveClientIp(
   config: Pick<Config, "trustProxy">,
   request: Request,
   client?: ClientRow,
+  peerIp: string = clientIp(request),
 ): string {
-  let ip = clientIp(request);
+  let ip = peerIp;
   const trusted = new Set(config.trustProxy);
   if (trusted.has(ip)) {
     const chain = (request.headers.get("x-forwarded-for") ?? "")

@@ -1,7 +1,7 @@
 import type { ClientRow, ResourceServerRow } from "../db/schema.ts";
 import { InvalidScope } from "./errors.ts";
 
-/** OpenID Connect scopes every API accepts (SPEC §3). */
+/** OpenID Connect Core §5.4 and §11 scopes, which every API accepts (as Auth0's APIs do). */
 export const OIDC_SCOPES = ["openid", "profile", "email", "offline_access"] as const;
 
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
@@ -19,13 +19,16 @@ export function parseScope(scope: string): string[] {
   return [...new Set(tokens)];
 }
 
-/** SPEC §3: refresh tokens need both the API's permission and the client's grant. */
+/**
+ * Refresh tokens need both the API's permission and the client's grant (README, "Refresh
+ * tokens, ID tokens, userinfo, revocation"; Auth0's "Allow Offline Access").
+ */
 export function mayGrantOfflineAccess(api: ResourceServerRow, client: ClientRow): boolean {
   return api.allowOfflineAccess && client.grantTypes.includes("refresh_token");
 }
 
 /**
- * The final scope after the rule (SPEC §4): the rule's scope, with `offline_access` still
+ * The final scope after the rule (README, "The password-exchange rule"): the rule's scope, with `offline_access` still
  * subject to the API's and client's permission.
  */
 export function scopeAfterRule(ruleScope: string[], api: ResourceServerRow, client: ClientRow): string[] {
@@ -33,7 +36,7 @@ export function scopeAfterRule(ruleScope: string[], api: ResourceServerRow, clie
 }
 
 /**
- * The scope granted before the rule runs (SPEC §3): requested scopes the API defines plus
+ * The scope granted before the rule runs (RFC 6749 §3.3, as Auth0 grants it): requested scopes the API defines plus
  * the OIDC scopes, unknown ones dropped (not an error); nothing requested → all the API's
  * scopes; `offline_access` only where {@link mayGrantOfflineAccess}.
  */

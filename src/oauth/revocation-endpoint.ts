@@ -6,7 +6,6 @@ import { NO_STORE } from "../http/no-store.ts";
 import { requestIdOf } from "../http/request-id.ts";
 import { revokeRefreshToken } from "../tokens/refresh-tokens.ts";
 import { authenticateClient } from "./authenticate-client.ts";
-import { OAuthError } from "./errors.ts";
 import { readTokenRequest } from "./read-token-request.ts";
 import { validateParams } from "./validate-params.ts";
 
@@ -22,35 +21,31 @@ export const RevocationParams = t.Object({
  * `POST /oauth/revoke` (RFC 7009). The client authenticates as at the token endpoint;
  * a refresh token of that client (live or already rotated) revokes its whole family.
  * Access tokens are self-contained JWTs and expire on their own. §2.2: unknown tokens,
- * and tokens of other clients, get the same 200 so nothing is revealed.
+ * and tokens of other clients, get the same 200 so nothing is revealed. Errors leave
+ * through the app's one error exit, with the request's id like the success.
  */
 export function revocationEndpoint(deps: Deps) {
   return new Elysia({ name: "oauth-revoke" }).post(
     "/oauth/revoke",
     async ({ request }) => {
       const requestId = requestIdOf(request);
-      try {
-        const params = await readTokenRequest(request);
-        const client = await authenticateClient(deps, request, params);
-        const { token } = validateParams(RevocationParams, params);
-        const familyId = await revokeRefreshToken(deps, token, client);
-        if (familyId) {
-          await deps.events.record({
-            type: "srrt",
-            description: "Refresh token revoked by the client",
-            requestId,
-            ip: clientIp(request),
-            userAgent: request.headers.get("user-agent"),
-            clientId: client.clientId,
-            clientName: client.name,
-            details: { family_id: familyId },
-          });
-        }
-        return new Response(null, { status: 200, headers: { ...NO_STORE, "x-request-id": requestId } });
-      } catch (error) {
-        if (error instanceof OAuthError) error.headers["x-request-id"] = requestId;
-        throw error;
+      const params = await readTokenRequest(request);
+      const { client } = await authenticateClient({ deps, request, params });
+      const { token } = validateParams(RevocationParams, params);
+      const familyId = await revokeRefreshToken(deps, token, client);
+      if (familyId) {
+        await deps.events.record({
+          type: "srrt",
+          description: "Refresh token revoked by the client",
+          requestId,
+          ip: clientIp(request),
+          userAgent: request.headers.get("user-agent"),
+          clientId: client.clientId,
+          clientName: client.name,
+          details: { family_id: familyId },
+        });
       }
+      return new Response(null, { status: 200, headers: NO_STORE });
     },
     { parse: "none" },
   );

@@ -4,7 +4,6 @@ import type { LogEvent } from "../logs/event-log.ts";
 import type { RuleInput, RuleOutcome } from "../rules/contract.ts";
 import { GarbageResult, normalizeOutcome } from "../rules/normalize-outcome.ts";
 import { ruleScript } from "../rules/rule-version.ts";
-import { withAudit } from "./errors.ts";
 import { garbageResultError, ruleFailureError } from "./rule-failure-error.ts";
 
 /** The rule's result as claims and scope; a result that breaks the contract is a server_error. */
@@ -18,7 +17,7 @@ function readOutcome(result: unknown) {
 }
 
 /**
- * Runs the password-exchange rule (SPEC §4) after the user, client, audience and scope
+ * Runs the password-exchange rule (README, "The password-exchange rule") after the user, client, audience and scope
  * are settled. With no rule, or a disabled one, the granted scope passes unchanged and
  * no claims are added. The rule's secrets are read here so the rule sees the current ones;
  * its console lines and warnings become log events of this request.
@@ -27,7 +26,7 @@ export async function runRule(deps: Deps, input: RuleInput, requestId: string): 
   const rule = await findRule(deps.db);
   if (!rule?.enabled) return { scope: input.scope, accessTokenClaims: {}, idTokenClaims: {} };
   const secrets = await readRuleSecrets(deps.db);
-  const audit = {
+  const about = {
     userId: input.user.id,
     userName: input.user.email,
     clientId: input.client.id,
@@ -37,26 +36,22 @@ export async function runRule(deps: Deps, input: RuleInput, requestId: string): 
   const record = (event: Pick<LogEvent, "type" | "description" | "details">) =>
     deps.events.record({
       ...event,
-      ...audit,
+      ...about,
       requestId,
       ip: input.context.ip,
       userAgent: input.context.userAgent,
     });
-  try {
-    const execution = await deps.rules.execute(
-      ruleScript(rule.script, rule.updatedAt),
-      { ...input, context: { ...input.context, webtask: { secrets } } },
-      requestId,
-      (line) => void record({ type: "rule_log", description: line.text, details: { level: line.level } }),
-    );
-    if (execution.failure) throw ruleFailureError(execution.failure);
-    const { outcome, warnings } = readOutcome(execution.result);
-    for (const warning of warnings) {
-      deps.log.warn({ event: "rule_warning", request_id: requestId, warning });
-      await record({ type: "rule_warning", description: warning });
-    }
-    return outcome;
-  } catch (error) {
-    throw withAudit(error, audit);
+  const execution = await deps.rules.execute(
+    ruleScript(rule.script, rule.updatedAt),
+    { ...input, context: { ...input.context, webtask: { secrets } } },
+    requestId,
+    (line) => void record({ type: "rule_log", description: line.text, details: { level: line.level } }),
+  );
+  if (execution.failure) throw ruleFailureError(execution.failure);
+  const { outcome, warnings } = readOutcome(execution.result);
+  for (const warning of warnings) {
+    deps.log.warn({ event: "rule_warning", request_id: requestId, warning });
+    await record({ type: "rule_warning", description: warning });
   }
+  return outcome;
 }

@@ -1,97 +1,74 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../deps.ts";
-import { clientIp } from "../http/client-ip.ts";
 import { noStoreJson } from "../http/no-store.ts";
-import { requestIdOf } from "../http/request-id.ts";
-import type { LogType } from "../logs/event-log.ts";
-import { type Audit, InvalidRequest, OAuthError, UnsupportedGrantType } from "./errors.ts";
-import type { GrantHandler } from "./grants/grant.ts";
-import { passwordGrant } from "./grants/password.ts";
-import { refreshTokenGrant } from "./grants/refresh-token.ts";
-import { readTokenRequest, type TokenParams } from "./read-token-request.ts";
+import { GRANT_TYPES, type GrantType } from "../model/grant-types.ts";
+import { assertGrantAllowed } from "./assert-grant-allowed.ts";
+import { authenticateClient } from "./authenticate-client.ts";
+import { InvalidRequest, UnsupportedGrantType } from "./errors.ts";
+import { defineGrant, type Grant } from "./grants/grant.ts";
+import { PasswordGrantParams, passwordGrant } from "./grants/password.ts";
+import { RefreshTokenGrantParams, refreshTokenGrant } from "./grants/refresh-token.ts";
+import { readTokenRequest } from "./read-token-request.ts";
+import { resolveClientIp } from "./resolve-client-ip.ts";
+import { startTokenRequest, type TokenContext } from "./token-context.ts";
+import { recordTokenSuccess } from "./token-events.ts";
+import { validateParams } from "./validate-params.ts";
 
-/** The grant types this server implements, by their RFC 6749 name, with their log event codes. */
-export const GRANTS: Record<
-  string,
-  { handle: GrantHandler; success: LogType; failure: LogType; done: string }
-> = {
-  password: {
+/** The grants this server implements, by their RFC 6749 name, with Auth0's log event codes. */
+const GRANTS: { [Type in GrantType]: Grant } = {
+  password: defineGrant({
+    type: "password",
+    params: PasswordGrantParams,
     handle: passwordGrant,
-    success: "sepft",
-    failure: "fepft",
-    done: "Password exchanged for tokens",
-  },
-  refresh_token: {
+    events: { success: "sepft", failure: "fepft", description: "Password exchanged for tokens" },
+  }),
+  refresh_token: defineGrant({
+    type: "refresh_token",
+    params: RefreshTokenGrantParams,
     handle: refreshTokenGrant,
-    success: "sertft",
-    failure: "fertft",
-    done: "Refresh token exchanged for tokens",
-  },
+    events: { success: "sertft", failure: "fertft", description: "Refresh token exchanged for tokens" },
+  }),
 };
 
-/** What the request itself says about its client, user and API, before any step ran. */
-function requestAudit(params: TokenParams | undefined): Audit {
-  const clip = (value: string | undefined) => value?.slice(0, 256);
-  return {
-    clientId: clip(params?.client_id),
-    userName: clip(params?.username),
-    audience: clip(params?.audience),
-    scope: clip(params?.scope),
-  };
+const isGrantType = (value: string): value is GrantType => (GRANT_TYPES as readonly string[]).includes(value);
+
+/**
+ * RFC 6749 §4.3.2 / §6: `grant_type` is required and names the grant.
+ * @throws InvalidRequest when it is missing; UnsupportedGrantType for one this server lacks
+ */
+function pickGrant(context: TokenContext): Grant {
+  const grantType = context.params.grant_type;
+  if (grantType === undefined) throw new InvalidRequest("Missing required parameter: grant_type");
+  if (!isGrantType(grantType))
+    throw new UnsupportedGrantType(`Unsupported grant_type: ${grantType.slice(0, 64)}`);
+  context.grant = GRANTS[grantType];
+  return context.grant;
 }
 
 /**
- * `POST /oauth/token` (RFC 6749 §3.2). The body is read by hand (`parse: "none"`) so that
- * size limits, repeated parameters and both content types get RFC errors, not Elysia's.
- * Every answer is a log event: the grant's success code, or its failure code with the reason.
+ * `POST /oauth/token` (RFC 6749 §3.2): read the body, pick the grant, then the steps every
+ * grant shares — authenticate the client (§2.3), resolve the end user's IP, check the client
+ * may use the grant (§5.2 `unauthorized_client`), validate the grant's parameters — and the
+ * grant's own steps. The body is read by hand (`parse: "none"`) so that size limits, repeated
+ * parameters and both content types get RFC errors, not Elysia's. A success is logged here;
+ * a failure leaves through the app's one error exit (src/app.ts), which logs it from the
+ * request's context.
  */
 export function tokenEndpoint(deps: Deps) {
   return new Elysia({ name: "oauth-token" }).post(
     "/oauth/token",
     async ({ request }) => {
-      const requestId = requestIdOf(request);
-      const where = { requestId, ip: clientIp(request), userAgent: request.headers.get("user-agent") };
-      let params: TokenParams | undefined;
-      try {
-        params = await readTokenRequest(request);
-        if (params.grant_type === undefined)
-          throw new InvalidRequest("Missing required parameter: grant_type");
-        const grant = Object.hasOwn(GRANTS, params.grant_type) ? GRANTS[params.grant_type] : undefined;
-        if (!grant)
-          throw new UnsupportedGrantType(`Unsupported grant_type: ${params.grant_type.slice(0, 64)}`);
-        const { tokens, audit } = await grant.handle({ deps, request, params, requestId });
-        await deps.events.record({
-          type: grant.success,
-          description: grant.done,
-          ...where,
-          ...audit,
-          details: { grant_type: params.grant_type },
-        });
-        return noStoreJson(tokens, 200, { "x-request-id": requestId });
-      } catch (error) {
-        if (error instanceof OAuthError) {
-          error.headers["x-request-id"] = requestId;
-          deps.log.info({
-            event: "token_failed",
-            request_id: requestId,
-            error: error.error,
-            description: error.description,
-            detail: error.detail,
-          });
-          const grantType = params?.grant_type;
-          const grant =
-            grantType !== undefined && Object.hasOwn(GRANTS, grantType) ? GRANTS[grantType] : undefined;
-          await deps.events.record({
-            type: grant?.failure ?? "fepft",
-            description: error.description,
-            ...where,
-            ...requestAudit(params),
-            ...error.audit,
-            details: { error: error.error, reason: error.detail, grant_type: grantType?.slice(0, 64) },
-          });
-        }
-        throw error;
-      }
+      const context = startTokenRequest(deps, request);
+      context.params = await readTokenRequest(request);
+      const grant = pickGrant(context);
+      const authenticated = await authenticateClient(context);
+      context.ip = resolveClientIp(deps.config, request, authenticated.client, context.ip);
+      assertGrantAllowed(authenticated.client, grant.type);
+      const params = validateParams(grant.params, context.params);
+      const tokens = await grant.handle(authenticated, params);
+      context.scope = tokens.scope;
+      await recordTokenSuccess(context);
+      return noStoreJson(tokens);
     },
     { parse: "none" },
   );

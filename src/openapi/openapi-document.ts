@@ -43,7 +43,7 @@ function swaggerCsp(html: string): string {
 /**
  * Serves the contract: `openapi.yaml` exactly as written, the same document as JSON at
  * `/swagger/json`, and Swagger UI at `/swagger` through @elysiajs/openapi with its assets
- * from `swagger-ui-dist`, so the page works with no internet (runtime-probes §3).
+ * from `swagger-ui-dist`, so the page works with no internet (README, "API documentation").
  */
 export function openapiDocument() {
   const yamlText = readFileSync(OPENAPI_PATH, "utf8");

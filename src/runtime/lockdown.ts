@@ -1,11 +1,13 @@
 /**
- * Locks down the current realm (a rule worker) before any rule code exists in it, after
- * runtime-probes §1(c): the runtime's own namespace is emptied, `process` neutered, code
- * generation from strings blocked at every function prototype, and the globals that
- * reach outside (network, workers, realms, eval) deleted. Objects handed to a rule's vm
- * context come from this realm, so their `.constructor.constructor` chain ends here too.
+ * Locks down the current realm (a rule host) before any rule code exists in it. Rule code
+ * in a realm left as the runtime made it could read files and the environment, start
+ * processes, open connections and reach other realms, so: the runtime's own namespace is
+ * emptied, `process` neutered, code generation from strings blocked at every function
+ * prototype, and the globals that reach outside (network, workers, realms, eval) deleted.
+ * Objects handed to a rule's vm context come from this realm, so their
+ * `.constructor.constructor` chain ends here too.
  *
- * Call it first thing in the worker, after capturing whatever the worker itself needs.
+ * Call it first thing in the host, after capturing whatever the host itself needs.
  */
 export function lockDownRealm(): void {
   const realm = globalThis as Record<string, unknown>;

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 
 /**
- * Compares two secrets in constant time (SPEC §7). Both sides are hashed first so
+ * Compares two secrets in constant time, so a guess learns nothing from how long the
+ * comparison took. Both sides are hashed first so
  * that neither the content nor the length of the expected value leaks through timing.
  */
 export function constantTimeEqual(presented: string, expected: string): boolean {

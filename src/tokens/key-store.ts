@@ -1,7 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
-import type { SigningAlg } from "../db/schema.ts";
 import {
   deleteRetiredKeys,
   demoteCurrentKey,
@@ -9,6 +8,7 @@ import {
   insertSigningKey,
   listPublishedKeys,
 } from "../db/signing-keys.ts";
+import type { SigningAlg } from "../model/signing-algorithms.ts";
 
 /** A private key ready to sign with, and the `kid` it is published under. */
 export interface SigningKey {
@@ -17,7 +17,7 @@ export interface SigningKey {
   key: CryptoKey;
 }
 
-/** Signing keys: generated on first use per algorithm and kept in the database (SPEC §5). */
+/** Signing keys: generated on first use per algorithm and kept in the database (README, "Rotating keys"). */
 export interface KeyStore {
   /** The current key for `alg`, generating and storing one if there is none yet. */
   signingKey(alg: SigningAlg): Promise<SigningKey>;

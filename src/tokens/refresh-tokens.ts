@@ -8,16 +8,34 @@ import {
 } from "../db/refresh-tokens.ts";
 import type { ClientRow, RefreshTokenFamilyRow, ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import { newId } from "../management/ids.ts";
-import { InvalidGrant } from "../oauth/errors.ts";
-import type { TokenGrant } from "../oauth/mint-tokens.ts";
+import { newId } from "../security/new-id.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import { secretDigest } from "../security/secret-digest.ts";
+import type { TokenGrant } from "./token-grant.ts";
 
 /** Opaque, 256 bits of randomness; only its SHA-256 digest is stored. */
 const newRefreshToken = () => `rt_${randomSecret(32)}`;
-const UNKNOWN = "The refresh token is invalid, expired or revoked.";
 const seconds = (date: Date, count: number) => new Date(date.getTime() + count * 1000);
+
+/**
+ * Why a presented refresh token was refused. The client learns none of it (RFC 6749 §5.2
+ * `invalid_grant` says only that the token is invalid, expired or revoked); `detail` is
+ * for the logs.
+ */
+export interface RefreshTokenRejection {
+  ok: false;
+  reason: "unknown" | "reused" | "other-client" | "revoked" | "expired";
+  detail: string;
+}
+
+/** The public description of every {@link RefreshTokenRejection}, whatever its reason. */
+export const INVALID_REFRESH_TOKEN = "The refresh token is invalid, expired or revoked.";
+
+const rejected = (reason: RefreshTokenRejection["reason"], detail: string): RefreshTokenRejection => ({
+  ok: false,
+  reason,
+  detail,
+});
 
 /**
  * Starts a refresh token family at a password exchange, bound to the user, client,
@@ -51,13 +69,14 @@ export async function issueRefreshToken(deps: Deps, grant: Omit<TokenGrant, "gra
  * The live family of a presented refresh token, checked but not yet rotated. Presenting a
  * token that was already rotated away is reuse: the whole family is revoked (OAuth 2.0
  * Security BCP §4.14.2).
- * @throws InvalidGrant for unknown, reused, revoked, expired or another client's tokens
+ * @returns the family, or why it cannot be redeemed (unknown, reused, revoked, expired or
+ *   another client's token)
  */
-export async function findRedeemableFamily(
+export async function checkRefreshToken(
   deps: Deps,
   presented: string,
   client: ClientRow,
-): Promise<RefreshTokenFamilyRow> {
+): Promise<{ ok: true; family: RefreshTokenFamilyRow } | RefreshTokenRejection> {
   const now = deps.clock.now();
   const presentedHash = secretDigest(presented);
   const family = await findFamilyByLiveHash(deps.db, presentedHash);
@@ -65,29 +84,30 @@ export async function findRedeemableFamily(
     const reused = await findFamilyByRetiredHash(deps.db, presentedHash);
     if (reused) {
       await revokeFamily(deps.db, reused.id, "reuse", now);
-      throw new InvalidGrant(UNKNOWN, "refresh token reuse: its family is revoked");
+      return rejected("reused", "refresh token reuse: its family is revoked");
     }
-    throw new InvalidGrant(UNKNOWN, "unknown refresh token");
+    return rejected("unknown", "unknown refresh token");
   }
-  if (family.clientId !== client.clientId) throw new InvalidGrant(UNKNOWN, "refresh token of another client");
-  if (family.revokedAt) throw new InvalidGrant(UNKNOWN, `revoked refresh token (${family.revokedReason})`);
+  if (family.clientId !== client.clientId) return rejected("other-client", "refresh token of another client");
+  if (family.revokedAt) return rejected("revoked", `revoked refresh token (${family.revokedReason})`);
   if (family.absoluteExpiresAt <= now || family.idleExpiresAt <= now) {
-    throw new InvalidGrant(UNKNOWN, "expired refresh token");
+    return rejected("expired", "expired refresh token");
   }
-  return family;
+  return { ok: true, family };
 }
 
 /**
  * Rotates the family's live token: the presented one stops working and a new one is
- * returned. Losing the swap means the same token was used twice at once: reuse.
- * @throws InvalidGrant when the swap is lost
+ * returned. Losing the swap means the same token was used twice at once: reuse, and the
+ * family is revoked (OAuth 2.0 Security BCP §4.14.2).
+ * @returns the new refresh token, or the reuse rejection when the swap is lost
  */
-export async function rotateRefreshToken(
+export async function rotateFamilyToken(
   deps: Deps,
   family: RefreshTokenFamilyRow,
   presented: string,
   api: ResourceServerRow,
-): Promise<string> {
+): Promise<{ ok: true; token: string } | RefreshTokenRejection> {
   const now = deps.clock.now();
   const presentedHash = secretDigest(presented);
   const token = newRefreshToken();
@@ -100,10 +120,10 @@ export async function rotateRefreshToken(
   });
   if (!swapped) {
     await revokeFamily(deps.db, family.id, "reuse", now);
-    throw new InvalidGrant(UNKNOWN, "refresh token used twice at once: its family is revoked");
+    return rejected("reused", "refresh token used twice at once: its family is revoked");
   }
   await retireToken(deps.db, presentedHash, family.id, now);
-  return token;
+  return { ok: true, token };
 }
 
 /**

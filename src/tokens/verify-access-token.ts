@@ -1,5 +1,6 @@
 import { createLocalJWKSet, type JWTPayload, jwtVerify } from "jose";
 import type { Deps } from "../deps.ts";
+import { SIGNING_ALGORITHMS } from "../model/signing-algorithms.ts";
 
 /**
  * Verifies one of this server's RFC 9068 access tokens for `audience`: signature against
@@ -13,7 +14,7 @@ export async function verifyAccessToken(deps: Deps, token: string, audience: str
     audience,
     typ: "at+jwt",
     currentDate: deps.clock.now(),
-    algorithms: ["RS256", "ES256", "EdDSA"],
+    algorithms: [...SIGNING_ALGORITHMS],
   });
   return payload;
 }

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { insertLog } from "../../src/db/logs.ts";
 import { logs } from "../../src/db/schema.ts";
 import { pruneExpiredLogs } from "../../src/logs/retention.ts";
-import { ADMIN_KEY, createHarness, type Harness, seedTenant } from "../support/harness.ts";
+import { ADMIN_KEY, aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 import { deployRule } from "../support/rules.ts";
 import { sseReader } from "../support/sse.ts";
 
@@ -16,18 +16,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 const exchange = (extra: Record<string, string> = {}, headers: Record<string, string> = {}) =>
-  h.token(
-    {
-      grant_type: "password",
-      username: "alice@example.com",
-      password: "correct horse battery",
-      audience: "https://api.example.com",
-      client_id: seed.postClient.client_id,
-      client_secret: seed.postClient.client_secret,
-      ...extra,
-    },
-    { headers: { "user-agent": "logs-test/1", ...headers } },
-  );
+  aliceExchange(h, seed, extra, { headers: { "user-agent": "logs-test/1", ...headers } });
 
 const logsOf = async (query: string) => {
   const response = await h.admin("GET", `/logs?${query}`);

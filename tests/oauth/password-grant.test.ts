@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
-import { createHarness, type Harness, seedTenant } from "../support/harness.ts";
+import {
+  aliceExchange,
+  aliceExchangeParams,
+  createHarness,
+  type Harness,
+  seedTenant,
+} from "../support/harness.ts";
 
 let h: Harness;
 let seed: Awaited<ReturnType<typeof seedTenant>>;
@@ -43,13 +49,7 @@ async function verify(accessToken: string, audience: string | string[] = "https:
 
 describe("POST /oauth/token, grant_type=password: success", () => {
   test("JSON body with client_secret_post returns a verifiable RFC 9068 access token", async () => {
-    const response = await h.token({
-      grant_type: "password",
-      ...alice(),
-      audience: "https://api.example.com",
-      scope: "read:things",
-      ...postCredentials(),
-    });
+    const response = await aliceExchange(h, seed, { scope: "read:things" });
     expect(response.status).toBe(200);
     expect(response.headers.get("cache-control")).toBe("no-store");
     expect(response.headers.get("pragma")).toBe("no-cache");
@@ -73,10 +73,7 @@ describe("POST /oauth/token, grant_type=password: success", () => {
   });
 
   test("form-encoded body works the same", async () => {
-    const response = await h.token(
-      { grant_type: "password", ...alice(), audience: "https://api.example.com", ...postCredentials() },
-      { form: true },
-    );
+    const response = await aliceExchange(h, seed, {}, { form: true });
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.scope).toBe("read:things write:things");
@@ -107,24 +104,12 @@ describe("POST /oauth/token, grant_type=password: success", () => {
   });
 
   test("the username is matched case-insensitively", async () => {
-    const response = await h.token({
-      grant_type: "password",
-      username: "ALICE@example.COM",
-      password: "correct horse battery",
-      audience: "https://api.example.com",
-      ...postCredentials(),
-    });
+    const response = await aliceExchange(h, seed, { username: "ALICE@example.COM" });
     expect(response.status).toBe(200);
   });
 
   test("undefined scopes are dropped; openid adds the userinfo audience", async () => {
-    const response = await h.token({
-      grant_type: "password",
-      ...alice(),
-      audience: "https://api.example.com",
-      scope: "openid read:things delete:everything",
-      ...postCredentials(),
-    });
+    const response = await aliceExchange(h, seed, { scope: "openid read:things delete:everything" });
     expect(response.status).toBe(200);
     const body = await response.json();
     expect(body.scope).toBe("openid read:things");
@@ -146,12 +131,7 @@ describe("POST /oauth/token, grant_type=password: success", () => {
   });
 
   test("the JWKS publishes the signing key under the token's kid", async () => {
-    const response = await h.token({
-      grant_type: "password",
-      ...alice(),
-      audience: "https://api.example.com",
-      ...postCredentials(),
-    });
+    const response = await aliceExchange(h, seed);
     const { kid } = decodeProtectedHeader((await response.json()).access_token);
     const jwks = await (await h.request("/.well-known/jwks.json")).json();
     const key = jwks.keys.find((candidate: { kid: string }) => candidate.kid === kid);
@@ -174,11 +154,7 @@ describe("POST /oauth/token: the error table (SPEC §3)", () => {
   });
 
   test("a JSON body that is not an object, or has non-string values → 400 invalid_request", async () => {
-    for (const body of [
-      "[1,2]",
-      '"text"',
-      JSON.stringify({ ...base(), ...postCredentials(), scope: ["a"] }),
-    ]) {
+    for (const body of ["[1,2]", '"text"', JSON.stringify({ ...aliceExchangeParams(seed), scope: ["a"] })]) {
       const response = await h.request("/oauth/token", {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -198,7 +174,7 @@ describe("POST /oauth/token: the error table (SPEC §3)", () => {
   });
 
   test("a parameter repeated in a form body → 400 invalid_request", async () => {
-    const body = `${new URLSearchParams({ ...base(), ...postCredentials() })}&scope=a&scope=b`;
+    const body = `${new URLSearchParams(aliceExchangeParams(seed))}&scope=a&scope=b`;
     const response = await h.request("/oauth/token", {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -208,21 +184,21 @@ describe("POST /oauth/token: the error table (SPEC §3)", () => {
   });
 
   test("missing grant_type, username or password → 400 invalid_request naming it", async () => {
-    const { grant_type: _g, ...noGrant } = { ...base(), ...postCredentials() };
+    const { grant_type: _g, ...noGrant } = aliceExchangeParams(seed);
     await expectError(await h.token(noGrant), 400, "invalid_request", /grant_type/);
-    const { username: _u, ...noUser } = { ...base(), ...postCredentials() };
+    const { username: _u, ...noUser } = aliceExchangeParams(seed);
     await expectError(await h.token(noUser), 400, "invalid_request", "Missing required parameter: username");
-    const { password: _p, ...noPassword } = { ...base(), ...postCredentials() };
+    const { password: _p, ...noPassword } = aliceExchangeParams(seed);
     await expectError(await h.token(noPassword, { form: true }), 400, "invalid_request", /password/);
   });
 
   test("an over-long parameter → 400 invalid_request", async () => {
-    const response = await h.token({ ...base(), ...postCredentials(), username: "x".repeat(600) });
+    const response = await aliceExchange(h, seed, { username: "x".repeat(600) });
     await expectError(response, 400, "invalid_request", /username/);
   });
 
   test("unknown grant_type → 400 unsupported_grant_type", async () => {
-    const response = await h.token({ ...base(), ...postCredentials(), grant_type: "urn:example:magic" });
+    const response = await aliceExchange(h, seed, { grant_type: "urn:example:magic" });
     await expectError(response, 400, "unsupported_grant_type");
   });
 
@@ -308,18 +284,18 @@ describe("POST /oauth/token: the error table (SPEC §3)", () => {
 
   test("wrong password and unknown user get the same answer", async () => {
     const wrong = await expectError(
-      await h.token({ ...base(), ...postCredentials(), password: "not it" }),
+      await aliceExchange(h, seed, { password: "not it" }),
       400,
       "invalid_grant",
       "Wrong email or password.",
     );
     const unknown = await expectError(
-      await h.token({ ...base(), ...postCredentials(), username: "nobody@example.com" }),
+      await aliceExchange(h, seed, { username: "nobody@example.com" }),
       400,
       "invalid_grant",
     );
     expect(unknown).toEqual(wrong);
-    const malformed = await h.token({ ...base(), ...postCredentials(), username: "not an email" });
+    const malformed = await aliceExchange(h, seed, { username: "not an email" });
     expect(await malformed.json()).toEqual(wrong);
   });
 
@@ -339,9 +315,9 @@ describe("POST /oauth/token: the error table (SPEC §3)", () => {
     };
     Object.assign(h.deps, { hasher: counting });
     try {
-      await h.token({ ...base(), ...postCredentials(), username: "nobody@example.com" });
+      await aliceExchange(h, seed, { username: "nobody@example.com" });
       expect(verifies).toBe(1);
-      await h.token({ ...base(), ...postCredentials(), password: "nope" });
+      await aliceExchange(h, seed, { password: "nope" });
       expect(verifies).toBe(2);
     } finally {
       Object.assign(h.deps, { hasher });
@@ -350,18 +326,13 @@ describe("POST /oauth/token: the error table (SPEC §3)", () => {
 
   test("blocked user → 400 invalid_grant 'user is blocked' (only with the right password)", async () => {
     await expectError(
-      await h.token({
-        ...base(),
-        ...postCredentials(),
-        username: "bob@example.com",
-        password: "bob's password",
-      }),
+      await aliceExchange(h, seed, { username: "bob@example.com", password: "bob's password" }),
       400,
       "invalid_grant",
       "user is blocked",
     );
     await expectError(
-      await h.token({ ...base(), ...postCredentials(), username: "bob@example.com", password: "guess" }),
+      await aliceExchange(h, seed, { username: "bob@example.com", password: "guess" }),
       400,
       "invalid_grant",
       "Wrong email or password.",
@@ -369,17 +340,17 @@ describe("POST /oauth/token: the error table (SPEC §3)", () => {
   });
 
   test("unknown audience → 403 access_denied 'Service not found: <audience>'", async () => {
-    const response = await h.token({ ...base(), ...postCredentials(), audience: "https://nope.example.com" });
+    const response = await aliceExchange(h, seed, { audience: "https://nope.example.com" });
     await expectError(response, 403, "access_denied", "Service not found: https://nope.example.com");
   });
 
   test("a malformed scope → 400 invalid_scope", async () => {
-    const response = await h.token({ ...base(), ...postCredentials(), scope: 'read:things "quoted"' });
+    const response = await aliceExchange(h, seed, { scope: 'read:things "quoted"' });
     await expectError(response, 400, "invalid_scope");
   });
 
   test("body over 64 KiB → 413 invalid_request", async () => {
-    const response = await h.token({ ...base(), ...postCredentials(), padding: "x".repeat(70 * 1024) });
+    const response = await aliceExchange(h, seed, { padding: "x".repeat(70 * 1024) });
     await expectError(response, 413, "invalid_request");
     const streamed = await h.request("/oauth/token", {
       method: "POST",
@@ -401,9 +372,9 @@ describe("POST /oauth/token: the error table (SPEC §3)", () => {
 
   test("no password, secret or token appears in the log", async () => {
     const secrets = ["correct horse battery", seed.postClient.client_secret, "not it"];
-    const success = await h.token({ ...base(), ...postCredentials() });
+    const success = await aliceExchange(h, seed);
     const { access_token } = await success.json();
-    await h.token({ ...base(), ...postCredentials(), password: "not it" });
+    await aliceExchange(h, seed, { password: "not it" });
     const logged = h.logLines.join("\n");
     for (const secret of [...secrets, access_token]) expect(logged).not.toContain(secret);
   });

@@ -8,7 +8,13 @@ import type { User } from "../../src/management/users.ts";
 import type { OAuthError } from "../../src/oauth/errors.ts";
 import type { TokenResponse } from "../../src/oauth/mint-tokens.ts";
 import { expectDocumented } from "../support/contract.ts";
-import { ADMIN_KEY, createHarness, type Harness, seedTenant } from "../support/harness.ts";
+import {
+  ADMIN_KEY,
+  aliceExchangeParams,
+  createHarness,
+  type Harness,
+  seedTenant,
+} from "../support/harness.ts";
 
 let h: Harness;
 let seed: Awaited<ReturnType<typeof seedTenant>>;
@@ -47,14 +53,7 @@ const admin = (body?: unknown) =>
     ? { headers: { authorization: `Bearer ${ADMIN_KEY}` } }
     : json(body, { authorization: `Bearer ${ADMIN_KEY}` });
 
-const password = () => ({
-  grant_type: "password",
-  username: "alice@example.com",
-  password: "correct horse battery",
-  audience: "https://api.example.com",
-  client_id: seed.postClient.client_id,
-  client_secret: seed.postClient.client_secret,
-});
+const password = () => aliceExchangeParams(seed);
 
 describe("POST /oauth/token answers as documented", () => {
   test("success, JSON, form and Basic", async () => {

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import openapiTS, { astToString } from "openapi-typescript";
-import { createHarness, type Harness, seedTenant } from "../support/harness.ts";
+import { aliceExchangeParams, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 
 const root = join(import.meta.dir, "..", "..");
 let h: Harness;
@@ -36,14 +36,7 @@ test("the typed client gets a token and an RFC error from the real app", async (
   const clientModule = "./client/token-client.ts";
   const { requestToken } = await import(clientModule);
   const fetchImpl = (input: string, init: RequestInit) => h.app.handle(new Request(input, init));
-  const request = {
-    grant_type: "password" as const,
-    username: "alice@example.com",
-    password: "correct horse battery",
-    audience: "https://api.example.com",
-    client_id: seed.postClient.client_id,
-    client_secret: seed.postClient.client_secret,
-  };
+  const request = aliceExchangeParams(seed);
   const success = await requestToken(fetchImpl, "http://localhost", request);
   expect(success).toMatchObject({ ok: true, tokens: { token_type: "Bearer" } });
   const failure = await requestToken(fetchImpl, "http://localhost", { ...request, password: "wrong" });

@@ -216,7 +216,7 @@ describe("outputs", () => {
   });
 });
 
-describe("errors (SPEC §3 table)", () => {
+describe("rule errors map onto RFC 6749 §5.2 error responses", () => {
   test("cb(err), a throw and a rejection deny with 403 access_denied and the message", async () => {
     for (const body of [
       "cb(new Error('not today'));",

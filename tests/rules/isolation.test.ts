@@ -77,7 +77,7 @@ function probeRule(): string {
   };`;
 }
 
-describe("the sandbox blocks every escape path of runtime-probes §1(c)", () => {
+describe("the sandbox blocks every escape attempt made from inside a rule", () => {
   test("each attempt fails inside the rule", async () => {
     const answer = await tryRule(h, probeRule());
     expect(answer.error).toBeUndefined();

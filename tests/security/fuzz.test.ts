@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { GarbageResult, normalizeOutcome, REGISTERED_CLAIMS } from "../../src/rules/normalize-outcome.ts";
-import { ADMIN_KEY, createHarness, type Harness, seedTenant } from "../support/harness.ts";
+import { ADMIN_KEY, aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 
 /**
  * Property-based fuzzing (fast-check) of everything that takes outside input. Sized to
@@ -258,17 +258,7 @@ test("rule results: normalizeOutcome accepts or refuses anything, never crashes"
 
 test("afterwards: the server is alive and Object.prototype is untouched", async () => {
   expect((await h.request("/.well-known/jwks.json")).status).toBe(200);
-  const ok = await h.token(
-    {
-      grant_type: "password",
-      username: "alice@example.com",
-      password: "correct horse battery",
-      audience: "https://api.example.com",
-      client_id: seed_.postClient.client_id,
-      client_secret: seed_.postClient.client_secret,
-    },
-    { remoteAddress: "192.0.2.250" },
-  );
+  const ok = await aliceExchange(h, seed_, {}, { remoteAddress: "192.0.2.250" });
   expect(ok.status).toBe(200);
   expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(prototypeBefore);
   expect(({} as Record<string, unknown>).polluted).toBeUndefined();

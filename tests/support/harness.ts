@@ -135,17 +135,26 @@ export async function seedTenant(harness: Harness) {
 
 export type SeededTenant = Awaited<ReturnType<typeof seedTenant>>;
 
-/** Alice's password exchange at the seeded API through the `client_secret_post` client. */
-export const aliceExchange = (harness: Harness, seed: SeededTenant, extra: Record<string, string> = {}) =>
-  harness.token({
-    grant_type: "password",
-    username: "alice@example.com",
-    password: "correct horse battery",
-    audience: "https://api.example.com",
-    client_id: seed.postClient.client_id,
-    client_secret: seed.postClient.client_secret,
-    ...extra,
-  });
+/** The parameters of Alice's password exchange at the seeded API through the `client_secret_post` client. */
+export const aliceExchangeParams = (seed: SeededTenant) => ({
+  grant_type: "password" as const,
+  username: "alice@example.com",
+  password: "correct horse battery",
+  audience: "https://api.example.com",
+  client_id: seed.postClient.client_id as string,
+  client_secret: seed.postClient.client_secret as string,
+});
+
+/**
+ * Alice's password exchange ({@link aliceExchangeParams}), with `extra` parameters and the
+ * harness's token request options (form body, headers, remote address).
+ */
+export const aliceExchange = (
+  harness: Harness,
+  seed: SeededTenant,
+  extra: Record<string, string> = {},
+  options: Parameters<Harness["token"]>[1] = {},
+) => harness.token({ ...aliceExchangeParams(seed), ...extra }, options);
 
 /** A clock the test moves by hand. */
 export function testClock(start = new Date()) {

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import { SIGNING_ALGORITHMS } from "../../model/signing-algorithms.ts";
 import type { CliContext } from "../context.ts";
 import { collect, integer } from "../parse.ts";
 
@@ -20,9 +21,7 @@ export function registerApis(program: Command, cli: CliContext): void {
     .option("--scope <value[=description]>", "a scope the API defines (repeatable)", collect)
     .option("--token-lifetime <seconds>", "access token lifetime", integer)
     .option("--offline-access", "allow refresh tokens")
-    .addOption(
-      new Option("--signing-alg <alg>", "token signing algorithm").choices(["RS256", "ES256", "EdDSA"]),
-    )
+    .addOption(new Option("--signing-alg <alg>", "token signing algorithm").choices(SIGNING_ALGORITHMS))
     .action(async (options) => {
       // `read:things=Read things` → value `read:things`, description `Read things`.
       const scopes = ((options.scope as string[] | undefined) ?? []).map((entry) => {

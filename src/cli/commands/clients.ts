@@ -1,4 +1,9 @@
 import { type Command, Option } from "commander";
+import { GRANT_TYPES } from "../../model/grant-types.ts";
+import {
+  DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
+  TOKEN_ENDPOINT_AUTH_METHODS,
+} from "../../model/token-endpoint-auth-methods.ts";
 import type { CliContext } from "../context.ts";
 import { keyValue } from "../parse.ts";
 
@@ -18,10 +23,10 @@ export function registerClients(program: Command, cli: CliContext): void {
     .requiredOption("--name <name>", "the client's name")
     .addOption(
       new Option("--auth-method <method>", "token endpoint authentication")
-        .choices(["client_secret_post", "client_secret_basic", "none"])
-        .default("client_secret_post"),
+        .choices(TOKEN_ENDPOINT_AUTH_METHODS)
+        .default(DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD),
     )
-    .option("--grant-types <list>", "comma-separated: password,refresh_token", "password,refresh_token")
+    .option("--grant-types <list>", `comma-separated: ${GRANT_TYPES.join(",")}`, GRANT_TYPES.join(","))
     .option("--metadata <NAME=VALUE>", "client_metadata entry (repeatable)", keyValue)
     .action(async (options) => {
       const client = await cli.api().call("POST", "/api/v2/clients", {

@@ -1,20 +1,23 @@
-import type { Deps } from "../../deps.ts";
-import type { Audit } from "../errors.ts";
+import type { Static, TObject } from "@sinclair/typebox";
+import type { LogType } from "../../logs/event-log.ts";
+import type { GrantType } from "../../model/grant-types.ts";
 import type { TokenResponse } from "../mint-tokens.ts";
-import type { TokenParams } from "../read-token-request.ts";
+import type { ClientContext } from "../token-context.ts";
 
-/** What every grant handler receives: values in, a token response out. */
-export interface GrantContext {
-  deps: Deps;
-  request: Request;
-  params: TokenParams;
-  requestId: string;
+/**
+ * A grant as the token endpoint's registry lists it (node-oidc-provider's grant modules:
+ * parameters and a handler): its RFC 6749 name, the schema its parameters are validated
+ * against before it runs, its handler, and its log event codes (Auth0's).
+ */
+export interface Grant<Params extends TObject = TObject> {
+  readonly type: GrantType;
+  readonly params: Params;
+  /** Runs the grant's own steps once the client is authenticated and allowed the grant. */
+  handle(context: ClientContext, params: Static<Params>): Promise<TokenResponse>;
+  readonly events: { success: LogType; failure: LogType; description: string };
 }
 
-/** A grant's answer, and who and what it was for (the success log event's fields). */
-export interface GrantResult {
-  tokens: TokenResponse;
-  audit: Audit;
+/** Lists a grant, its handler checked against its own parameter schema. */
+export function defineGrant<Params extends TObject>(grant: Grant<Params>): Grant {
+  return grant;
 }
-
-export type GrantHandler = (context: GrantContext) => Promise<GrantResult>;

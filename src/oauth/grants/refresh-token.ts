@@ -1,15 +1,18 @@
 import { Type as t } from "@sinclair/typebox";
 import { findResourceServerByIdentifier } from "../../db/resource-servers.ts";
+import type { RefreshTokenFamilyRow, ResourceServerRow, UserRow } from "../../db/schema.ts";
 import { findUserById } from "../../db/users.ts";
-import { findRedeemableFamily, rotateRefreshToken } from "../../tokens/refresh-tokens.ts";
-import { assertGrantAllowed } from "../assert-grant-allowed.ts";
-import { authenticateClient } from "../authenticate-client.ts";
-import { InvalidGrant, InvalidScope, withAudit } from "../errors.ts";
-import { mintTokens } from "../mint-tokens.ts";
-import { resolveClientIp } from "../resolve-client-ip.ts";
+import type { Deps } from "../../deps.ts";
+import {
+  checkRefreshToken,
+  INVALID_REFRESH_TOKEN,
+  type RefreshTokenRejection,
+  rotateFamilyToken,
+} from "../../tokens/refresh-tokens.ts";
+import { InvalidGrant, InvalidScope } from "../errors.ts";
+import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
 import { parseScope } from "../resolve-scope.ts";
-import { validateParams } from "../validate-params.ts";
-import type { GrantContext, GrantResult } from "./grant.ts";
+import type { ClientContext } from "../token-context.ts";
 
 /** RFC 6749 §6 parameters. */
 export const RefreshTokenGrantParams = t.Object({
@@ -19,51 +22,75 @@ export const RefreshTokenGrantParams = t.Object({
   client_id: t.Optional(t.String({ maxLength: 256 })),
   client_secret: t.Optional(t.String({ maxLength: 512 })),
 });
+export type RefreshTokenGrantParams = typeof RefreshTokenGrantParams.static;
 
 /**
- * RFC 6749 §6: a new access token (and ID token with `openid`) from a refresh token,
- * carrying the claims of the original exchange — the rule does not run again, as with
- * Auth0's password-exchange hook. The refresh token rotates on every use.
+ * RFC 6749 §6: a new access token (and ID token with `openid`) from a refresh token, once
+ * the token endpoint has authenticated the client: the token's family, its user and API,
+ * the scope, the rotation, the tokens. They carry the claims of the original exchange —
+ * the rule does not run again, as with Auth0's password-exchange hook. The refresh token
+ * rotates on every use (README, "Refresh tokens, ID tokens, userinfo, revocation").
  */
-export async function refreshTokenGrant({ deps, request, params }: GrantContext): Promise<GrantResult> {
-  const client = await authenticateClient(deps, request, params);
-  const ip = resolveClientIp(deps.config, request, client);
-  try {
-    assertGrantAllowed(client, "refresh_token");
-    const { refresh_token: presented, scope } = validateParams(RefreshTokenGrantParams, params);
-    const family = await findRedeemableFamily(deps, presented, client);
-    const audit = { userId: family.userId, audience: family.audience, scope: family.scope };
-    try {
-      const user = await findUserById(deps.db, family.userId);
-      if (!user)
-        throw new InvalidGrant("The refresh token is invalid, expired or revoked.", "the user is gone");
-      if (user.blocked) throw new InvalidGrant("user is blocked", "blocked user");
-      const api = await findResourceServerByIdentifier(deps.db, family.audience);
-      if (!api)
-        throw new InvalidGrant("The refresh token is invalid, expired or revoked.", "the API is gone");
-      const grantedScope = narrowScope(family.scope.split(" ").filter(Boolean), scope);
-      const refreshToken = await rotateRefreshToken(deps, family, presented, api);
-      const tokens = await mintTokens(
-        deps,
-        {
-          user,
-          client,
-          api,
-          scope: grantedScope,
-          accessTokenClaims: family.accessTokenClaims,
-          idTokenClaims: family.idTokenClaims,
-          grantType: "refresh_token",
-          authTime: family.authTime,
-        },
-        refreshToken,
-      );
-      return { tokens, audit: { ...audit, ip, userName: user.email, scope: tokens.scope } };
-    } catch (error) {
-      throw withAudit(error, audit);
-    }
-  } catch (error) {
-    throw withAudit(error, { clientId: client.clientId, clientName: client.name, ip });
-  }
+export async function refreshTokenGrant(
+  context: ClientContext,
+  params: RefreshTokenGrantParams,
+): Promise<TokenResponse> {
+  const { deps, client } = context;
+  const family = redeemable(await checkRefreshToken(deps, params.refresh_token, client)).family;
+  context.family = family;
+  const user = await usableUser(deps, family);
+  context.user = user;
+  const api = await familyApi(deps, family);
+  context.api = api;
+  const scope = narrowScope(family.scope.split(" ").filter(Boolean), params.scope);
+  const refreshToken = redeemable(await rotateFamilyToken(deps, family, params.refresh_token, api)).token;
+  return mintTokens(
+    deps,
+    {
+      user,
+      client,
+      api,
+      scope,
+      accessTokenClaims: family.accessTokenClaims,
+      idTokenClaims: family.idTokenClaims,
+      grantType: "refresh_token",
+      authTime: family.authTime,
+    },
+    refreshToken,
+  );
+}
+
+/**
+ * RFC 6749 §5.2: a refresh token that cannot be redeemed (unknown, reused, another client's,
+ * revoked, expired) is `invalid_grant`, the same answer whatever the reason; the reason
+ * goes to the log.
+ * @throws InvalidGrant
+ */
+function redeemable<Result extends { ok: true }>(checked: Result | RefreshTokenRejection): Result {
+  if (!checked.ok) throw new InvalidGrant(INVALID_REFRESH_TOKEN, checked.detail);
+  return checked;
+}
+
+/**
+ * The family's user, who must still exist and not be blocked (README: "Blocked or deleted
+ * users … cannot refresh").
+ * @throws InvalidGrant
+ */
+async function usableUser(deps: Deps, family: RefreshTokenFamilyRow): Promise<UserRow> {
+  const user = await findUserById(deps.db, family.userId);
+  if (!user) throw new InvalidGrant(INVALID_REFRESH_TOKEN, "the user is gone");
+  if (user.blocked) throw new InvalidGrant("user is blocked", "blocked user");
+  return user;
+}
+
+/**
+ * The API the family's tokens are for, which must still exist.
+ * @throws InvalidGrant
+ */
+async function familyApi(deps: Deps, family: RefreshTokenFamilyRow): Promise<ResourceServerRow> {
+  const api = await findResourceServerByIdentifier(deps.db, family.audience);
+  if (!api) throw new InvalidGrant(INVALID_REFRESH_TOKEN, "the API is gone");
+  return api;
 }
 
 /**

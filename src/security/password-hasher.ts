@@ -23,7 +23,7 @@ export interface PasswordHasher {
   needsRehash(stored: string): boolean;
   /**
    * Spends the time of one verify and returns false: used for unknown users so that
-   * they cost the same as a wrong password (SPEC §7).
+   * they cost the same as a wrong password (README, "Passwords").
    */
   verifyDummy(password: string): Promise<false>;
 }

@@ -1,4 +1,4 @@
-import { randomSecret } from "../security/random-secret.ts";
+import { randomSecret } from "./random-secret.ts";
 
 /** A new opaque id with a readable prefix, e.g. `usr_…`, `api_…` (Auth0-style, not guessable). */
 export function newId(prefix: string): string {

@@ -1,0 +1,60 @@
+import type { LogEvent, LogType } from "../logs/event-log.ts";
+import type { OAuthError } from "./errors.ts";
+import type { TokenContext } from "./token-context.ts";
+
+/** What the request itself says is bounded before it reaches the log. */
+const clip = (value: string | undefined) => value?.slice(0, 256);
+
+/**
+ * Who and what the request was about, from what its steps established and, where they did
+ * not get that far, what the request said (Auth0's log event fields).
+ */
+function eventFields(context: TokenContext): Omit<LogEvent, "type" | "description" | "details"> {
+  const { params, user, family, api } = context;
+  return {
+    requestId: context.requestId,
+    ip: context.ip,
+    userAgent: context.request.headers.get("user-agent"),
+    clientId: context.clientId ?? clip(params.client_id),
+    clientName: context.client?.name,
+    userId: user?.id ?? family?.userId,
+    userName: user?.email ?? clip(params.username),
+    audience: api?.identifier ?? family?.audience ?? clip(params.audience),
+    scope: context.scope ?? family?.scope ?? clip(params.scope),
+  };
+}
+
+/** The grant's success event (`sepft`, `sertft`). */
+export async function recordTokenSuccess(context: TokenContext): Promise<void> {
+  const { grant } = context;
+  if (!grant) return;
+  await context.deps.events.record({
+    type: grant.events.success,
+    description: grant.events.description,
+    ...eventFields(context),
+    details: { grant_type: grant.type },
+  });
+}
+
+/**
+ * A refused token request: the operational log line and the grant's failure event
+ * (`fepft`, `fertft`; `fepft` before a grant is known), with the reason, which never
+ * leaves the server otherwise.
+ */
+export async function recordTokenFailure(context: TokenContext, error: OAuthError): Promise<void> {
+  const { deps, params } = context;
+  deps.log.info({
+    event: "token_failed",
+    request_id: context.requestId,
+    error: error.error,
+    description: error.description,
+    detail: error.detail,
+  });
+  const type: LogType = context.grant?.events.failure ?? "fepft";
+  await deps.events.record({
+    type,
+    description: error.description,
+    ...eventFields(context),
+    details: { error: error.error, reason: error.detail, grant_type: params.grant_type?.slice(0, 64) },
+  });
+}
