@@ -141,7 +141,7 @@ describe("POST /oauth/token, grant_type=password: success", () => {
   });
 });
 
-describe("POST /oauth/token: the error table (SPEC §3)", () => {
+describe("POST /oauth/token: the error table (RFC 6749 §5.2, README \"Endpoints\")", () => {
   const base = () => ({ grant_type: "password", ...alice(), audience: "https://api.example.com" });
 
   test("malformed JSON → 400 invalid_request", async () => {

@@ -1,14 +1,8 @@
 import { type Command, Option } from "commander";
+import type { ResourceServer as Api } from "../../management/resource-servers.ts";
 import { SIGNING_ALGORITHMS } from "../../model/signing-algorithms.ts";
 import type { CliContext } from "../context.ts";
 import { collect, integer } from "../parse.ts";
-
-interface Api {
-  id: string;
-  identifier: string;
-  name: string;
-  scopes: Array<{ value: string }>;
-}
 
 /** `rulegate apis …`: create and list APIs (resource servers). */
 export function registerApis(program: Command, cli: CliContext): void {

@@ -1,4 +1,5 @@
 import { type Command, Option } from "commander";
+import type { Client } from "../../management/clients.ts";
 import { GRANT_TYPES } from "../../model/grant-types.ts";
 import {
   DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
@@ -6,13 +7,6 @@ import {
 } from "../../model/token-endpoint-auth-methods.ts";
 import type { CliContext } from "../context.ts";
 import { keyValue } from "../parse.ts";
-
-interface Client {
-  client_id: string;
-  name: string;
-  token_endpoint_auth_method: string;
-  grant_types: string[];
-}
 
 /** `rulegate clients …`: create, list and rotate the secret of clients. */
 export function registerClients(program: Command, cli: CliContext): void {

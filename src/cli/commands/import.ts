@@ -9,16 +9,14 @@ import type { ImportPlan } from "../../imports/import-plan.ts";
 import { planApiImport } from "../../imports/plan-api-import.ts";
 import { planClientImport } from "../../imports/plan-client-import.ts";
 import { readRecords } from "../../imports/read-records.ts";
+import type { Client } from "../../management/clients.ts";
+import type { Job as JobView } from "../../management/jobs.ts";
+import type { ResourceServer as Api } from "../../management/resource-servers.ts";
 import { type ApiClient, CliError } from "../api-client.ts";
 import type { CliContext } from "../context.ts";
 
-interface Job {
-  id: string;
-  status: string;
-  summary: { total: number; inserted: number; updated: number; failed: number };
-  progress: { processed: number };
-  error_message?: string;
-}
+/** The management API's own schema: a changed route breaks this build, not a user. */
+type Job = typeof JobView.static;
 
 /** A multipart/form-data body streamed from disk: the fields, then the file, never all in memory. */
 async function multipart(file: string, fields: Record<string, string>) {
@@ -78,18 +76,6 @@ async function readJsonArray(file: string): Promise<Array<Record<string, unknown
   }
   if (!Array.isArray(parsed)) throw new CliError(`${file} must hold a JSON array`);
   return parsed as Array<Record<string, unknown>>;
-}
-
-interface Client {
-  client_id: string;
-  client_secret?: string;
-  name: string;
-  client_metadata: Record<string, string>;
-}
-
-interface Api {
-  id: string;
-  identifier: string;
 }
 
 /** The management API's largest page (src/management/pagination.ts). */

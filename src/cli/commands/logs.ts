@@ -1,21 +1,10 @@
 import type { Command } from "commander";
 import { createParser } from "eventsource-parser";
 import pc from "picocolors";
+import type { LogEntry } from "../../logs/log-view.ts";
 import { CliError } from "../api-client.ts";
 import type { CliContext } from "../context.ts";
 import { integer, sinceMoment } from "../parse.ts";
-
-interface LogEntry {
-  log_id: string;
-  date: string;
-  type: string;
-  description: string;
-  user_name: string | null;
-  client_name: string | null;
-  client_id: string | null;
-  request_id: string | null;
-  details: Record<string, unknown> | null;
-}
 
 const colourOf = (type: string) =>
   type.startsWith("s")

@@ -1,18 +1,17 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import pc from "picocolors";
+import type { Rule as RuleView } from "../../management/rule.ts";
 import { CliError } from "../api-client.ts";
+
 import type { CliContext } from "../context.ts";
 import { keyValue } from "../parse.ts";
 import { registerRuleSecrets } from "./rule-secrets.ts";
 
-const RULE = "/api/v2/rules/password-exchange";
+/** The management API's own schema: a changed route breaks this build, not a user. */
+type Rule = typeof RuleView.static;
 
-interface Rule {
-  script: string;
-  enabled: boolean;
-  updated_at: string;
-}
+const RULE = "/api/v2/rules/password-exchange";
 
 interface TryAnswer {
   result?: unknown;

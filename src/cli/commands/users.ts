@@ -1,13 +1,7 @@
 import type { Command } from "commander";
+import type { User } from "../../management/users.ts";
 import type { CliContext } from "../context.ts";
 import { integer, jsonObject } from "../parse.ts";
-
-interface User {
-  user_id: string;
-  email: string;
-  name: string;
-  blocked: boolean;
-}
 
 /** The Management API body from the create/update options (unset ones stay out). */
 const userBody = (options: Record<string, unknown>) => ({
