@@ -1,5 +1,6 @@
 import { Elysia, ValidationError } from "elysia";
 import type { Deps } from "./deps.ts";
+import { allowedMethods, type RouteEntry } from "./http/allowed-methods.ts";
 import { corsPreflights, withCors } from "./http/cors.ts";
 import { NO_STORE, noStoreJson } from "./http/no-store.ts";
 import { withRequestId } from "./http/request-id.ts";
@@ -14,7 +15,8 @@ import { ruleRoutes } from "./management/rule.ts";
 import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
 import { userBlocksRoutes } from "./management/user-blocks.ts";
 import { usersRoutes } from "./management/users.ts";
-import { InvalidRequest, OAuthError, ServerError } from "./oauth/errors.ts";
+import { authorizationServerMetadataRoute } from "./oauth/authorization-server-metadata.ts";
+import { InvalidRequest, MethodNotAllowed, OAuthError, ServerError } from "./oauth/errors.ts";
 import { revocationEndpoint } from "./oauth/revocation-endpoint.ts";
 import { tokenContextOf } from "./oauth/token-context.ts";
 import { tokenEndpoint } from "./oauth/token-endpoint.ts";
@@ -41,6 +43,22 @@ function validationMessage(error: ValidationError): string {
 }
 
 /**
+ * No route for the request: RFC 9110 §15.5.6 405 with `Allow` when the path has routes for
+ * other methods (Auth0's shape under /api/v2, RFC 6749 §5.2's elsewhere), 404 otherwise.
+ */
+function answerNoRoute(routes: readonly RouteEntry[], path: string) {
+  const allow = allowedMethods(routes, path).join(", ");
+  const management = path.startsWith("/api/v2");
+  if (!allow) return json(new ApiError(404, `No route for ${path}.`, "not_found").toBody(), 404);
+  if (!management) {
+    const error = new MethodNotAllowed(allow);
+    return noStoreJson(error.toBody(), error.status, error.headers);
+  }
+  const body = new ApiError(405, `Method not allowed; allowed: ${allow}.`, "method_not_allowed").toBody();
+  return noStoreJson(body, 405, { allow });
+}
+
+/**
  * The one exit for errors: OAuth errors become RFC 6749 §5.2 / RFC 6750 §3.1 bodies with
  * no-store (a refused token request is also logged, with its log event, from the request's
  * context); Management API errors Auth0's shape; framework errors are mapped onto one of
@@ -48,6 +66,7 @@ function validationMessage(error: ValidationError): string {
  */
 async function answerError(
   deps: Deps,
+  routes: readonly RouteEntry[],
   code: string | number,
   error: unknown,
   request: Request,
@@ -69,8 +88,7 @@ async function answerError(
       return json(new ApiError(400, "The request body is not valid JSON.", "invalid_body").toBody(), 400);
     return noStoreJson(new InvalidRequest("The request body is malformed.").toBody(), 400);
   }
-  if (code === "NOT_FOUND")
-    return json(new ApiError(404, `No route for ${path}.`, "not_found").toBody(), 404);
+  if (code === "NOT_FOUND") return answerNoRoute(routes, path);
   deps.log.error({ event: "unhandled_error", path, code, err: error }, "unhandled error");
   if (management) return json(new ApiError(500, "Internal error.", "internal_error").toBody(), 500);
   return noStoreJson(new ServerError().toBody(), 500);
@@ -82,7 +100,7 @@ export function createApp(deps: Deps) {
   const finish = (request: Request, response: Response) =>
     withRequestId(request, withCors(deps.config, request, response));
   // normalize: false: unknown body properties are a 400 (Auth0), not silently dropped.
-  return new Elysia({ normalize: false })
+  const app = new Elysia({ normalize: false })
     .onRequest(({ request }) => {
       const path = new URL(request.url).pathname;
       if (!path.startsWith("/api/v2")) return;
@@ -99,7 +117,7 @@ export function createApp(deps: Deps) {
       }
     })
     .onError(async ({ code, error, path, request }) =>
-      finish(request, await answerError(deps, code, error, request, path)),
+      finish(request, await answerError(deps, app.routes, code, error, request, path)),
     )
     .onAfterHandle(({ request, response, set }) => {
       if (response instanceof Response) return finish(request, response);
@@ -110,6 +128,7 @@ export function createApp(deps: Deps) {
     .use(revocationEndpoint(deps))
     .use(userinfo(deps))
     .use(wellKnown(deps))
+    .use(authorizationServerMetadataRoute(deps))
     .use(usersRoutes(deps))
     .use(refreshTokenRoutes(deps))
     .use(userBlocksRoutes(deps))
@@ -121,6 +140,7 @@ export function createApp(deps: Deps) {
     .use(keysRoutes(deps))
     .use(jobsRoutes(deps))
     .use(openapiDocument());
+  return app;
 }
 
 export type App = ReturnType<typeof createApp>;

@@ -11,7 +11,8 @@ const LogLevel = t.Union(
 export const Config = t.Object({
   port: t.Integer({ minimum: 0, maximum: 65535 }),
   host: t.String({ minLength: 1 }),
-  issuer: t.String({ pattern: "^https?://[^\\s]+/$" }),
+  /** RFC 8414 §2: an https (or, for development, http) URL with no query or fragment, used verbatim. */
+  issuer: t.String({ pattern: "^https?://[^\\s?#]+$" }),
   dbPath: t.String({ minLength: 1 }),
   adminApiKey: t.Optional(t.String({ minLength: 16 })),
   ruleTimeoutMs: t.Integer({ minimum: 10, maximum: 60_000 }),
@@ -125,9 +126,6 @@ function adminApiKey(
   return { value, variable: "ADMIN_API_KEY_FILE" };
 }
 
-/** Issuers are published with a trailing slash, as Auth0 does (`https://tenant/`). */
-const withTrailingSlash = (url: string) => (url.endsWith("/") ? url : `${url}/`);
-
 /**
  * Reads the README's configuration variables into a validated {@link Config}.
  * @param env the process environment (passed in: nothing else reads it)
@@ -145,7 +143,10 @@ export function loadConfig(
   const candidate = {
     port,
     host: host(env),
-    issuer: withTrailingSlash(text(env, "ISSUER", `http://localhost:${port}/`)!),
+    // RFC 8414 §3.3 / OIDC Discovery §4.3: verifiers compare `iss` with the issuer they were
+    // given, character for character, so ISSUER is never rewritten. The default keeps Auth0's
+    // trailing slash (`https://tenant/`).
+    issuer: text(env, "ISSUER", `http://localhost:${port}/`),
     dbPath: text(env, "DB_PATH", "./data/rulegate.sqlite"),
     adminApiKey: adminKey.value,
     ruleTimeoutMs: integer(env, "RULE_TIMEOUT_MS", 5000),

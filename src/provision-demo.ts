@@ -14,6 +14,7 @@ import {
   DEFAULT_REFRESH_TOKEN_LIFETIME,
   DEFAULT_TOKEN_LIFETIME,
 } from "./model/token-lifetimes.ts";
+import { issuerUrl } from "./oauth/issuer-url.ts";
 import { newId } from "./security/new-id.ts";
 import { randomSecret } from "./security/random-secret.ts";
 import { secretDigest } from "./security/secret-digest.ts";
@@ -73,6 +74,7 @@ export async function prepareDemo(deps: Pick<Deps, "clock" | "hasher">): Promise
     grantTypes: [...GRANT_TYPES],
     clientMetadata: {},
     isTokenEndpointIpHeaderTrusted: false,
+    idTokenSignedResponseAlg: DEFAULT_SIGNING_ALG,
     createdAt: now,
     updatedAt: now,
   };
@@ -124,5 +126,5 @@ export function demoCurl(issuer: string, demo: DemoSetup): string {
     client_id: demo.clientId,
     client_secret: demo.clientSecret,
   });
-  return `curl -s -X POST '${issuer}oauth/token' -H 'Content-Type: application/json' -d '${body}'`;
+  return `curl -s -X POST '${issuerUrl(issuer, "oauth/token")}' -H 'Content-Type: application/json' -d '${body}'`;
 }

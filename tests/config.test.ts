@@ -21,9 +21,12 @@ describe("loadConfig", () => {
     expect(config.adminApiKey).toBeUndefined();
   });
 
-  test("the issuer follows PORT and always ends with a slash", () => {
+  test("the default issuer follows PORT with a trailing slash; ISSUER is used verbatim", () => {
     expect(loadConfig({ PORT: "8080" }).issuer).toBe("http://localhost:8080/");
-    expect(loadConfig({ ISSUER: "https://auth.example.com" }).issuer).toBe("https://auth.example.com/");
+    // RFC 8414 §3.3: verifiers compare the issuer exactly, so no slash is added.
+    expect(loadConfig({ ISSUER: "https://auth.example.com" }).issuer).toBe("https://auth.example.com");
+    expect(loadConfig({ ISSUER: "https://auth.example.com/" }).issuer).toBe("https://auth.example.com/");
+    expect(loadConfig({ ISSUER: "https://example.com/tenant" }).issuer).toBe("https://example.com/tenant");
   });
 
   test("NODE_ENV=production turns on production mode", () => {
@@ -40,6 +43,9 @@ describe("loadConfig", () => {
     [{ RULE_MEMORY_MB: "lots" }, "RULE_MEMORY_MB"],
     [{ RULE_WORKERS: "0" }, "RULE_WORKERS"],
     [{ ISSUER: "not a url" }, "ISSUER"],
+    // RFC 8414 §2: an issuer has no query or fragment.
+    [{ ISSUER: "https://auth.example.com/?tenant=a" }, "ISSUER"],
+    [{ ISSUER: "https://auth.example.com/#a" }, "ISSUER"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ TENANT: "has spaces" }, "TENANT"],
     [{ ADMIN_API_KEY: "short" }, "ADMIN_API_KEY"],

@@ -50,6 +50,11 @@ export const clients = sqliteTable("clients", {
   isTokenEndpointIpHeaderTrusted: integer("is_token_endpoint_ip_header_trusted", { mode: "boolean" })
     .notNull()
     .default(false),
+  /** OpenID Connect Registration §2 `id_token_signed_response_alg`: the ID token's JWS algorithm. */
+  idTokenSignedResponseAlg: text("id_token_signed_response_alg")
+    .$type<SigningAlg>()
+    .notNull()
+    .default("RS256"),
   ...timestamps,
 });
 

@@ -5,6 +5,7 @@ const REASONS: Record<number, string> = {
   409: "Conflict",
   411: "Length Required",
   413: "Payload Too Large",
+  405: "Method Not Allowed",
   500: "Internal Server Error",
 };
 

@@ -15,6 +15,7 @@ import {
   CLIENT_METADATA_VALUE_LENGTH,
   METADATA_KEY_LENGTH,
 } from "../model/metadata-limits.ts";
+import { DEFAULT_SIGNING_ALG, SigningAlg } from "../model/signing-algorithms.ts";
 import {
   DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
   TokenEndpointAuthMethod,
@@ -44,6 +45,7 @@ export const CreateClient = t.Object(
     grant_types: t.Optional(GrantTypes),
     client_metadata: t.Optional(ClientMetadata),
     is_token_endpoint_ip_header_trusted: t.Optional(t.Boolean()),
+    id_token_signed_response_alg: t.Optional(SigningAlg),
   },
   { additionalProperties: false },
 );
@@ -55,6 +57,7 @@ export const UpdateClient = t.Object(
     grant_types: t.Optional(GrantTypes),
     client_metadata: t.Optional(ClientMetadata),
     is_token_endpoint_ip_header_trusted: t.Optional(t.Boolean()),
+    id_token_signed_response_alg: t.Optional(SigningAlg),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -68,6 +71,8 @@ export const Client = t.Object({
   grant_types: GrantTypes,
   client_metadata: ClientMetadata,
   is_token_endpoint_ip_header_trusted: t.Boolean(),
+  /** OpenID Connect Registration §2: the algorithm of this client's ID tokens (RS256 by default). */
+  id_token_signed_response_alg: SigningAlg,
   created_at: t.String(),
   updated_at: t.String(),
 });
@@ -82,6 +87,7 @@ export function clientView(row: ClientRow, issuedSecret?: string): Client {
     grant_types: row.grantTypes,
     client_metadata: row.clientMetadata,
     is_token_endpoint_ip_header_trusted: row.isTokenEndpointIpHeaderTrusted,
+    id_token_signed_response_alg: row.idTokenSignedResponseAlg,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -127,6 +133,7 @@ export function clientsRoutes(deps: Deps) {
           grantTypes: body.grant_types ?? [...GRANT_TYPES],
           clientMetadata: body.client_metadata ?? {},
           isTokenEndpointIpHeaderTrusted: body.is_token_endpoint_ip_header_trusted ?? false,
+          idTokenSignedResponseAlg: body.id_token_signed_response_alg ?? DEFAULT_SIGNING_ALG,
           createdAt: now,
           updatedAt: now,
         });
@@ -165,6 +172,7 @@ export function clientsRoutes(deps: Deps) {
           grantTypes: body.grant_types,
           clientMetadata: body.client_metadata,
           isTokenEndpointIpHeaderTrusted: body.is_token_endpoint_ip_header_trusted,
+          idTokenSignedResponseAlg: body.id_token_signed_response_alg,
           ...(issued ? { clientSecretHash: issued.digest } : {}),
           updatedAt: deps.clock.now(),
         });

@@ -42,7 +42,8 @@ const GUESSES: ReadonlySet<LoginFailure> = new Set<LoginFailure>(["wrong_passwor
  * Auth0's brute-force protection (Auth0 docs, "Brute-Force Protection"; SECURITY.md), before
  * the password is checked: an IP with too many failures in 24 hours, or a login name + IP
  * pair with too many consecutive failures, gets 429 `too_many_attempts` — even with the
- * right password — until the block ends, an admin lifts it or the password changes.
+ * right password — until the block ends, an admin lifts it or the password changes; the
+ * answer's `Retry-After` is the time until the block ends.
  * @throws TooManyAttempts
  */
 export async function assertNotBlocked(
@@ -53,17 +54,18 @@ export async function assertNotBlocked(
 ): Promise<void> {
   if (!settings.enabled) return;
   const now = deps.clock.now();
-  if (await ipBlockedUntil(deps.db, ip, now)) {
-    throw new TooManyAttempts(IP_BLOCKED, "the IP is blocked");
+  const secondsUntil = (end: Date) => (end.getTime() - now.getTime()) / 1000;
+  const ipBlockEnd = await ipBlockedUntil(deps.db, ip, now);
+  if (ipBlockEnd) {
+    throw new TooManyAttempts(IP_BLOCKED, "the IP is blocked", secondsUntil(ipBlockEnd));
   }
-  const pair = await currentLoginFailures(
-    deps.db,
-    login,
-    ip,
-    now,
-    deps.config.bruteForceWindowSeconds * 1000,
-  );
-  if (pair?.blockedAt) throw new TooManyAttempts(USER_BLOCKED, "the user+IP pair is blocked");
+  const windowMs = deps.config.bruteForceWindowSeconds * 1000;
+  const pair = await currentLoginFailures(deps.db, login, ip, now, windowMs);
+  if (pair?.blockedAt) {
+    // The pair's block lapses one window after it started (currentLoginFailures).
+    const pairBlockEnd = new Date(pair.blockedAt.getTime() + windowMs);
+    throw new TooManyAttempts(USER_BLOCKED, "the user+IP pair is blocked", secondsUntil(pairBlockEnd));
+  }
 }
 
 /**

@@ -1,18 +1,43 @@
+/** Longest `error_description` sent: a description that quotes input stays short. */
+const DESCRIPTION_LIMIT = 200;
+
+/**
+ * RFC 6749 §5.2: `error_description` may only hold %x20-21 / %x23-5B / %x5D-7E (printable
+ * ASCII without `"` and `\`), which also keeps it safe inside the quoted-string of an
+ * RFC 6750 §3 challenge. `"` becomes `'`, `\` `/`, `§` "section ", other whitespace a
+ * space; accents are stripped and any other character dropped; the result is cut at
+ * {@link DESCRIPTION_LIMIT} characters.
+ */
+export function errorDescription(text: string): string {
+  const allowed = text
+    .replace(/"/g, "'")
+    .replace(/\\/g, "/")
+    .replace(/§\s*/g, "section ")
+    .replace(/\s/g, " ")
+    .normalize("NFKD")
+    .replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, "");
+  return allowed.length > DESCRIPTION_LIMIT ? `${allowed.slice(0, DESCRIPTION_LIMIT - 3)}...` : allowed;
+}
+
 /**
  * The OAuth 2.0 error family (RFC 6749 §5.2, RFC 6750 §3.1). Only `error` and
- * `error_description` leave the server; `detail` is for the logs.
+ * `error_description` leave the server; `detail` is for the logs. The description is
+ * kept to RFC 6749 §5.2's characters ({@link errorDescription}).
  */
 export class OAuthError extends Error {
   /** Extra response headers, e.g. `WWW-Authenticate` for a client that used HTTP Basic. */
   headers: Record<string, string> = {};
+  readonly description: string;
 
   constructor(
     readonly error: string,
     readonly status: number,
-    readonly description: string,
+    description: string,
     readonly detail?: string,
   ) {
-    super(description);
+    const allowed = errorDescription(description);
+    super(allowed);
+    this.description = allowed;
     this.name = "OAuthError";
   }
 
@@ -74,11 +99,14 @@ export class AccessDenied extends OAuthError {
 
 /**
  * Auth0's brute-force protection answer (Auth0 docs, "Brute-Force Protection"; SECURITY.md):
- * 429 `too_many_attempts`.
+ * 429 `too_many_attempts`, with `Retry-After` (RFC 9110 §10.2.3, RFC 6585 §4) in whole
+ * seconds when the block's end is known.
  */
 export class TooManyAttempts extends OAuthError {
-  constructor(description: string, detail?: string) {
+  constructor(description: string, detail?: string, retryAfterSeconds?: number) {
     super("too_many_attempts", 429, description, detail);
+    if (retryAfterSeconds !== undefined)
+      this.headers["retry-after"] = String(Math.max(1, Math.ceil(retryAfterSeconds)));
   }
 }
 
@@ -103,13 +131,30 @@ export class PayloadTooLarge extends OAuthError {
   }
 }
 
+/**
+ * A request method the path does not have: RFC 9110 §15.5.6 405 with `Allow` (§10.2.1),
+ * the body an RFC 6749 §5.2 `invalid_request`.
+ */
+export class MethodNotAllowed extends OAuthError {
+  /** @param allow the path's methods, as the `Allow` header lists them ("GET, POST") */
+  constructor(allow: string) {
+    super("invalid_request", 405, `The method is not allowed here; allowed: ${allow}.`);
+    this.headers.allow = allow;
+  }
+}
+
 /** RFC 6750 §3: the Bearer challenge of a protected resource (/userinfo). */
 const BEARER_REALM = 'Bearer realm="rulegate"';
 
-/** RFC 6750 §3: a protected resource's error names itself in its `WWW-Authenticate` challenge. */
-export function withBearerChallenge<E extends OAuthError>(error: E): E {
+/**
+ * RFC 6750 §3: a protected resource's error names itself in its `WWW-Authenticate` challenge,
+ * with the `scope` it needs for `insufficient_scope`. The description is already free of `"`
+ * and `\` ({@link errorDescription}), so it is a valid quoted-string.
+ */
+export function withBearerChallenge<E extends OAuthError>(error: E, scope?: string): E {
+  const needed = scope === undefined ? "" : `, scope="${errorDescription(scope)}"`;
   error.headers["www-authenticate"] =
-    `${BEARER_REALM}, error="${error.error}", error_description="${error.description}"`;
+    `${BEARER_REALM}, error="${error.error}", error_description="${error.description}"${needed}`;
   return error;
 }
 
@@ -126,10 +171,13 @@ export class InvalidToken extends OAuthError {
   }
 }
 
-/** RFC 6750 §3.1 `insufficient_scope` (403): the token lacks the scope the resource needs. */
+/**
+ * RFC 6750 §3.1 `insufficient_scope` (403): the token lacks the scope the resource needs;
+ * the challenge names that scope (§3).
+ */
 export class InsufficientScope extends OAuthError {
-  constructor(description: string) {
+  constructor(description: string, scope?: string) {
     super("insufficient_scope", 403, description);
-    withBearerChallenge(this);
+    withBearerChallenge(this, scope);
   }
 }

@@ -1,4 +1,5 @@
-import { InvalidRequest, PayloadTooLarge } from "./errors.ts";
+import { errorDescription, InvalidRequest, PayloadTooLarge } from "./errors.ts";
+import { findDuplicateKey } from "./find-duplicate-key.ts";
 
 /** The token endpoint accepts at most 64 KiB of body (SECURITY.md, size limits). */
 export const TOKEN_BODY_LIMIT = 64 * 1024;
@@ -39,12 +40,15 @@ async function readLimitedText(request: Request, limitBytes: number): Promise<st
 /** A params object with no prototype, so `__proto__` or `constructor` are just names. */
 const emptyParams = (): TokenParams => Object.create(null);
 
+/** A parameter name as a description may quote it: its RFC 6749 §5.2 characters, at most 40 of them. */
+const quoted = (name: string) => `'${errorDescription(name).slice(0, 40)}'`;
+
 /** RFC 6749 §3.2: parameters MUST NOT be included more than once. */
 function fromForm(text: string): TokenParams {
   const params = emptyParams();
   const seen = new Set<string>();
   for (const [name, value] of new URLSearchParams(text)) {
-    if (seen.has(name)) throw new InvalidRequest(`Parameter "${name}" is included more than once.`);
+    if (seen.has(name)) throw new InvalidRequest(`Parameter ${quoted(name)} is included more than once.`);
     seen.add(name);
     // RFC 6749 §3.1: parameters sent without a value MUST be treated as if they were omitted.
     if (value !== "") params[name] = value;
@@ -62,10 +66,14 @@ function fromJson(text: string): TokenParams {
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new InvalidRequest("The request body must be a JSON object.");
   }
+  // RFC 6749 §3.2: parameters MUST NOT be included more than once, in JSON as in a form.
+  const repeated = findDuplicateKey(text);
+  if (repeated !== undefined)
+    throw new InvalidRequest(`Parameter ${quoted(repeated)} is included more than once.`);
   const params = emptyParams();
   for (const [name, value] of Object.entries(parsed)) {
     if (value === null || value === "") continue;
-    if (typeof value !== "string") throw new InvalidRequest(`Parameter "${name}" must be a string.`);
+    if (typeof value !== "string") throw new InvalidRequest(`Parameter ${quoted(name)} must be a string.`);
     params[name] = value;
   }
   return params;

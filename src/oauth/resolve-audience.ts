@@ -1,25 +1,62 @@
 import { findResourceServerByIdentifier } from "../db/resource-servers.ts";
 import type { ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import { DEFAULT_SIGNING_ALG } from "../model/signing-algorithms.ts";
 import { AccessDenied, InvalidRequest } from "./errors.ts";
+import { userinfoUrl } from "./issuer-url.ts";
+
+/** Tokens good only for the userinfo endpoint live a day, as Auth0's do. */
+export const USERINFO_TOKEN_LIFETIME = 86_400;
+
+/** What the token request names as the API. */
+export interface AudienceRequest {
+  /** Auth0's `audience` parameter. */
+  audience?: string;
+  /** RFC 8707 §2 `resource` parameter. */
+  resource?: string;
+  /** The tenant's `default_audience` (Auth0's tenant setting). */
+  defaultAudience?: string | null;
+}
 
 /**
- * The API the token is for: the `audience` parameter, else the tenant's `default_audience`
- * (Auth0's tenant setting).
- * @throws InvalidRequest when there is neither; AccessDenied (403, as Auth0) for an unknown API
+ * The API the token is for: `audience`, else RFC 8707 `resource`, else the tenant's
+ * `default_audience`. With none of them, as Auth0 does, the token is good only for the
+ * userinfo endpoint (see {@link userinfoApi}), so a request with only RFC 6749 §4.3.2
+ * parameters succeeds on a fresh install.
+ * @throws InvalidRequest when `audience` and `resource` name different APIs; AccessDenied
+ * (403, as Auth0) for an API that does not exist
  */
-export async function resolveAudience(
-  deps: Deps,
-  audience: string | undefined,
-  defaultAudience: string | null | undefined,
-): Promise<ResourceServerRow> {
-  const identifier = audience ?? defaultAudience ?? undefined;
-  if (!identifier) {
-    throw new InvalidRequest(
-      "No audience parameter was provided, and no default audience has been configured.",
-    );
+export async function resolveAudience(deps: Deps, request: AudienceRequest): Promise<ResourceServerRow> {
+  const { audience, resource, defaultAudience } = request;
+  if (audience !== undefined && resource !== undefined && audience !== resource) {
+    throw new InvalidRequest("The audience and resource parameters name different APIs.");
   }
+  const identifier = audience ?? resource ?? defaultAudience ?? undefined;
+  if (!identifier) return userinfoApi(deps);
   const api = await findResourceServerByIdentifier(deps.db, identifier);
   if (!api) throw new AccessDenied(`Service not found: ${identifier}`);
   return api;
+}
+
+/**
+ * The userinfo endpoint as an API (Auth0's implicit `<issuer>userinfo` audience): no scopes of
+ * its own, so only the requested OpenID Connect scopes are granted (resolveScope), never
+ * `offline_access`, and the OIDC default algorithm (RS256).
+ */
+export function userinfoApi(deps: Deps): ResourceServerRow {
+  const identifier = userinfoUrl(deps.config.issuer);
+  const epoch = new Date(0);
+  return {
+    id: identifier,
+    identifier,
+    name: "userinfo",
+    scopes: [],
+    tokenLifetime: USERINFO_TOKEN_LIFETIME,
+    allowOfflineAccess: false,
+    refreshTokenLifetime: 0,
+    refreshTokenIdleLifetime: 0,
+    signingAlg: DEFAULT_SIGNING_ALG,
+    createdAt: epoch,
+    updatedAt: epoch,
+  };
 }

@@ -1,13 +1,12 @@
 import { Elysia } from "elysia";
 import { findUserById } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
+import { bearerToken } from "../http/bearer-token.ts";
 import { noStoreJson } from "../http/no-store.ts";
 import { verifyAccessToken } from "../tokens/verify-access-token.ts";
 import { InsufficientScope, InvalidRequest, InvalidToken, withBearerChallenge } from "./errors.ts";
+import { userinfoUrl } from "./issuer-url.ts";
 import { standardClaims } from "./standard-claims.ts";
-
-/** RFC 6750 §2.1: `Authorization: Bearer <b64token>`. */
-const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
 
 /**
  * `GET`/`POST /userinfo` (OpenID Connect Core §5.3): for an access token of this server
@@ -15,21 +14,23 @@ const BEARER = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/;
  * its scope releases. Refusals are RFC 6750 §3.1 errors with their Bearer challenge.
  */
 export function userinfo(deps: Deps) {
-  const userinfoAudience = `${deps.config.issuer}userinfo`;
+  const userinfoAudience = userinfoUrl(deps.config.issuer);
   const handle = async ({ request }: { request: Request }) => {
     const header = request.headers.get("authorization");
     if (!header) throw new InvalidToken("An access token is required.", { tokenSent: false });
-    const match = BEARER.exec(header);
-    if (!match)
+    const token = bearerToken(header);
+    if (token === undefined)
       throw withBearerChallenge(new InvalidRequest("The Authorization header is not a Bearer token."));
     let payload: Awaited<ReturnType<typeof verifyAccessToken>>;
     try {
-      payload = await verifyAccessToken(deps, match[1]!, userinfoAudience);
+      // RFC 9068 §4: a token whose `aud` is not this resource is `invalid_token`.
+      payload = await verifyAccessToken(deps, token, userinfoAudience);
     } catch {
       throw new InvalidToken("The access token is invalid or expired.");
     }
     const scope = typeof payload.scope === "string" ? payload.scope.split(" ") : [];
-    if (!scope.includes("openid")) throw new InsufficientScope("The access token lacks the openid scope.");
+    if (!scope.includes("openid"))
+      throw new InsufficientScope("The access token lacks the openid scope.", "openid");
     const user = payload.sub ? await findUserById(deps.db, payload.sub) : undefined;
     if (!user) throw new InvalidToken("The access token's user no longer exists.");
     return noStoreJson({ sub: user.id, ...standardClaims(user, scope) });

@@ -1,29 +1,21 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../deps.ts";
-import { GRANT_TYPES } from "../model/grant-types.ts";
 import { SIGNING_ALGORITHMS } from "../model/signing-algorithms.ts";
-import { TOKEN_ENDPOINT_AUTH_METHODS } from "../model/token-endpoint-auth-methods.ts";
-import { OIDC_SCOPES } from "./resolve-scope.ts";
+import { authorizationServerMetadata } from "./authorization-server-metadata.ts";
+import { userinfoUrl } from "./issuer-url.ts";
 
 /**
  * The discovery documents: RFC 8414 / OpenID Connect Discovery 1.0 metadata and the
- * RFC 7517 JWK Set. Every URL is built from the configured issuer.
+ * RFC 7517 JWK Set. `issuer` is the configured value verbatim (RFC 8414 §3.3: clients compare
+ * it exactly); every URL is built from it by `issuerUrl` (issuer-url.ts).
  */
 export function wellKnown(deps: Deps) {
   const issuer = deps.config.issuer;
   return new Elysia({ name: "well-known" })
     .get("/.well-known/openid-configuration", () => ({
-      issuer,
-      token_endpoint: `${issuer}oauth/token`,
-      revocation_endpoint: `${issuer}oauth/revoke`,
-      userinfo_endpoint: `${issuer}userinfo`,
-      jwks_uri: `${issuer}.well-known/jwks.json`,
-      grant_types_supported: [...GRANT_TYPES],
-      // RFC 8414 §2 requires the member; there is no authorization endpoint, so no response types.
-      response_types_supported: [],
-      token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
-      revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
-      scopes_supported: [...OIDC_SCOPES],
+      // OpenID Connect Discovery 1.0 §3 is RFC 8414's metadata plus the OpenID members.
+      ...authorizationServerMetadata(issuer),
+      userinfo_endpoint: userinfoUrl(issuer),
       subject_types_supported: ["public"],
       id_token_signing_alg_values_supported: [...SIGNING_ALGORITHMS],
       claims_supported: [

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from "jose";
 import {
   aliceExchange,
   aliceExchangeParams,
@@ -118,8 +118,10 @@ describe("POST /oauth/token, grant_type=password: success", () => {
   });
 
   test("the tenant's default_audience is used when no audience is sent", async () => {
-    const missing = await h.token({ grant_type: "password", ...alice(), ...postCredentials() });
-    await expectError(missing, 400, "invalid_request", /audience/);
+    // Without one, the token is for the userinfo endpoint only (tests/oauth/issuer-and-audience.test.ts).
+    const userinfoOnly = await h.token({ grant_type: "password", ...alice(), ...postCredentials() });
+    expect(userinfoOnly.status).toBe(200);
+    expect(decodeJwt((await userinfoOnly.json()).access_token).aud).toBe("http://localhost/userinfo");
     const patched = await h.admin("PATCH", "/tenants/settings", {
       default_audience: "https://api.example.com",
     });
@@ -141,7 +143,7 @@ describe("POST /oauth/token, grant_type=password: success", () => {
   });
 });
 
-describe("POST /oauth/token: the error table (RFC 6749 §5.2, README \"Endpoints\")", () => {
+describe('POST /oauth/token: the error table (RFC 6749 §5.2, README "Endpoints")', () => {
   const base = () => ({ grant_type: "password", ...alice(), audience: "https://api.example.com" });
 
   test("malformed JSON → 400 invalid_request", async () => {

@@ -12,12 +12,13 @@ import { resolveScope, scopeAfterRule } from "../resolve-scope.ts";
 import { runRule } from "../run-rule.ts";
 import type { ClientContext } from "../token-context.ts";
 
-/** RFC 6749 §4.3.2 parameters, with Auth0's `audience`; lengths bound every input. */
+/** RFC 6749 §4.3.2 parameters, with Auth0's `audience` and RFC 8707 `resource`; lengths bound every input. */
 export const PasswordGrantParams = t.Object({
   grant_type: t.Literal("password"),
   username: t.String({ maxLength: 512 }),
   password: t.String({ maxLength: 1024 }),
   audience: t.Optional(t.String({ maxLength: 2048 })),
+  resource: t.Optional(t.String({ maxLength: 2048 })),
   scope: t.Optional(t.String({ maxLength: 4096 })),
   client_id: t.Optional(t.String({ maxLength: 256 })),
   client_secret: t.Optional(t.String({ maxLength: 512 })),
@@ -49,7 +50,11 @@ export async function passwordGrant(
   if (attempt.failure) throw loginRefused(attempt.failure);
   const user = attempt.user;
 
-  const api = await resolveAudience(deps, params.audience, tenant?.defaultAudience);
+  const api = await resolveAudience(deps, {
+    audience: params.audience,
+    resource: params.resource,
+    defaultAudience: tenant?.defaultAudience,
+  });
   context.api = api;
   const requestedScope = resolveScope(api, client, params.scope);
   const outcome = await runRule(deps, ruleInput(context, user, api, requestedScope), context.requestId);

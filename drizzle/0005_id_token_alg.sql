@@ -1,0 +1,1 @@
+ALTER TABLE `clients` ADD `id_token_signed_response_alg` text DEFAULT 'RS256' NOT NULL;
