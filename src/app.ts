@@ -17,6 +17,8 @@ import { userBlocksRoutes } from "./management/user-blocks.ts";
 import { usersRoutes } from "./management/users.ts";
 import { authorizationServerMetadataRoute } from "./oauth/authorization-server-metadata.ts";
 import { InvalidRequest, MethodNotAllowed, OAuthError, ServerError } from "./oauth/errors.ts";
+import { introspectionEndpoint } from "./oauth/introspection-endpoint.ts";
+import { issuerPath } from "./oauth/issuer-url.ts";
 import { revocationEndpoint } from "./oauth/revocation-endpoint.ts";
 import { tokenContextOf } from "./oauth/token-context.ts";
 import { tokenEndpoint } from "./oauth/token-endpoint.ts";
@@ -94,8 +96,18 @@ async function answerError(
   return noStoreJson(new ServerError().toBody(), 500);
 }
 
+/** The issuer's own endpoints: token, revocation, introspection, userinfo and the discovery documents. */
+const issuerEndpoints = (deps: Deps) =>
+  new Elysia()
+    .use(tokenEndpoint(deps))
+    .use(revocationEndpoint(deps))
+    .use(introspectionEndpoint(deps))
+    .use(userinfo(deps))
+    .use(wellKnown(deps));
+
 /** Builds the HTTP app from its dependencies; nothing here starts or listens. */
 export function createApp(deps: Deps) {
+  const prefix = issuerPath(deps.config.issuer);
   /** What every answer of the browser-facing endpoints carries: CORS, and the request's id. */
   const finish = (request: Request, response: Response) =>
     withRequestId(request, withCors(deps.config, request, response));
@@ -124,10 +136,14 @@ export function createApp(deps: Deps) {
       if (new URL(request.url).pathname.startsWith("/api/v2")) Object.assign(set.headers, NO_STORE);
     })
     .use(corsPreflights(deps.config))
-    .use(tokenEndpoint(deps))
-    .use(revocationEndpoint(deps))
-    .use(userinfo(deps))
-    .use(wellKnown(deps))
+    .use(issuerEndpoints(deps))
+    // RFC 8414 §3: an issuer with a path (`https://host/tenant1`) has its endpoints and its
+    // OpenID configuration (OpenID Connect Discovery 1.0 §4.1 appends to the issuer) under
+    // that path, so they are served there. They stay at the root as well: a reverse proxy
+    // that strips the path before forwarding keeps working, and so do clients configured
+    // before the issuer had a path. The management API is not part of the issuer; it stays
+    // at the root only.
+    .use(prefix ? new Elysia({ prefix }).use(issuerEndpoints(deps)) : new Elysia())
     .use(authorizationServerMetadataRoute(deps))
     .use(usersRoutes(deps))
     .use(refreshTokenRoutes(deps))

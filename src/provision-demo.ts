@@ -75,6 +75,7 @@ export async function prepareDemo(deps: Pick<Deps, "clock" | "hasher">): Promise
     clientMetadata: {},
     isTokenEndpointIpHeaderTrusted: false,
     idTokenSignedResponseAlg: DEFAULT_SIGNING_ALG,
+    refreshTokenLeeway: 0,
     createdAt: now,
     updatedAt: now,
   };

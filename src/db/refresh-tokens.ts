@@ -33,6 +33,19 @@ export async function findFamilyByRetiredHash(
   return row?.family;
 }
 
+/** A rotated-away token with this digest: its family and when it was rotated away. */
+export async function findRetiredToken(
+  db: Db,
+  tokenHash: string,
+): Promise<{ family: RefreshTokenFamilyRow; retiredAt: Date } | undefined> {
+  return await db
+    .select({ family: refreshTokenFamilies, retiredAt: retiredRefreshTokens.retiredAt })
+    .from(retiredRefreshTokens)
+    .innerJoin(refreshTokenFamilies, eq(retiredRefreshTokens.familyId, refreshTokenFamilies.id))
+    .where(eq(retiredRefreshTokens.tokenHash, tokenHash))
+    .get();
+}
+
 export async function findFamily(db: Db, id: string): Promise<RefreshTokenFamilyRow | undefined> {
   return await db.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.id, id)).get();
 }

@@ -55,6 +55,12 @@ export const clients = sqliteTable("clients", {
     .$type<SigningAlg>()
     .notNull()
     .default("RS256"),
+  /**
+   * Auth0's `refresh_token.leeway`: seconds after a rotation during which the rotated-away
+   * token may be presented again without counting as reuse (OAuth 2.0 Security BCP §4.14.2
+   * leaves the grace to the server); 0 makes every second use reuse.
+   */
+  refreshTokenLeeway: integer("refresh_token_leeway").notNull().default(0),
   ...timestamps,
 });
 
@@ -92,7 +98,7 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   ...timestamps,
 });
 
-export type KeyStatus = "current" | "previous";
+export type KeyStatus = "current" | "next" | "previous";
 
 /** Token signing keys, one current key per algorithm plus previous ones kept for verification. */
 export const signingKeys = sqliteTable("signing_keys", {
@@ -200,6 +206,21 @@ export const retiredRefreshTokens = sqliteTable("retired_refresh_tokens", {
     .references(() => refreshTokenFamilies.id, { onDelete: "cascade" }),
   retiredAt: integer("retired_at", { mode: "timestamp_ms" }).notNull(),
 });
+
+/**
+ * Access tokens revoked before they expire (RFC 7009 §2), by their `jti` (RFC 7519 §4.1.7).
+ * A row is useless once `expires_at` has passed, when the token no longer verifies anyway.
+ */
+export const revokedAccessTokens = sqliteTable(
+  "revoked_access_tokens",
+  {
+    jti: text("jti").primaryKey(),
+    clientId: text("client_id").notNull(),
+    revokedAt: integer("revoked_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("revoked_access_tokens_expires_at").on(table.expiresAt)],
+);
 
 /**
  * Consecutive failed passwords per login name and IP (Auth0's brute-force protection). Keyed by the name typed,

@@ -37,6 +37,16 @@ const ClientMetadata = t.Record(
   { maxProperties: CLIENT_METADATA_PROPERTIES },
 );
 const Name = t.String({ minLength: 1, maxLength: 128 });
+/** An hour: a longer reuse interval would all but switch reuse detection off. */
+const MAX_REFRESH_TOKEN_LEEWAY = 3600;
+/**
+ * Auth0's `refresh_token` settings; only `leeway` (the reuse interval) is supported: seconds
+ * after a rotation during which the previous refresh token still works once more.
+ */
+const RefreshTokenSettings = t.Object(
+  { leeway: t.Integer({ minimum: 0, maximum: MAX_REFRESH_TOKEN_LEEWAY }) },
+  { additionalProperties: false },
+);
 
 export const CreateClient = t.Object(
   {
@@ -46,6 +56,7 @@ export const CreateClient = t.Object(
     client_metadata: t.Optional(ClientMetadata),
     is_token_endpoint_ip_header_trusted: t.Optional(t.Boolean()),
     id_token_signed_response_alg: t.Optional(SigningAlg),
+    refresh_token: t.Optional(RefreshTokenSettings),
   },
   { additionalProperties: false },
 );
@@ -58,6 +69,7 @@ export const UpdateClient = t.Object(
     client_metadata: t.Optional(ClientMetadata),
     is_token_endpoint_ip_header_trusted: t.Optional(t.Boolean()),
     id_token_signed_response_alg: t.Optional(SigningAlg),
+    refresh_token: t.Optional(RefreshTokenSettings),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -73,6 +85,7 @@ export const Client = t.Object({
   is_token_endpoint_ip_header_trusted: t.Boolean(),
   /** OpenID Connect Registration §2: the algorithm of this client's ID tokens (RS256 by default). */
   id_token_signed_response_alg: SigningAlg,
+  refresh_token: RefreshTokenSettings,
   created_at: t.String(),
   updated_at: t.String(),
 });
@@ -88,6 +101,7 @@ export function clientView(row: ClientRow, issuedSecret?: string): Client {
     client_metadata: row.clientMetadata,
     is_token_endpoint_ip_header_trusted: row.isTokenEndpointIpHeaderTrusted,
     id_token_signed_response_alg: row.idTokenSignedResponseAlg,
+    refresh_token: { leeway: row.refreshTokenLeeway },
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
@@ -134,6 +148,7 @@ export function clientsRoutes(deps: Deps) {
           clientMetadata: body.client_metadata ?? {},
           isTokenEndpointIpHeaderTrusted: body.is_token_endpoint_ip_header_trusted ?? false,
           idTokenSignedResponseAlg: body.id_token_signed_response_alg ?? DEFAULT_SIGNING_ALG,
+          refreshTokenLeeway: body.refresh_token?.leeway ?? 0,
           createdAt: now,
           updatedAt: now,
         });
@@ -173,6 +188,7 @@ export function clientsRoutes(deps: Deps) {
           clientMetadata: body.client_metadata,
           isTokenEndpointIpHeaderTrusted: body.is_token_endpoint_ip_header_trusted,
           idTokenSignedResponseAlg: body.id_token_signed_response_alg,
+          refreshTokenLeeway: body.refresh_token?.leeway,
           ...(issued ? { clientSecretHash: issued.digest } : {}),
           updatedAt: deps.clock.now(),
         });

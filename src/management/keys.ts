@@ -10,6 +10,8 @@ export const SigningKey = t.Object({
   kid: t.String(),
   alg: SigningAlg,
   current: t.Boolean(),
+  /** Published in the JWKS ahead of signing; the next rotation makes it current. */
+  next: t.Boolean(),
   created_at: t.String(),
   retire_after: t.Union([t.String(), t.Null()]),
 });
@@ -23,8 +25,15 @@ export const Rotated = t.Object({
 });
 
 /**
- * `/api/v2/keys`: the signing keys (public facts only) and their rotation. A rotated key
- * stays in the JWKS for the longest token lifetime, so tokens it signed keep verifying.
+ * How far a verifier's clock may run behind ours: a retired key stays published this long
+ * after the last token it signed has expired (RFC 7519 §4.1.4 allows "some small leeway").
+ */
+const CLOCK_SKEW_SECONDS = 5 * 60;
+
+/**
+ * `/api/v2/keys`: the signing keys (public facts only) and their rotation. Rotating makes
+ * the already published next key current; the old key stays in the JWKS for the longest
+ * token lifetime plus {@link CLOCK_SKEW_SECONDS}, so tokens it signed keep verifying.
  */
 export function keysRoutes(deps: Deps) {
   return managementPlugin(deps, "/keys")
@@ -35,6 +44,7 @@ export function keysRoutes(deps: Deps) {
           kid: row.kid,
           alg: row.alg,
           current: row.status === "current",
+          next: row.status === "next",
           created_at: row.createdAt.toISOString(),
           retire_after: row.retireAfter?.toISOString() ?? null,
         })),
@@ -45,7 +55,7 @@ export function keysRoutes(deps: Deps) {
       async ({ body, set }) => {
         const now = deps.clock.now();
         const longest = Math.max(await maxTokenLifetime(deps.db), ID_TOKEN_LIFETIME);
-        const retireAfter = new Date(now.getTime() + longest * 1000);
+        const retireAfter = new Date(now.getTime() + (longest + CLOCK_SKEW_SECONDS) * 1000);
         const current = (await listSigningKeys(deps.db))
           .filter((row) => row.status === "current")
           .map((row) => row.alg);

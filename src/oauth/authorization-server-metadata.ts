@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Deps } from "../deps.ts";
 import { GRANT_TYPES } from "../model/grant-types.ts";
 import { TOKEN_ENDPOINT_AUTH_METHODS } from "../model/token-endpoint-auth-methods.ts";
-import { issuerUrl } from "./issuer-url.ts";
+import { issuerPath, issuerUrl } from "./issuer-url.ts";
 import { OIDC_SCOPES } from "./resolve-scope.ts";
 
 /**
@@ -22,16 +22,24 @@ export function authorizationServerMetadata(issuer: string) {
     token_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
     revocation_endpoint: issuerUrl(issuer, "oauth/revoke"),
     revocation_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
+    introspection_endpoint: issuerUrl(issuer, "oauth/introspect"),
+    introspection_endpoint_auth_methods_supported: [...TOKEN_ENDPOINT_AUTH_METHODS],
   };
 }
 
 /**
- * `GET /.well-known/oauth-authorization-server` (RFC 8414 §3): the metadata of this server,
- * which has no path component in its issuer.
+ * `GET /.well-known/oauth-authorization-server` (RFC 8414 §3): the metadata of this server.
+ * RFC 8414 §3.1 inserts the well-known segment between the host and an issuer's path, so
+ * issuer `https://host/tenant1` is also described at
+ * `/.well-known/oauth-authorization-server/tenant1`, always at the host's root.
  */
 export function authorizationServerMetadataRoute(deps: Deps) {
-  return new Elysia({ name: "authorization-server-metadata" }).get(
+  const issuer = deps.config.issuer;
+  const metadata = () => authorizationServerMetadata(issuer);
+  const app = new Elysia({ name: "authorization-server-metadata" }).get(
     "/.well-known/oauth-authorization-server",
-    () => authorizationServerMetadata(deps.config.issuer),
+    metadata,
   );
+  const path = issuerPath(issuer);
+  return path ? app.get(`/.well-known/oauth-authorization-server${path}`, metadata) : app;
 }

@@ -12,3 +12,10 @@ export function issuerUrl(issuer: string, path: string): string {
 
 /** OpenID Connect Core §5.3: the userinfo endpoint's URL, also the audience of tokens good for it. */
 export const userinfoUrl = (issuer: string): string => issuerUrl(issuer, "userinfo");
+
+/**
+ * The issuer's path component without a trailing slash (`/tenant1` for
+ * `https://host/tenant1/`), or `""` for an issuer at the host's root: where the issuer's
+ * endpoints are served (RFC 8414 §2: the issuer "MAY contain a path component").
+ */
+export const issuerPath = (issuer: string): string => new URL(issuer).pathname.replace(/\/+$/, "");

@@ -1,10 +1,12 @@
 import { Type as t } from "@sinclair/typebox";
 import { Elysia } from "elysia";
+import type { ClientRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { NO_STORE } from "../http/no-store.ts";
 import { requestIdOf } from "../http/request-id.ts";
 import { revokeRefreshToken } from "../tokens/refresh-tokens.ts";
+import { revokeAccessToken } from "../tokens/revoke-access-token.ts";
 import { authenticateClient } from "./authenticate-client.ts";
 import { readTokenRequest } from "./read-token-request.ts";
 import { validateParams } from "./validate-params.ts";
@@ -18,11 +20,29 @@ export const RevocationParams = t.Object({
 });
 
 /**
+ * Revokes `client`'s access or refresh token, looking up first the kind the RFC 7009 §2.1
+ * hint names (refresh tokens without one).
+ * @returns the revoked refresh token family's id, when a refresh token was revoked
+ */
+async function revokeEitherKind(
+  deps: Deps,
+  token: string,
+  client: ClientRow,
+  hint: string | undefined,
+): Promise<string | undefined> {
+  if (hint === "access_token" && (await revokeAccessToken(deps, token, client))) return undefined;
+  const familyId = await revokeRefreshToken(deps, token, client);
+  if (!familyId && hint !== "access_token") await revokeAccessToken(deps, token, client);
+  return familyId;
+}
+
+/**
  * `POST /oauth/revoke` (RFC 7009). The client authenticates as at the token endpoint;
- * a refresh token of that client (live or already rotated) revokes its whole family.
- * Access tokens are self-contained JWTs and expire on their own. §2.2: unknown tokens,
- * and tokens of other clients, get the same 200 so nothing is revealed. Errors leave
- * through the app's one error exit, with the request's id like the success.
+ * a refresh token of that client (live or already rotated) revokes its whole family, and
+ * an access token of that client is refused by introspection and userinfo until it
+ * expires. `token_type_hint` only decides which kind is looked up first (§2.1). §2.1 and
+ * §2.2: unknown tokens, and tokens of other clients, get the same 200 and change nothing.
+ * Errors leave through the app's one error exit, with the request's id like the success.
  */
 export function revocationEndpoint(deps: Deps) {
   return new Elysia({ name: "oauth-revoke" }).post(
@@ -31,8 +51,8 @@ export function revocationEndpoint(deps: Deps) {
       const requestId = requestIdOf(request);
       const params = await readTokenRequest(request);
       const { client } = await authenticateClient({ deps, request, params });
-      const { token } = validateParams(RevocationParams, params);
-      const familyId = await revokeRefreshToken(deps, token, client);
+      const { token, token_type_hint: hint } = validateParams(RevocationParams, params);
+      const familyId = await revokeEitherKind(deps, token, client, hint);
       if (familyId) {
         await deps.events.record({
           type: "srrt",

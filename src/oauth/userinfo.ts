@@ -23,7 +23,8 @@ export function userinfo(deps: Deps) {
       throw withBearerChallenge(new InvalidRequest("The Authorization header is not a Bearer token."));
     let payload: Awaited<ReturnType<typeof verifyAccessToken>>;
     try {
-      // RFC 9068 §4: a token whose `aud` is not this resource is `invalid_token`.
+      // RFC 9068 §4: a token whose `aud` is not this resource is `invalid_token`; so is one
+      // its client has revoked (RFC 7009 §2).
       payload = await verifyAccessToken(deps, token, userinfoAudience);
     } catch {
       throw new InvalidToken("The access token is invalid or expired.");

@@ -3,12 +3,12 @@ import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import {
   deleteRetiredKeys,
-  demoteCurrentKey,
-  findCurrentSigningKey,
+  findSigningKey,
   insertSigningKey,
   listPublishedKeys,
+  promoteNextKey,
 } from "../db/signing-keys.ts";
-import type { SigningAlg } from "../model/signing-algorithms.ts";
+import { DEFAULT_SIGNING_ALG, type SigningAlg } from "../model/signing-algorithms.ts";
 
 /** A private key ready to sign with, and the `kid` it is published under. */
 export interface SigningKey {
@@ -17,16 +17,22 @@ export interface SigningKey {
   key: CryptoKey;
 }
 
-/** Signing keys: generated on first use per algorithm and kept in the database (README, "Rotating keys"). */
+/**
+ * Signing keys: generated on first use per algorithm and kept in the database (README,
+ * "Rotating keys"). Every algorithm in use (and RS256 always) has a current key that signs
+ * and a next key that is published but does not sign yet, so a verifier that cached the
+ * JWK Set before a rotation already knows the key that signs after it (RFC 7517 §5).
+ */
 export interface KeyStore {
   /** The current key for `alg`, generating and storing one if there is none yet. */
   signingKey(alg: SigningAlg): Promise<SigningKey>;
-  /** RFC 7517 JWK Set of every published public key: the current ones and those still retiring. */
+  /** RFC 7517 JWK Set of every published public key: the next, current and still retiring ones. */
   jwks(): Promise<{ keys: JWK[] }>;
   /**
-   * Key rotation: a new key becomes current for `alg`; the old one keeps verifying (stays in
-   * the JWKS) until `retireAfter`, when every token it signed has expired.
-   * @returns the new and the previous kid
+   * Key rotation: the already published next key becomes current for `alg` and a new next
+   * key is published; the old current key keeps verifying (stays in the JWKS) until
+   * `retireAfter`, when every token it signed has expired.
+   * @returns the new current and the previous kid
    */
   rotate(alg: SigningAlg, retireAfter: Date): Promise<{ kid: string; previousKid?: string }>;
 }
@@ -53,7 +59,7 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
     return key;
   };
 
-  const generate = async (alg: SigningAlg) => {
+  const generate = async (alg: SigningAlg, status: "current" | "next") => {
     const pair = await generateKeyPair(alg, GENERATE_OPTIONS[alg]);
     const publicJwk = await exportJWK(pair.publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
@@ -61,7 +67,7 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
     await insertSigningKey(db, {
       kid,
       alg,
-      status: "current",
+      status,
       publicJwk,
       privateJwk,
       createdAt: clock.now(),
@@ -70,35 +76,61 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
     return kid;
   };
 
-  const pending = new Map<SigningAlg, Promise<string>>();
+  // One change at a time per algorithm within this process: generating, rotating.
+  const queues = new Map<SigningAlg, Promise<unknown>>();
+  const serialized = <T>(alg: SigningAlg, work: () => Promise<T>): Promise<T> => {
+    const run = (queues.get(alg) ?? Promise.resolve()).then(work, work);
+    queues.set(
+      alg,
+      run.catch(() => {}),
+    );
+    return run;
+  };
+
+  /** Gives `alg` a current and a next key where it lacks one. */
+  const ensureKeys = (alg: SigningAlg) =>
+    serialized(alg, async () => {
+      if (!(await findSigningKey(db, alg, "current"))) await generate(alg, "current");
+      if (!(await findSigningKey(db, alg, "next"))) await generate(alg, "next");
+    });
 
   return {
     async signingKey(alg) {
-      let row = await findCurrentSigningKey(db, alg);
+      let row = await findSigningKey(db, alg, "current");
       if (!row) {
-        // One generation at a time per algorithm within this process.
-        let generating = pending.get(alg);
-        if (!generating) {
-          generating = generate(alg).finally(() => pending.delete(alg));
-          pending.set(alg, generating);
-        }
-        await generating;
-        row = await findCurrentSigningKey(db, alg);
+        await ensureKeys(alg);
+        row = await findSigningKey(db, alg, "current");
         if (!row) throw new Error(`no ${alg} signing key after generating one`);
       }
       return { kid: row.kid, alg, key: await importPrivate(row.kid, row.privateJwk, alg) };
     },
     async jwks() {
-      const rows = await listPublishedKeys(db, clock.now());
+      let rows = await listPublishedKeys(db, clock.now());
+      const inUse = new Set<SigningAlg>([DEFAULT_SIGNING_ALG]);
+      for (const row of rows) if (row.status === "current") inUse.add(row.alg);
+      const lacking = [...inUse].filter(
+        (alg) =>
+          !rows.some((row) => row.alg === alg && row.status === "current") ||
+          !rows.some((row) => row.alg === alg && row.status === "next"),
+      );
+      if (lacking.length > 0) {
+        for (const alg of lacking) await ensureKeys(alg);
+        rows = await listPublishedKeys(db, clock.now());
+      }
       return {
         keys: rows.map((row) => ({ ...(row.publicJwk as JWK), kid: row.kid, alg: row.alg, use: "sig" })),
       };
     },
-    async rotate(alg, retireAfter) {
-      await deleteRetiredKeys(db, clock.now());
-      const previousKid = await demoteCurrentKey(db, alg, retireAfter);
-      const kid = await generate(alg);
-      return { kid, previousKid };
+    rotate(alg, retireAfter) {
+      return serialized(alg, async () => {
+        await deleteRetiredKeys(db, clock.now());
+        // A database from before next keys has none to promote: make one now.
+        if (!(await findSigningKey(db, alg, "next"))) await generate(alg, "next");
+        const { current, previous } = await promoteNextKey(db, alg, retireAfter);
+        if (!current) throw new Error(`no ${alg} key became current`);
+        await generate(alg, "next");
+        return { kid: current, previousKid: previous };
+      });
     },
   };
 }

@@ -1,6 +1,8 @@
 import {
+  findFamily,
   findFamilyByLiveHash,
   findFamilyByRetiredHash,
+  findRetiredToken,
   insertFamily,
   retireToken,
   revokeFamily,
@@ -66,9 +68,32 @@ export async function issueRefreshToken(deps: Deps, grant: Omit<TokenGrant, "gra
 }
 
 /**
+ * A family that may be rotated, and the digest its live token must still have for the
+ * rotation to win: the presented token's, or, for a token presented again within the
+ * client's leeway, the family's live token at the time of the check.
+ */
+export interface RedeemableFamily {
+  ok: true;
+  family: RefreshTokenFamilyRow;
+  liveHash: string;
+}
+
+/** Whether a token rotated away at `retiredAt` is still within the client's reuse leeway. */
+const withinLeeway = (client: ClientRow, retiredAt: Date, now: Date) =>
+  now.getTime() - retiredAt.getTime() < client.refreshTokenLeeway * 1000;
+
+const isExpired = (family: RefreshTokenFamilyRow, now: Date) =>
+  family.absoluteExpiresAt <= now || family.idleExpiresAt <= now;
+
+/** Rotation attempts when concurrent refreshes within the leeway keep winning the swap first. */
+const MAX_ROTATION_ATTEMPTS = 5;
+
+/**
  * The live family of a presented refresh token, checked but not yet rotated. Presenting a
- * token that was already rotated away is reuse: the whole family is revoked (OAuth 2.0
- * Security BCP §4.14.2).
+ * token that was already rotated away is reuse and revokes the whole family (OAuth 2.0
+ * Security BCP §4.14.2), unless it was rotated away less than the client's
+ * `refreshTokenLeeway` seconds ago: then it redeems the family's current state, as Auth0's
+ * `refresh_token.leeway` does.
  * @returns the family, or why it cannot be redeemed (unknown, reused, revoked, expired or
  *   another client's token)
  */
@@ -76,54 +101,65 @@ export async function checkRefreshToken(
   deps: Deps,
   presented: string,
   client: ClientRow,
-): Promise<{ ok: true; family: RefreshTokenFamilyRow } | RefreshTokenRejection> {
+): Promise<RedeemableFamily | RefreshTokenRejection> {
   const now = deps.clock.now();
   const presentedHash = secretDigest(presented);
-  const family = await findFamilyByLiveHash(deps.db, presentedHash);
+  let family = await findFamilyByLiveHash(deps.db, presentedHash);
   if (!family) {
-    const reused = await findFamilyByRetiredHash(deps.db, presentedHash);
-    if (reused) {
-      await revokeFamily(deps.db, reused.id, "reuse", now);
+    const retired = await findRetiredToken(deps.db, presentedHash);
+    if (!retired) return rejected("unknown", "unknown refresh token");
+    const graced =
+      retired.family.clientId === client.clientId && withinLeeway(client, retired.retiredAt, now);
+    if (!graced) {
+      await revokeFamily(deps.db, retired.family.id, "reuse", now);
       return rejected("reused", "refresh token reuse: its family is revoked");
     }
-    return rejected("unknown", "unknown refresh token");
+    family = retired.family;
   }
   if (family.clientId !== client.clientId) return rejected("other-client", "refresh token of another client");
   if (family.revokedAt) return rejected("revoked", `revoked refresh token (${family.revokedReason})`);
-  if (family.absoluteExpiresAt <= now || family.idleExpiresAt <= now) {
-    return rejected("expired", "expired refresh token");
-  }
-  return { ok: true, family };
+  if (isExpired(family, now)) return rejected("expired", "expired refresh token");
+  return { ok: true, family, liveHash: family.currentTokenHash };
 }
 
 /**
- * Rotates the family's live token: the presented one stops working and a new one is
- * returned. Losing the swap means the same token was used twice at once: reuse, and the
- * family is revoked (OAuth 2.0 Security BCP §4.14.2).
- * @returns the new refresh token, or the reuse rejection when the swap is lost
+ * Rotates the family's live token: it stops working and a new one is returned, so a family
+ * never holds two live tokens. Losing the swap means the same token was used twice at once:
+ * reuse, and the family is revoked (OAuth 2.0 Security BCP §4.14.2) — unless the client has a
+ * reuse leeway, in which case this request rotates the family's new live token in turn.
+ * @returns the new refresh token, or why the family cannot be rotated
  */
 export async function rotateFamilyToken(
   deps: Deps,
-  family: RefreshTokenFamilyRow,
-  presented: string,
+  redeemable: RedeemableFamily,
+  client: ClientRow,
   api: ResourceServerRow,
 ): Promise<{ ok: true; token: string } | RefreshTokenRejection> {
   const now = deps.clock.now();
-  const presentedHash = secretDigest(presented);
-  const token = newRefreshToken();
-  const swapped = await swapLiveToken(deps.db, {
-    familyId: family.id,
-    presentedHash,
-    newHash: secretDigest(token),
-    now,
-    idleExpiresAt: seconds(now, api.refreshTokenIdleLifetime),
-  });
-  if (!swapped) {
-    await revokeFamily(deps.db, family.id, "reuse", now);
-    return rejected("reused", "refresh token used twice at once: its family is revoked");
+  let { family, liveHash } = redeemable;
+  for (let attempt = 1; ; attempt++) {
+    const token = newRefreshToken();
+    const swapped = await swapLiveToken(deps.db, {
+      familyId: family.id,
+      presentedHash: liveHash,
+      newHash: secretDigest(token),
+      now,
+      idleExpiresAt: seconds(now, api.refreshTokenIdleLifetime),
+    });
+    if (swapped) {
+      await retireToken(deps.db, liveHash, family.id, now);
+      return { ok: true, token };
+    }
+    if (client.refreshTokenLeeway === 0 || attempt >= MAX_ROTATION_ATTEMPTS) {
+      await revokeFamily(deps.db, family.id, "reuse", now);
+      return rejected("reused", "refresh token used twice at once: its family is revoked");
+    }
+    const current = await findFamily(deps.db, family.id);
+    if (!current || current.revokedAt) return rejected("revoked", "refresh token family revoked meanwhile");
+    if (isExpired(current, now)) return rejected("expired", "expired refresh token");
+    family = current;
+    liveHash = current.currentTokenHash;
   }
-  await retireToken(deps.db, presentedHash, family.id, now);
-  return { ok: true, token };
 }
 
 /**

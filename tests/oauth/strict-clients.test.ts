@@ -167,6 +167,8 @@ test("GET /.well-known/oauth-authorization-server: RFC 8414 §2 metadata, as the
     "token_endpoint_auth_methods_supported",
     "revocation_endpoint",
     "revocation_endpoint_auth_methods_supported",
+    "introspection_endpoint",
+    "introspection_endpoint_auth_methods_supported",
   ];
   expect(Object.keys(metadata).sort()).toEqual(members.sort());
   for (const member of members) expect(metadata[member]).toEqual(openid[member]);

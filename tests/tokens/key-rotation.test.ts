@@ -48,12 +48,38 @@ test("ES256 and EdDSA APIs get their own keys in the JWKS", async () => {
   const algs = (await json(h.request("/.well-known/jwks.json"))).keys
     .map((key: { alg: string }) => key.alg)
     .sort();
-  expect(algs).toEqual(["EdDSA", "RS256"]);
+  // Each algorithm in use: the current key and the next one.
+  expect(algs).toEqual(["EdDSA", "EdDSA", "RS256", "RS256"]);
+});
+
+const publishedKids = async (): Promise<string[]> =>
+  (await json(h.request("/.well-known/jwks.json"))).keys.map((key: { kid: string }) => key.kid);
+
+test("the JWKS publishes a next key that does not sign yet; rotation makes it the signing key", async () => {
+  const signing = decodeProtectedHeader(await token("urn:rs256")).kid as string;
+  const keys = await json(h.admin("GET", "/keys"));
+  const next = keys.find((key: { alg: string; next: boolean }) => key.alg === "RS256" && key.next);
+  expect(next).toMatchObject({ current: false, retire_after: null });
+  expect(next.kid).not.toBe(signing);
+  const published = await publishedKids();
+  expect(published).toContain(next.kid);
+  expect(published).toContain(signing);
+
+  const { rotated } = await json(h.admin("POST", "/keys/rotate", { alg: "RS256" }));
+  expect(rotated).toEqual([{ alg: "RS256", kid: next.kid, previous_kid: signing }]);
+  expect(decodeProtectedHeader(await token("urn:rs256")).kid).toBe(next.kid);
+  // A new next key is published in its place.
+  const after = await json(h.admin("GET", "/keys"));
+  const newNext = after.filter((key: { alg: string; next: boolean }) => key.alg === "RS256" && key.next);
+  expect(newNext).toHaveLength(1);
+  expect(newNext[0].kid).not.toBe(next.kid);
+  expect(await publishedKids()).toContain(newNext[0].kid);
 });
 
 test("rotation: the new key signs, the old one verifies until its tokens have expired", async () => {
   const before = await token("urn:rs256");
-  const oldKid = decodeProtectedHeader(before).kid;
+  const oldKid = decodeProtectedHeader(before).kid as string;
+  const cached = await json(h.request("/.well-known/jwks.json"));
   const rotated = await h.admin("POST", "/keys/rotate", { alg: "RS256" });
   expect(rotated.status).toBe(201);
   const { rotated: entries } = await rotated.json();
@@ -63,14 +89,19 @@ test("rotation: the new key signs, the old one verifies until its tokens have ex
   expect(decodeProtectedHeader(after).kid).toBe(entries[0].kid);
   await verify(before, "urn:rs256");
   await verify(after, "urn:rs256");
+  // A verifier holding the JWKS from before the rotation verifies the new token too.
+  await jwtVerify(after, createLocalJWKSet(cached), { audience: "urn:rs256", currentDate: clock.now() });
 
   const keys = await json(h.admin("GET", "/keys"));
   const old = keys.find((key: { kid: string }) => key.kid === oldKid);
   expect(old.current).toBe(false);
-  // Kept for the longest token lifetime: the ID token's 10 hours here.
-  expect(new Date(old.retire_after).getTime() - clock.now().getTime()).toBe(36_000_000);
+  // Kept for the longest token lifetime (the ID token's 10 hours here) plus 5 minutes of clock skew.
+  expect(new Date(old.retire_after).getTime() - clock.now().getTime()).toBe(36_300_000);
 
-  clock.advance(36_001);
+  clock.advance(36_299);
+  expect(await publishedKids()).toContain(oldKid);
+  await verify(before, "urn:rs256").catch((error) => expect(error.code).toBe("ERR_JWT_EXPIRED"));
+  clock.advance(2);
   const jwks = await json(h.request("/.well-known/jwks.json"));
   expect(jwks.keys.map((key: { kid: string }) => key.kid)).not.toContain(oldKid);
   expect(JSON.stringify(jwks)).not.toMatch(/"d":/);

@@ -29,21 +29,23 @@ export type RefreshTokenGrantParams = typeof RefreshTokenGrantParams.static;
  * the token endpoint has authenticated the client: the token's family, its user and API,
  * the scope, the rotation, the tokens. They carry the claims of the original exchange —
  * the rule does not run again, as with Auth0's password-exchange hook. The refresh token
- * rotates on every use (README, "Refresh tokens, ID tokens, userinfo, revocation").
+ * rotates on every use (README, "Refresh tokens, ID tokens, userinfo, revocation"); within
+ * the client's reuse leeway, the token it replaced redeems the family once more.
  */
 export async function refreshTokenGrant(
   context: ClientContext,
   params: RefreshTokenGrantParams,
 ): Promise<TokenResponse> {
   const { deps, client } = context;
-  const family = redeemable(await checkRefreshToken(deps, params.refresh_token, client)).family;
+  const checked = redeemable(await checkRefreshToken(deps, params.refresh_token, client));
+  const family = checked.family;
   context.family = family;
   const user = await usableUser(deps, family);
   context.user = user;
   const api = await familyApi(deps, family);
   context.api = api;
   const scope = narrowScope(family.scope.split(" ").filter(Boolean), params.scope);
-  const refreshToken = redeemable(await rotateFamilyToken(deps, family, params.refresh_token, api)).token;
+  const refreshToken = redeemable(await rotateFamilyToken(deps, checked, client, api)).token;
   return mintTokens(
     deps,
     {
