@@ -23,15 +23,20 @@ export function userinfo(deps: Deps) {
       throw withBearerChallenge(new InvalidRequest("The Authorization header is not a Bearer token."));
     let payload: Awaited<ReturnType<typeof verifyAccessToken>>;
     try {
-      // RFC 9068 §4: a token whose `aud` is not this resource is `invalid_token`; so is one
-      // its client has revoked (RFC 7009 §2).
-      payload = await verifyAccessToken(deps, token, userinfoAudience);
+      // Signature, issuer, lifetime, and not revoked by its client (RFC 7009 §2).
+      payload = await verifyAccessToken(deps, token);
     } catch {
       throw new InvalidToken("The access token is invalid or expired.");
     }
+    // RFC 6750 §3.1: a valid token of this server without the scope the resource needs is
+    // 403 insufficient_scope (a token gets the userinfo audience exactly when `openid` is granted).
     const scope = typeof payload.scope === "string" ? payload.scope.split(" ") : [];
     if (!scope.includes("openid"))
       throw new InsufficientScope("The access token lacks the openid scope.", "openid");
+    const audiences = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    // RFC 9068 §4: a token whose `aud` is not this resource is `invalid_token`.
+    if (!audiences.includes(userinfoAudience))
+      throw new InvalidToken("The access token is not for userinfo.");
     const user = payload.sub ? await findUserById(deps.db, payload.sub) : undefined;
     if (!user) throw new InvalidToken("The access token's user no longer exists.");
     return noStoreJson({ sub: user.id, ...standardClaims(user, scope) });

@@ -75,7 +75,7 @@ describe("GET /userinfo", () => {
     await expectBearerError(await userinfo("Bearer two words"), 400, "invalid_request");
   });
 
-  test("a garbage, foreign, expired or openid-less token: 401 invalid_token", async () => {
+  test("a garbage, foreign or expired token: 401 invalid_token; one without openid: 403 insufficient_scope", async () => {
     await expectBearerError(await userinfo("Bearer not.a.jwt"), 401, "invalid_token");
 
     const { privateKey } = await generateKeyPair("RS256");
@@ -89,8 +89,8 @@ describe("GET /userinfo", () => {
       .sign(privateKey);
     await expectBearerError(await userinfo(`Bearer ${foreign}`), 401, "invalid_token");
 
-    // Without openid the token is not for the userinfo audience at all.
-    await expectBearerError(await userinfo(`Bearer ${await accessToken("")}`), 401, "invalid_token");
+    // Without openid: a valid token lacking the scope userinfo needs (RFC 6750 §3.1).
+    await expectBearerError(await userinfo(`Bearer ${await accessToken("")}`), 403, "insufficient_scope");
 
     const expiring = await accessToken("openid");
     clock.advance(301);
