@@ -4,17 +4,22 @@ import { allowedMethods, type RouteEntry } from "./http/allowed-methods.ts";
 import { corsPreflights, withCors } from "./http/cors.ts";
 import { NO_STORE, noStoreJson } from "./http/no-store.ts";
 import { withRequestId } from "./http/request-id.ts";
+import { actionsRoutes } from "./management/actions.ts";
 import { ApiError } from "./management/api-error.ts";
 import { clientsRoutes } from "./management/clients.ts";
+import { hooksRoutes } from "./management/hooks.ts";
 import { IMPORT_FILE_LIMIT, jobsRoutes } from "./management/jobs.ts";
 import { keysRoutes } from "./management/keys.ts";
 import { logsRoutes } from "./management/logs.ts";
 import { refreshTokenRoutes } from "./management/refresh-tokens.ts";
 import { resourceServersRoutes } from "./management/resource-servers.ts";
 import { ruleRoutes } from "./management/rule.ts";
+import { rulesRoutes } from "./management/rules.ts";
 import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
 import { userBlocksRoutes } from "./management/user-blocks.ts";
+import { userLogsRoutes } from "./management/user-logs.ts";
 import { usersRoutes } from "./management/users.ts";
+import { usersByEmailRoutes } from "./management/users-by-email.ts";
 import { authorizationServerMetadataRoute } from "./oauth/authorization-server-metadata.ts";
 import { InvalidRequest, MethodNotAllowed, OAuthError, ServerError } from "./oauth/errors.ts";
 import { introspectionEndpoint } from "./oauth/introspection-endpoint.ts";
@@ -146,12 +151,17 @@ export function createApp(deps: Deps) {
     .use(prefix ? new Elysia({ prefix }).use(issuerEndpoints(deps)) : new Elysia())
     .use(authorizationServerMetadataRoute(deps))
     .use(usersRoutes(deps))
+    .use(usersByEmailRoutes(deps))
+    .use(userLogsRoutes(deps))
     .use(refreshTokenRoutes(deps))
     .use(userBlocksRoutes(deps))
     .use(clientsRoutes(deps))
     .use(resourceServersRoutes(deps))
     .use(tenantSettingsRoutes(deps))
     .use(ruleRoutes(deps, deps.rules))
+    .use(rulesRoutes(deps))
+    .use(hooksRoutes(deps))
+    .use(actionsRoutes(deps))
     .use(logsRoutes(deps))
     .use(keysRoutes(deps))
     .use(jobsRoutes(deps))

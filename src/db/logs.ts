@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, lt, lte, type SQL } from "drizzle-orm";
 import type { Db } from "./database.ts";
 import type { Page } from "./page.ts";
 import { type LogRow, logs } from "./schema.ts";
@@ -33,13 +33,18 @@ export async function insertLog(db: Db, event: NewLog): Promise<LogRow> {
   return row;
 }
 
-/** Newest first. */
-export async function listLogs(db: Db, filters: LogFilters, { page, perPage }: Page): Promise<LogRow[]> {
+/** Newest first, unless `order` is `"oldest"` (Auth0's `sort=date:1`). */
+export async function listLogs(
+  db: Db,
+  filters: LogFilters,
+  { page, perPage }: Page,
+  order: "newest" | "oldest" = "newest",
+): Promise<LogRow[]> {
   return await db
     .select()
     .from(logs)
     .where(where(filters))
-    .orderBy(desc(logs.seq))
+    .orderBy(order === "oldest" ? asc(logs.seq) : desc(logs.seq))
     .limit(perPage)
     .offset(page * perPage)
     .all();

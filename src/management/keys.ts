@@ -17,6 +17,7 @@ export const SigningKey = t.Object({
 });
 
 export const RotateKeys = t.Object({ alg: t.Optional(SigningAlg) }, { additionalProperties: false });
+export type RotateKeys = typeof RotateKeys.static;
 
 export const Rotated = t.Object({
   rotated: t.Array(
@@ -34,44 +35,47 @@ const CLOCK_SKEW_SECONDS = 5 * 60;
  * `/api/v2/keys`: the signing keys (public facts only) and their rotation. Rotating makes
  * the already published next key current; the old key stays in the JWKS for the longest
  * token lifetime plus {@link CLOCK_SKEW_SECONDS}, so tokens it signed keep verifying.
+ * Auth0's paths, `/api/v2/keys/signing` and `/api/v2/keys/signing/rotate`, reach the same
+ * handlers (with Rulegate's shapes, not Auth0's `cert`/`pkcs7` ones).
  */
 export function keysRoutes(deps: Deps) {
+  const listKeys = async () =>
+    (await listSigningKeys(deps.db)).map((row) => ({
+      kid: row.kid,
+      alg: row.alg,
+      current: row.status === "current",
+      next: row.status === "next",
+      created_at: row.createdAt.toISOString(),
+      retire_after: row.retireAfter?.toISOString() ?? null,
+    }));
+  const listOptions = { response: t.Array(SigningKey) };
+  const rotate = async ({
+    body,
+    set,
+  }: {
+    body: RotateKeys | null | undefined;
+    set: { status?: number | string };
+  }) => {
+    const now = deps.clock.now();
+    const longest = Math.max(await maxTokenLifetime(deps.db), ID_TOKEN_LIFETIME);
+    const retireAfter = new Date(now.getTime() + (longest + CLOCK_SKEW_SECONDS) * 1000);
+    const current = (await listSigningKeys(deps.db))
+      .filter((row) => row.status === "current")
+      .map((row) => row.alg);
+    const algs = body?.alg ? [body.alg] : current.length > 0 ? current : [DEFAULT_SIGNING_ALG];
+    const rotated = [];
+    for (const alg of algs) {
+      const { kid, previousKid } = await deps.keys.rotate(alg, retireAfter);
+      rotated.push({ alg, kid, previous_kid: previousKid ?? null });
+    }
+    deps.log.info({ event: "keys_rotated", kids: rotated.map((entry) => entry.kid) }, "signing keys rotated");
+    set.status = 201;
+    return { rotated };
+  };
+  const rotateOptions = { body: t.Optional(RotateKeys), response: { 201: Rotated } };
   return managementPlugin(deps, "/keys")
-    .get(
-      "",
-      async () =>
-        (await listSigningKeys(deps.db)).map((row) => ({
-          kid: row.kid,
-          alg: row.alg,
-          current: row.status === "current",
-          next: row.status === "next",
-          created_at: row.createdAt.toISOString(),
-          retire_after: row.retireAfter?.toISOString() ?? null,
-        })),
-      { response: t.Array(SigningKey) },
-    )
-    .post(
-      "/rotate",
-      async ({ body, set }) => {
-        const now = deps.clock.now();
-        const longest = Math.max(await maxTokenLifetime(deps.db), ID_TOKEN_LIFETIME);
-        const retireAfter = new Date(now.getTime() + (longest + CLOCK_SKEW_SECONDS) * 1000);
-        const current = (await listSigningKeys(deps.db))
-          .filter((row) => row.status === "current")
-          .map((row) => row.alg);
-        const algs = body?.alg ? [body.alg] : current.length > 0 ? current : [DEFAULT_SIGNING_ALG];
-        const rotated = [];
-        for (const alg of algs) {
-          const { kid, previousKid } = await deps.keys.rotate(alg, retireAfter);
-          rotated.push({ alg, kid, previous_kid: previousKid ?? null });
-        }
-        deps.log.info(
-          { event: "keys_rotated", kids: rotated.map((entry) => entry.kid) },
-          "signing keys rotated",
-        );
-        set.status = 201;
-        return { rotated };
-      },
-      { body: t.Optional(RotateKeys), response: { 201: Rotated } },
-    );
+    .get("", listKeys, listOptions)
+    .get("/signing", listKeys, listOptions)
+    .post("/rotate", rotate, rotateOptions)
+    .post("/signing/rotate", rotate, rotateOptions);
 }

@@ -1,6 +1,6 @@
 import { t } from "elysia";
 import { clearLoginBlocks, listLoginBlocks } from "../db/login-failures.ts";
-import { findUserById } from "../db/users.ts";
+import { findUserById, normalizeEmail } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
@@ -11,34 +11,58 @@ export const UserBlocks = t.Object({
   blocked_for: t.Array(t.Object({ identifier: t.String(), ip: t.String(), blocked_at: t.String() })),
 });
 
-/** `/api/v2/user-blocks/{user_id}` (Auth0's name): see and lift a user's brute-force blocks. */
+/**
+ * Auth0's `identifier` parameter: the login name (for Rulegate, the email) the blocks are
+ * kept under; it need not be a user's, as brute-force protection also counts unknown names.
+ */
+export const BlocksQuery = t.Object({
+  identifier: t.String({ minLength: 1, maxLength: 320, title: "identifier" }),
+});
+
+/**
+ * `/api/v2/user-blocks/{user_id}` and `/api/v2/user-blocks?identifier=` (Auth0's names):
+ * see and lift the brute-force blocks of a user, or of a login name.
+ */
 export function userBlocksRoutes(deps: Deps) {
   const mustFindUser = async (id: string) => {
     const user = await findUserById(deps.db, id);
     if (!user) throw notFound("user");
     return user;
   };
+  const blocksOf = async (login: string) => {
+    const blocks = await listLoginBlocks(
+      deps.db,
+      login,
+      deps.clock.now(),
+      deps.config.bruteForceWindowSeconds * 1000,
+    );
+    return {
+      blocked_for: blocks.map((block) => ({
+        identifier: block.login,
+        ip: block.ip,
+        blocked_at: block.blockedAt!.toISOString(),
+      })),
+    };
+  };
   return managementPlugin(deps, "/user-blocks")
-    .get(
-      "/:user_id",
-      async ({ params }) => {
-        const user = await mustFindUser(params.user_id);
-        const blocks = await listLoginBlocks(
-          deps.db,
-          user.email,
-          deps.clock.now(),
-          deps.config.bruteForceWindowSeconds * 1000,
-        );
-        return {
-          blocked_for: blocks.map((block) => ({
-            identifier: block.login,
-            ip: block.ip,
-            blocked_at: block.blockedAt!.toISOString(),
-          })),
-        };
+    .get("", ({ query }) => blocksOf(normalizeEmail(query.identifier)), {
+      query: BlocksQuery,
+      response: UserBlocks,
+    })
+    .delete(
+      "",
+      async ({ query }) => {
+        const login = normalizeEmail(query.identifier);
+        const lifted = await clearLoginBlocks(deps.db, login);
+        // The login name (an email) stays out of the operational log; the count says enough.
+        deps.log.info({ event: "login_unblocked", lifted });
+        return noContent();
       },
-      { response: UserBlocks },
+      { query: BlocksQuery },
     )
+    .get("/:user_id", async ({ params }) => blocksOf((await mustFindUser(params.user_id)).email), {
+      response: UserBlocks,
+    })
     .delete("/:user_id", async ({ params }) => {
       const user = await mustFindUser(params.user_id);
       const lifted = await clearLoginBlocks(deps.db, user.email);
