@@ -139,6 +139,9 @@ export async function rotateFamilyToken(
   let { family, liveHash } = redeemable;
   for (let attempt = 1; ; attempt++) {
     const token = newRefreshToken();
+    // Retired first, swapped second: a process killed in between leaves the presented token
+    // both live and retired (still redeemable, live is looked up first), never neither.
+    await retireToken(deps.db, liveHash, family.id, now);
     const swapped = await swapLiveToken(deps.db, {
       familyId: family.id,
       presentedHash: liveHash,
@@ -146,10 +149,7 @@ export async function rotateFamilyToken(
       now,
       idleExpiresAt: seconds(now, api.refreshTokenIdleLifetime),
     });
-    if (swapped) {
-      await retireToken(deps.db, liveHash, family.id, now);
-      return { ok: true, token };
-    }
+    if (swapped) return { ok: true, token };
     if (client.refreshTokenLeeway === 0 || attempt >= MAX_ROTATION_ATTEMPTS) {
       await revokeFamily(deps.db, family.id, "reuse", now);
       return rejected("reused", "refresh token used twice at once: its family is revoked");
