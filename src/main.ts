@@ -11,16 +11,13 @@ import { startLogRetention } from "./logs/retention.ts";
 import { demoCurl } from "./provision-demo.ts";
 import { createRulePool } from "./rules/pool.ts";
 import { ruleScript } from "./rules/rule-version.ts";
-import { detectRuntime, MIGRATIONS_FOLDER } from "./runtime/runtime.ts";
+import { detectRuntime, isDatabaseError, MIGRATIONS_FOLDER } from "./runtime/runtime.ts";
 
 /** A bad setting ends start-up with one line naming the variable, and exit status 1: no stack trace. */
 function exitWithConfigError(message: string): never {
   console.error(`rulegate: configuration error: ${message}`);
   process.exit(1);
 }
-
-/** bun:sqlite codes its errors `SQLITE_…`, node:sqlite (Deno) `ERR_SQLITE_…`. */
-const isSqliteError = (error: unknown) => /^(ERR_)?SQLITE/.test(String((error as { code?: unknown })?.code));
 
 const dbPathMessage = (config: Config, error: unknown) =>
   `DB_PATH ${JSON.stringify(config.dbPath)} cannot be opened or written: ${firstLine(error)}`;
@@ -53,7 +50,7 @@ async function main() {
     exitWithConfigError(message);
   };
   const { deps, firstStart } = await bootstrap({ config, db, log, rules, deferFirstStart: true }).catch(
-    (error) => (isSqliteError(error) ? giveUp(dbPathMessage(config, error)) : Promise.reject(error)),
+    (error) => (isDatabaseError(error) ? giveUp(dbPathMessage(config, error)) : Promise.reject(error)),
   );
   const app = createApp(deps);
   let server: ReturnType<typeof runtime.serve>;
@@ -72,7 +69,7 @@ async function main() {
   const firstStartDone = firstStart
     ? await completeFirstStart(db, firstStart, deps.clock.now()).catch(async (error) => {
         await server.stop();
-        return isSqliteError(error) ? giveUp(dbPathMessage(config, error)) : Promise.reject(error);
+        return isDatabaseError(error) ? giveUp(dbPathMessage(config, error)) : Promise.reject(error);
       })
     : false;
   log.info(

@@ -1,9 +1,9 @@
 import { afterAll, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { run } from "../install/processes.ts";
 import {
   exited,
   keyAndCurlPrinted,
@@ -24,24 +24,11 @@ afterAll(() => {
 });
 
 /** Runs `rulegate admin-key rotate` as an operator would, with only `env` set. */
-function rotate(
-  env: Record<string, string>,
-): Promise<{ stdout: string; stderr: string; code: number | null }> {
-  const child = spawn(
-    join(ROOT, "node_modules/.bin/bun"),
-    [join(ROOT, "src/cli/main.ts"), "admin-key", "rotate"],
-    { cwd: elsewhere, env: { PATH: process.env.PATH ?? "", ...env } },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => {
-    stdout += chunk;
+const rotate = (env: Record<string, string>) =>
+  run(join(ROOT, "node_modules/.bin/bun"), [join(ROOT, "src/cli/main.ts"), "admin-key", "rotate"], {
+    cwd: elsewhere,
+    env: { PATH: process.env.PATH ?? "", ...env },
   });
-  child.stderr.on("data", (chunk) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => child.on("close", (code) => resolve({ stdout, stderr, code })));
-}
 
 const usersWith = (port: number, key: string) =>
   fetch(`http://localhost:${port}/api/v2/users`, { headers: { authorization: `Bearer ${key}` } });

@@ -46,6 +46,29 @@ const exchange = (override: Record<string, string> = {}) =>
     body: JSON.stringify({ ...JSON.parse(demoBody), ...override }),
   });
 
+/** `rulegate logs tail <args>` as a live process, with its output so far and a way to wait on it. */
+function startTail(args: string[]) {
+  const child = spawn(process.execPath, ["src/cli/main.ts", "logs", "tail", ...args], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", RULEGATE_URL: url, ADMIN_API_KEY: KEY, NO_COLOR: "1" },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk) => (stdout += chunk));
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  return {
+    stdout: () => stdout,
+    stderr: () => stderr,
+    async waitFor(ready: () => boolean) {
+      for (let waited = 0; !ready(); waited += 50) {
+        if (waited > 5000) throw new Error(`timed out; stdout ${stdout} stderr ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    kill: () => child.kill(),
+  };
+}
+
 describe("help", () => {
   test("every command group has --help", () => {
     for (const args of [
@@ -222,28 +245,15 @@ describe("success paths", () => {
       /sepft\s+Password exchanged for tokens\s+user=user@example.com client=Sample client/,
     );
 
-    const tail = spawn(process.execPath, ["src/cli/main.ts", "logs", "tail", "--type", "fepft"], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? "", RULEGATE_URL: url, ADMIN_API_KEY: KEY, NO_COLOR: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    tail.stdout.on("data", (chunk) => (stdout += chunk));
-    tail.stderr.on("data", (chunk) => (stderr += chunk));
+    const tail = startTail(["--type", "fepft"]);
     try {
-      const waitFor = async (ready: () => boolean) => {
-        for (let waited = 0; !ready(); waited += 50) {
-          if (waited > 5000) throw new Error(`timed out; stdout ${stdout} stderr ${stderr}`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      };
-      await waitFor(() => stderr.includes("following"));
+      await tail.waitFor(() => tail.stderr().includes("following"));
       await exchange({ password: "definitely wrong" });
-      await waitFor(() => stdout.includes("fepft"));
-      expect(stdout).toMatch(
+      await tail.waitFor(() => tail.stdout().includes("fepft"));
+      expect(tail.stdout()).toMatch(
         /fepft\s+Wrong email or password\. \(wrong password\)\s+user=user@example.com client=Sample client/,
       );
-      expect(stdout).not.toContain("sepft");
+      expect(tail.stdout()).not.toContain("sepft");
     } finally {
       tail.kill();
     }
@@ -253,20 +263,10 @@ describe("success paths", () => {
 test("logs tail --since shows the recent events first, oldest first, then follows", async () => {
   await exchange({ password: "wrong before tailing" });
   await exchange();
-  const tail = spawn(process.execPath, ["src/cli/main.ts", "logs", "tail", "--since", "1h"], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", RULEGATE_URL: url, ADMIN_API_KEY: KEY, NO_COLOR: "1" },
-  });
-  let stdout = "";
-  let stderr = "";
-  tail.stdout.on("data", (chunk) => (stdout += chunk));
-  tail.stderr.on("data", (chunk) => (stderr += chunk));
+  const tail = startTail(["--since", "1h"]);
   try {
-    for (let waited = 0; !stderr.includes("following"); waited += 50) {
-      if (waited > 5000) throw new Error(`timed out; stdout ${stdout} stderr ${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const lines = stdout.trim().split("\n");
+    await tail.waitFor(() => tail.stderr().includes("following"));
+    const lines = tail.stdout().trim().split("\n");
     const lastIndexOf = (type: string) => lines.map((line) => line.includes(type)).lastIndexOf(true);
     const failed = lastIndexOf("fepft");
     const succeeded = lastIndexOf("sepft");
