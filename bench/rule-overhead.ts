@@ -12,12 +12,13 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootstrap } from "../src/bootstrap.ts";
 import { loadConfig } from "../src/config.ts";
+import { openDatabase } from "../src/db/open-database.ts";
 import { saveRule } from "../src/db/rule.ts";
 import { createLogger } from "../src/logs/logger.ts";
 import { runRule } from "../src/oauth/run-rule.ts";
 import { createRulePool } from "../src/rules/pool.ts";
 import { sampleRuleInput } from "../src/rules/sample-input.ts";
-import { detectRuntime, MIGRATIONS_FOLDER } from "../src/runtime/runtime.ts";
+import { detectRuntime } from "../src/runtime/runtime.ts";
 import { ADMIN_KEY, drive, round, setSampleRule, startBenchServer } from "./support/server.ts";
 
 const percentile = (sorted: number[], q: number) =>
@@ -30,7 +31,7 @@ async function inProcess(concurrency: number, calls: number) {
     { DB_PATH: join(dir, "db.sqlite"), ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: "silent" },
     availableParallelism(),
   );
-  const { db, close } = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  const { db, close } = await openDatabase(runtime, config);
   const log = createLogger("silent");
   const rules = createRulePool({ config, log });
   const { deps } = await bootstrap({ config, db, log, rules });

@@ -1,4 +1,5 @@
 import { Elysia, ValidationError } from "elysia";
+import { isDatabaseUnavailable } from "./db/errors.ts";
 import type { Deps } from "./deps.ts";
 import { allowedMethods, type RouteEntry } from "./http/allowed-methods.ts";
 import { corsPreflights, withCors } from "./http/cors.ts";
@@ -21,7 +22,13 @@ import { userLogsRoutes } from "./management/user-logs.ts";
 import { usersRoutes } from "./management/users.ts";
 import { usersByEmailRoutes } from "./management/users-by-email.ts";
 import { authorizationServerMetadataRoute } from "./oauth/authorization-server-metadata.ts";
-import { InvalidRequest, MethodNotAllowed, OAuthError, ServerError } from "./oauth/errors.ts";
+import {
+  InvalidRequest,
+  MethodNotAllowed,
+  OAuthError,
+  ServerError,
+  TemporarilyUnavailable,
+} from "./oauth/errors.ts";
 import { introspectionEndpoint } from "./oauth/introspection-endpoint.ts";
 import { issuerPath } from "./oauth/issuer-url.ts";
 import { revocationEndpoint } from "./oauth/revocation-endpoint.ts";
@@ -36,7 +43,11 @@ import { openapiDocument } from "./openapi/openapi-document.ts";
 const MANAGEMENT_BODY_LIMIT = 1024 * 1024;
 
 /** Management API answers are never cached either: some carry secrets (a new client secret). */
-const json = (body: unknown, status: number) => noStoreJson(body, status);
+const json = (body: unknown, status: number, headers?: Record<string, string>) =>
+  noStoreJson(body, status, headers);
+
+/** How long a client is asked to wait while the database is unavailable. */
+const DATABASE_RETRY_AFTER_SECONDS = 2;
 
 /** Auth0's wording for a schema failure: `Payload validation error: '<why>' on property <field>.` */
 function validationMessage(error: ValidationError): string {
@@ -96,6 +107,21 @@ async function answerError(
     return noStoreJson(new InvalidRequest("The request body is malformed.").toBody(), 400);
   }
   if (code === "NOT_FOUND") return answerNoRoute(routes, path);
+  if (isDatabaseUnavailable(error)) {
+    // Unreachable, restarting or timed out: worth a retry, and the node recovers by itself.
+    deps.log.warn({ event: "database_unavailable", path, err: error }, "database unavailable");
+    const retryAfter = { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) };
+    if (management) {
+      const body = new ApiError(
+        503,
+        "The database is unavailable; retry shortly.",
+        "temporarily_unavailable",
+      );
+      return json(body.toBody(), 503, retryAfter);
+    }
+    const unavailable = new TemporarilyUnavailable("The server cannot reach its database; retry shortly.");
+    return noStoreJson(unavailable.toBody(), 503, retryAfter);
+  }
   deps.log.error({ event: "unhandled_error", path, code, err: error }, "unhandled error");
   if (management) return json(new ApiError(500, "Internal error.", "internal_error").toBody(), 500);
   return noStoreJson(new ServerError().toBody(), 500);

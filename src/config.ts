@@ -14,6 +14,12 @@ export const Config = t.Object({
   /** RFC 8414 §2: an https (or, for development, http) URL with no query or fragment, used verbatim. */
   issuer: t.String({ pattern: "^https?://[^\\s?#]+$" }),
   dbPath: t.String({ minLength: 1 }),
+  /** PostgreSQL instead of SQLite, for running many nodes on one database. */
+  databaseUrl: t.Optional(t.String({ pattern: "^postgres(ql)?://" })),
+  /** Connections one node keeps open to PostgreSQL at most. */
+  databasePoolSize: t.Integer({ minimum: 1, maximum: 1000 }),
+  /** PostgreSQL `statement_timeout`: a statement running longer is cancelled (503). */
+  databaseStatementTimeoutMs: t.Integer({ minimum: 100, maximum: 600_000 }),
   adminApiKey: t.Optional(t.String({ minLength: 16 })),
   ruleTimeoutMs: t.Integer({ minimum: 10, maximum: 60_000 }),
   ruleMemoryMb: t.Integer({ minimum: 16, maximum: 4096 }),
@@ -54,6 +60,9 @@ const toVariable: Record<keyof Config, string> = {
   host: "HOST",
   issuer: "ISSUER",
   dbPath: "DB_PATH",
+  databaseUrl: "DATABASE_URL",
+  databasePoolSize: "DATABASE_POOL_SIZE",
+  databaseStatementTimeoutMs: "DATABASE_STATEMENT_TIMEOUT_MS",
   adminApiKey: "ADMIN_API_KEY",
   ruleTimeoutMs: "RULE_TIMEOUT_MS",
   ruleMemoryMb: "RULE_MEMORY_MB",
@@ -148,6 +157,9 @@ export function loadConfig(
     // trailing slash (`https://tenant/`).
     issuer: text(env, "ISSUER", `http://localhost:${port}/`),
     dbPath: text(env, "DB_PATH", "./data/rulegate.sqlite"),
+    databaseUrl: text(env, "DATABASE_URL"),
+    databasePoolSize: integer(env, "DATABASE_POOL_SIZE", 10),
+    databaseStatementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 5000),
     adminApiKey: adminKey.value,
     ruleTimeoutMs: integer(env, "RULE_TIMEOUT_MS", 5000),
     ruleMemoryMb: integer(env, "RULE_MEMORY_MB", 128),
@@ -162,11 +174,14 @@ export function loadConfig(
     corsAllowedOrigins: list(env, "CORS_ALLOWED_ORIGINS"),
   };
   if (candidate.adminApiKey === undefined) delete candidate.adminApiKey;
+  if (candidate.databaseUrl === undefined) delete candidate.databaseUrl;
   const firstError = Value.Errors(Config, candidate).First();
   if (firstError) {
     const field = firstError.path.replace(/^\//, "").split("/")[0] as keyof Config;
     const variable = field === "adminApiKey" ? adminKey.variable : (toVariable[field] ?? field);
-    const shown = field === "adminApiKey" ? "(hidden)" : JSON.stringify(env[variable] ?? "");
+    // The key and the database URL (which may hold a password) are never echoed.
+    const hidden = field === "adminApiKey" || field === "databaseUrl";
+    const shown = hidden ? "(hidden)" : JSON.stringify(env[variable] ?? "");
     throw new ConfigError(`${variable} is invalid: ${firstError.message} (value ${shown})`);
   }
   if (candidate.production && candidate.adminApiKey === undefined) {

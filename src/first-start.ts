@@ -1,5 +1,4 @@
 import type { Db } from "./db/database.ts";
-import { inTransaction } from "./db/in-transaction.ts";
 import { ensureTenantSettings, getTenantSettings, updateTenantSettings } from "./db/tenant-settings.ts";
 import { type PreparedDemo, provisionDemo } from "./provision-demo.ts";
 import { secretDigest } from "./security/secret-digest.ts";
@@ -25,17 +24,17 @@ export interface FirstStart {
  * written; this process's key and demo are then not the stored ones and must not be printed)
  */
 export async function completeFirstStart(db: Db, work: FirstStart, now: Date): Promise<boolean> {
-  return await inTransaction(db, async () => {
+  return await db.transaction(async (tx) => {
     if (work.tenant !== undefined) {
-      const { created } = await ensureTenantSettings(db, work.tenant, now);
+      const { created } = await ensureTenantSettings(tx, work.tenant, now);
       if (!created) return false;
-    } else if ((await getTenantSettings(db))?.adminKeyHash) {
+    } else if ((await getTenantSettings(tx))?.adminKeyHash) {
       return false;
     }
     if (work.adminKey !== undefined) {
-      await updateTenantSettings(db, { adminKeyHash: secretDigest(work.adminKey), updatedAt: now });
+      await updateTenantSettings(tx, { adminKeyHash: secretDigest(work.adminKey), updatedAt: now });
     }
-    if (work.demo) await provisionDemo(db, work.demo);
+    if (work.demo) await provisionDemo(tx, work.demo);
     return true;
   });
 }

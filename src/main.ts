@@ -3,6 +3,8 @@ import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import type { Database } from "./db/database.ts";
+import { isDatabaseUnavailable } from "./db/errors.ts";
+import { openDatabase } from "./db/open-database.ts";
 import { findRule } from "./db/rule.ts";
 import { completeFirstStart } from "./first-start.ts";
 import { firstLine, listenErrorMessage } from "./listen-error-message.ts";
@@ -11,7 +13,7 @@ import { startLogRetention } from "./logs/retention.ts";
 import { demoCurl } from "./provision-demo.ts";
 import { createRulePool } from "./rules/pool.ts";
 import { ruleScript } from "./rules/rule-version.ts";
-import { detectRuntime, isDatabaseError, MIGRATIONS_FOLDER } from "./runtime/runtime.ts";
+import { detectRuntime, isDatabaseError } from "./runtime/runtime.ts";
 
 /** A bad setting ends start-up with one line naming the variable, and exit status 1: no stack trace. */
 function exitWithConfigError(message: string): never {
@@ -19,8 +21,20 @@ function exitWithConfigError(message: string): never {
   process.exit(1);
 }
 
-const dbPathMessage = (config: Config, error: unknown) =>
-  `DB_PATH ${JSON.stringify(config.dbPath)} cannot be opened or written: ${firstLine(error)}`;
+/** Why the database could not be used, naming the variable (never the URL: it may hold a password). */
+const databaseMessage = (config: Config, error: unknown) =>
+  config.databaseUrl === undefined
+    ? `DB_PATH ${JSON.stringify(config.dbPath)} cannot be opened or written: ${firstLine(error)}`
+    : `DATABASE_URL: PostgreSQL cannot be reached or used: ${databaseReason(error)}`;
+
+/** The driver's code and message of a PostgreSQL failure, without Drizzle's quoted statement. */
+const databaseReason = (error: unknown) => {
+  const cause = (error as { cause?: unknown })?.cause ?? error;
+  const code = (cause as { code?: unknown })?.code;
+  return [code, firstLine(cause)].filter(Boolean).join(" ");
+};
+
+const isStorageError = (error: unknown) => isDatabaseError(error) || isDatabaseUnavailable(error);
 
 /**
  * Start-up: config → database → deps → app → listen → first-start work. The only file that
@@ -38,19 +52,19 @@ async function main() {
   const log = createLogger(config.logLevel);
   let database: Database;
   try {
-    database = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+    database = await openDatabase(runtime, config);
   } catch (error) {
-    exitWithConfigError(dbPathMessage(config, error));
+    exitWithConfigError(databaseMessage(config, error));
   }
   const { db } = database;
   const rules = createRulePool({ config, log });
   const giveUp = async (message: string): Promise<never> => {
     await rules.close();
-    database.close();
+    await database.close();
     exitWithConfigError(message);
   };
   const { deps, firstStart } = await bootstrap({ config, db, log, rules, deferFirstStart: true }).catch(
-    (error) => (isDatabaseError(error) ? giveUp(dbPathMessage(config, error)) : Promise.reject(error)),
+    (error) => (isStorageError(error) ? giveUp(databaseMessage(config, error)) : Promise.reject(error)),
   );
   const app = createApp(deps);
   let server: ReturnType<typeof runtime.serve>;
@@ -69,7 +83,7 @@ async function main() {
   const firstStartDone = firstStart
     ? await completeFirstStart(db, firstStart, deps.clock.now()).catch(async (error) => {
         await server.stop();
-        return isDatabaseError(error) ? giveUp(dbPathMessage(config, error)) : Promise.reject(error);
+        return isStorageError(error) ? giveUp(databaseMessage(config, error)) : Promise.reject(error);
       })
     : false;
   log.info(

@@ -6,6 +6,7 @@ import { bootstrap } from "../src/bootstrap.ts";
 import { systemClock } from "../src/clock.ts";
 import { loadConfig } from "../src/config.ts";
 import { countClients } from "../src/db/clients.ts";
+import { openDatabase } from "../src/db/open-database.ts";
 import { countResourceServers } from "../src/db/resource-servers.ts";
 import { findRule } from "../src/db/rule.ts";
 import { getTenantSettings } from "../src/db/tenant-settings.ts";
@@ -13,15 +14,17 @@ import { deleteUser, findUserByEmail, insertUser } from "../src/db/users.ts";
 import { completeFirstStart } from "../src/first-start.ts";
 import { createLogger } from "../src/logs/logger.ts";
 import type { RulePool } from "../src/rules/pool.ts";
-import { detectRuntime, MIGRATIONS_FOLDER } from "../src/runtime/runtime.ts";
+import { detectRuntime } from "../src/runtime/runtime.ts";
 import { secretDigest } from "../src/security/secret-digest.ts";
+import { databaseEnv } from "./support/postgres.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rulegate-first-start-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function openNewDatabase(name: string) {
-  const config = loadConfig({ DB_PATH: join(dir, name) });
-  const database = await (await detectRuntime()).openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  const dbPath = join(dir, name);
+  const config = loadConfig({ DB_PATH: dbPath, ...(await databaseEnv(dbPath)) });
+  const database = await openDatabase(await detectRuntime(), config);
   // bootstrap only hands the pool on to the app; no rule runs here.
   const start = () =>
     bootstrap({

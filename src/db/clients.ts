@@ -1,14 +1,16 @@
 import { count, eq } from "drizzle-orm";
-import type { Db } from "./database.ts";
+import { type Db, first } from "./database.ts";
 import type { Page } from "./page.ts";
-import { type ClientRow, clients } from "./schema.ts";
+import type { ClientRow } from "./schema.ts";
 
 export async function findClient(db: Db, clientId: string): Promise<ClientRow | undefined> {
-  return await db.select().from(clients).where(eq(clients.clientId, clientId)).get();
+  const { clients } = db.tables;
+  return await first(db.orm.select().from(clients).where(eq(clients.clientId, clientId)).limit(1));
 }
 
 export async function insertClient(db: Db, row: ClientRow): Promise<ClientRow> {
-  await db.insert(clients).values(row);
+  const { clients } = db.tables;
+  await db.orm.insert(clients).values(row);
   return row;
 }
 
@@ -17,26 +19,29 @@ export async function updateClient(
   clientId: string,
   changes: Partial<Omit<ClientRow, "clientId" | "createdAt">>,
 ): Promise<ClientRow | undefined> {
-  return await db.update(clients).set(changes).where(eq(clients.clientId, clientId)).returning().get();
+  const { clients } = db.tables;
+  return await first(db.orm.update(clients).set(changes).where(eq(clients.clientId, clientId)).returning());
 }
 
 /** @returns whether a client was deleted */
 export async function deleteClient(db: Db, clientId: string): Promise<boolean> {
-  const deleted = await db.delete(clients).where(eq(clients.clientId, clientId)).returning().all();
+  const { clients } = db.tables;
+  const deleted = await db.orm.delete(clients).where(eq(clients.clientId, clientId)).returning();
   return deleted.length > 0;
 }
 
 export async function listClients(db: Db, { page, perPage }: Page): Promise<ClientRow[]> {
-  return await db
+  const { clients } = db.tables;
+  return await db.orm
     .select()
     .from(clients)
     .orderBy(clients.createdAt, clients.clientId)
     .limit(perPage)
-    .offset(page * perPage)
-    .all();
+    .offset(page * perPage);
 }
 
 export async function countClients(db: Db): Promise<number> {
-  const row = await db.select({ total: count() }).from(clients).get();
+  const { clients } = db.tables;
+  const row = await first(db.orm.select({ total: count() }).from(clients).limit(1));
   return row?.total ?? 0;
 }

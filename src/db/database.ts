@@ -1,14 +1,55 @@
+import type { SQL } from "drizzle-orm";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import type * as schema from "./schema.ts";
 
-/**
- * The Drizzle database every query module takes. Queries are always awaited, so the
- * same modules work on a synchronous driver (bun:sqlite) and an asynchronous one.
- */
-export type Db = BaseSQLiteDatabase<"sync" | "async", unknown, typeof schema>;
+/** The storage engines: SQLite embedded in the process (the default), or PostgreSQL for many nodes. */
+export type Engine = "sqlite" | "postgres";
 
-/** An open database: the Drizzle handle and a way to close the file. */
+/** The tables a query module reads and writes (src/db/schema.ts, or its PostgreSQL twin src/db/pg-schema.ts). */
+export type Tables = typeof schema;
+
+/**
+ * Drizzle over the engine's driver. It is typed with the SQLite dialect, but the query modules
+ * use only the query builder both dialects share (select, insert … on conflict, update, delete,
+ * returning), always awaited and never `.get()`, `.all()` or `.run()` (SQLite-only; a test in
+ * tests/tooling checks), so one module serves both engines; the few SQL fragments that differ
+ * are in src/db/dialect.ts.
+ */
+export type Orm = BaseSQLiteDatabase<"async", unknown, Tables>;
+
+/**
+ * The handle every query module takes: the engine, its Drizzle instance and its tables. The
+ * same query module, the same tests (tests/db/storage-contract.test.ts and the suites run with
+ * `TEST_DATABASE_URL`), either engine.
+ */
+export interface Db {
+  engine: Engine;
+  orm: Orm;
+  tables: Tables;
+  /**
+   * Runs `work` in one transaction: all its statements are stored, or none. On PostgreSQL it
+   * has its own pooled connection; SQLite's one connection is shared by the process, so there
+   * call it only where nothing else uses the database meanwhile (start-up, the CLI).
+   */
+  transaction<T>(work: (tx: Db) => Promise<T>): Promise<T>;
+  /** Runs one raw statement (for the few that have no query-builder form). */
+  execute(statement: SQL): Promise<void>;
+  /**
+   * PostgreSQL only: calls `onNotify` on every NOTIFY on `channel` from any node (and once
+   * after a lost listening connection is back, since notifications may have been missed).
+   * Absent on SQLite, where one process serves the file.
+   * @returns the function that stops listening
+   */
+  listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+}
+
+/** An open database: the handle and a way to close it. */
 export interface Database {
   db: Db;
-  close(): void;
+  close(): Promise<void>;
+}
+
+/** The first row of a query's rows (what SQLite's `.get()` gives, on either engine). */
+export async function first<T>(rows: Promise<T[]> | PromiseLike<T[]>): Promise<T | undefined> {
+  return (await rows)[0];
 }

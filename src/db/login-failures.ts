@@ -1,6 +1,7 @@
 import { and, eq, gt, isNotNull, lte, or, sql } from "drizzle-orm";
-import type { Db } from "./database.ts";
-import { ipFailures, loginFailures } from "./schema.ts";
+import { type Db, first } from "./database.ts";
+import { timeValue } from "./dialect.ts";
+import type { loginFailures } from "./schema.ts";
 
 /** A login name + IP pair's counter, as stored. */
 export type LoginFailureRow = typeof loginFailures.$inferSelect;
@@ -16,9 +17,10 @@ export async function currentLoginFailures(
   now: Date,
   windowMs: number,
 ): Promise<LoginFailureRow | undefined> {
+  const { loginFailures } = db.tables;
   const cutoff = new Date(now.getTime() - windowMs);
   const pair = and(eq(loginFailures.login, login), eq(loginFailures.ip, ip));
-  await db
+  await db.orm
     .delete(loginFailures)
     .where(
       and(
@@ -29,7 +31,7 @@ export async function currentLoginFailures(
         ),
       ),
     );
-  return await db.select().from(loginFailures).where(pair).get();
+  return await first(db.orm.select().from(loginFailures).where(pair).limit(1));
 }
 
 /**
@@ -44,26 +46,29 @@ export async function addLoginFailure(
   now: Date,
   maxAttempts: number,
 ): Promise<{ failures: number; blockedNow: boolean }> {
+  const { loginFailures } = db.tables;
   const firstBlock = maxAttempts <= 1 ? now : null;
-  const row = await db
-    .insert(loginFailures)
-    .values({ login, ip, failures: 1, lastFailureAt: now, blockedAt: firstBlock })
-    .onConflictDoUpdate({
-      target: [loginFailures.login, loginFailures.ip],
-      set: {
-        failures: sql`${loginFailures.failures} + 1`,
-        lastFailureAt: now,
-        blockedAt: sql`coalesce(${loginFailures.blockedAt}, case when ${loginFailures.failures} + 1 >= ${maxAttempts} then ${now.getTime()} end)`,
-      },
-    })
-    .returning()
-    .get();
+  const row = await first(
+    db.orm
+      .insert(loginFailures)
+      .values({ login, ip, failures: 1, lastFailureAt: now, blockedAt: firstBlock })
+      .onConflictDoUpdate({
+        target: [loginFailures.login, loginFailures.ip],
+        set: {
+          failures: sql`${loginFailures.failures} + 1`,
+          lastFailureAt: now,
+          blockedAt: sql`coalesce(${loginFailures.blockedAt}, case when ${loginFailures.failures} + 1 >= ${maxAttempts} then ${timeValue(db, now)} end)`,
+        },
+      })
+      .returning(),
+  );
   return { failures: row?.failures ?? 1, blockedNow: row?.blockedAt?.getTime() === now.getTime() };
 }
 
 /** A successful password resets the pair's consecutive failures (a block stays). */
 export async function clearLoginFailures(db: Db, login: string, ip: string): Promise<void> {
-  await db
+  const { loginFailures } = db.tables;
+  await db.orm
     .delete(loginFailures)
     .where(
       and(eq(loginFailures.login, login), eq(loginFailures.ip, ip), sql`${loginFailures.blockedAt} is null`),
@@ -77,8 +82,9 @@ export async function listLoginBlocks(
   now: Date,
   windowMs: number,
 ): Promise<LoginFailureRow[]> {
+  const { loginFailures } = db.tables;
   const cutoff = new Date(now.getTime() - windowMs);
-  return await db
+  return await db.orm
     .select()
     .from(loginFailures)
     .where(
@@ -87,13 +93,13 @@ export async function listLoginBlocks(
         isNotNull(loginFailures.blockedAt),
         gt(loginFailures.blockedAt, cutoff),
       ),
-    )
-    .all();
+    );
 }
 
 /** Unblocks a login name from every IP (admin unblock, password change). */
 export async function clearLoginBlocks(db: Db, login: string): Promise<number> {
-  const removed = await db.delete(loginFailures).where(eq(loginFailures.login, login)).returning().all();
+  const { loginFailures } = db.tables;
+  const removed = await db.orm.delete(loginFailures).where(eq(loginFailures.login, login)).returning();
   return removed.filter((row) => row.blockedAt !== null).length;
 }
 
@@ -109,32 +115,35 @@ export async function addIpFailure(
   maxFailures: number,
   blockMs: number,
 ): Promise<boolean> {
-  const windowStart = now.getTime() - 86_400_000;
-  const blockedUntil = now.getTime() + blockMs;
-  const row = await db
-    .insert(ipFailures)
-    .values({
-      ip,
-      windowStartedAt: now,
-      failures: 1,
-      blockedUntil: maxFailures <= 1 ? new Date(blockedUntil) : null,
-    })
-    .onConflictDoUpdate({
-      target: ipFailures.ip,
-      // SQLite evaluates every SET expression against the row as it was.
-      set: {
-        windowStartedAt: sql`case when ${ipFailures.windowStartedAt} <= ${windowStart} then ${now.getTime()} else ${ipFailures.windowStartedAt} end`,
-        failures: sql`case when ${ipFailures.windowStartedAt} <= ${windowStart} then 1 else ${ipFailures.failures} + 1 end`,
-        blockedUntil: sql`case when (case when ${ipFailures.windowStartedAt} <= ${windowStart} then 1 else ${ipFailures.failures} + 1 end) >= ${maxFailures} and (${ipFailures.blockedUntil} is null or ${ipFailures.blockedUntil} <= ${now.getTime()}) then ${blockedUntil} else ${ipFailures.blockedUntil} end`,
-      },
-    })
-    .returning()
-    .get();
-  return row?.blockedUntil?.getTime() === blockedUntil;
+  const { ipFailures } = db.tables;
+  const windowStart = new Date(now.getTime() - 86_400_000);
+  const blockedUntil = new Date(now.getTime() + blockMs);
+  const row = await first(
+    db.orm
+      .insert(ipFailures)
+      .values({
+        ip,
+        windowStartedAt: now,
+        failures: 1,
+        blockedUntil: maxFailures <= 1 ? blockedUntil : null,
+      })
+      .onConflictDoUpdate({
+        target: ipFailures.ip,
+        // SQLite evaluates every SET expression against the row as it was.
+        set: {
+          windowStartedAt: sql`case when ${ipFailures.windowStartedAt} <= ${timeValue(db, windowStart)} then ${timeValue(db, now)} else ${ipFailures.windowStartedAt} end`,
+          failures: sql`case when ${ipFailures.windowStartedAt} <= ${timeValue(db, windowStart)} then 1 else ${ipFailures.failures} + 1 end`,
+          blockedUntil: sql`case when (case when ${ipFailures.windowStartedAt} <= ${timeValue(db, windowStart)} then 1 else ${ipFailures.failures} + 1 end) >= ${maxFailures} and (${ipFailures.blockedUntil} is null or ${ipFailures.blockedUntil} <= ${timeValue(db, now)}) then ${timeValue(db, blockedUntil)} else ${ipFailures.blockedUntil} end`,
+        },
+      })
+      .returning(),
+  );
+  return row?.blockedUntil?.getTime() === blockedUntil.getTime();
 }
 
 /** When the IP's block ends, if it is blocked now. */
 export async function ipBlockedUntil(db: Db, ip: string, now: Date): Promise<Date | undefined> {
-  const row = await db.select().from(ipFailures).where(eq(ipFailures.ip, ip)).get();
+  const { ipFailures } = db.tables;
+  const row = await first(db.orm.select().from(ipFailures).where(eq(ipFailures.ip, ip)).limit(1));
   return row?.blockedUntil && row.blockedUntil > now ? row.blockedUntil : undefined;
 }

@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, gte, lt, lte, type SQL } from "drizzle-orm";
-import type { Db } from "./database.ts";
+import { type Db, first, type Tables } from "./database.ts";
 import type { Page } from "./page.ts";
-import { type LogRow, logs } from "./schema.ts";
+import type { LogRow } from "./schema.ts";
 
 /** A log event before it is stored (the store adds `seq`). */
 export type NewLog = Omit<LogRow, "seq">;
@@ -16,7 +16,7 @@ export interface LogFilters {
   to?: Date;
 }
 
-function where(filters: LogFilters): SQL | undefined {
+function where(logs: Tables["logs"], filters: LogFilters): SQL | undefined {
   return and(
     filters.type === undefined ? undefined : eq(logs.type, filters.type),
     filters.userId === undefined ? undefined : eq(logs.userId, filters.userId),
@@ -28,7 +28,8 @@ function where(filters: LogFilters): SQL | undefined {
 }
 
 export async function insertLog(db: Db, event: NewLog): Promise<LogRow> {
-  const row = await db.insert(logs).values(event).returning().get();
+  const { logs } = db.tables;
+  const row = await first(db.orm.insert(logs).values(event).returning());
   if (!row) throw new Error("log insert returned nothing");
   return row;
 }
@@ -40,44 +41,69 @@ export async function listLogs(
   { page, perPage }: Page,
   order: "newest" | "oldest" = "newest",
 ): Promise<LogRow[]> {
-  return await db
+  const { logs } = db.tables;
+  return await db.orm
     .select()
     .from(logs)
-    .where(where(filters))
+    .where(where(logs, filters))
     .orderBy(order === "oldest" ? asc(logs.seq) : desc(logs.seq))
     .limit(perPage)
-    .offset(page * perPage)
-    .all();
+    .offset(page * perPage);
 }
 
 export async function countLogs(db: Db, filters: LogFilters): Promise<number> {
-  const row = await db.select({ total: count() }).from(logs).where(where(filters)).get();
+  const { logs } = db.tables;
+  const row = await first(db.orm.select({ total: count() }).from(logs).where(where(logs, filters)).limit(1));
   return row?.total ?? 0;
 }
 
 export async function findLog(db: Db, logId: string): Promise<LogRow | undefined> {
-  return await db.select().from(logs).where(eq(logs.logId, logId)).get();
+  const { logs } = db.tables;
+  return await first(db.orm.select().from(logs).where(eq(logs.logId, logId)).limit(1));
 }
 
-/** Events after `seq`, oldest first: what a live stream has not sent yet. */
-export async function logsAfter(db: Db, seq: number, filters: LogFilters, limit: number): Promise<LogRow[]> {
-  return await db
+/** Events after `seq` up to `upTo`, oldest first: what a live stream has not sent yet. */
+export async function logsAfter(
+  db: Db,
+  seq: number,
+  filters: LogFilters,
+  limit: number,
+  upTo = Number.MAX_SAFE_INTEGER,
+): Promise<LogRow[]> {
+  const { logs } = db.tables;
+  return await db.orm
     .select()
     .from(logs)
-    .where(and(gt(logs.seq, seq), where(filters)))
+    .where(and(gt(logs.seq, seq), lte(logs.seq, upTo), where(logs, filters)))
     .orderBy(logs.seq)
-    .limit(limit)
-    .all();
+    .limit(limit);
+}
+
+/** The `seq`s (and dates) stored after `seq`, whatever their event, oldest first. */
+export async function logSeqsAfter(
+  db: Db,
+  seq: number,
+  limit: number,
+): Promise<Array<{ seq: number; date: Date }>> {
+  const { logs } = db.tables;
+  return await db.orm
+    .select({ seq: logs.seq, date: logs.date })
+    .from(logs)
+    .where(gt(logs.seq, seq))
+    .orderBy(logs.seq)
+    .limit(limit);
 }
 
 /** The newest `seq`, 0 when there is none. */
 export async function latestLogSeq(db: Db): Promise<number> {
-  const row = await db.select({ seq: logs.seq }).from(logs).orderBy(desc(logs.seq)).limit(1).get();
+  const { logs } = db.tables;
+  const row = await first(db.orm.select({ seq: logs.seq }).from(logs).orderBy(desc(logs.seq)).limit(1));
   return row?.seq ?? 0;
 }
 
 /** Deletes events older than `before`; returns how many. */
 export async function pruneLogs(db: Db, before: Date): Promise<number> {
-  const deleted = await db.delete(logs).where(lt(logs.date, before)).returning({ seq: logs.seq }).all();
+  const { logs } = db.tables;
+  const deleted = await db.orm.delete(logs).where(lt(logs.date, before)).returning({ seq: logs.seq });
   return deleted.length;
 }

@@ -1,9 +1,10 @@
 import { and, eq, gt, isNull } from "drizzle-orm";
-import type { Db } from "./database.ts";
-import { type RefreshTokenFamilyRow, refreshTokenFamilies, retiredRefreshTokens } from "./schema.ts";
+import { type Db, first } from "./database.ts";
+import type { RefreshTokenFamilyRow } from "./schema.ts";
 
 export async function insertFamily(db: Db, row: RefreshTokenFamilyRow): Promise<RefreshTokenFamilyRow> {
-  await db.insert(refreshTokenFamilies).values(row);
+  const { refreshTokenFamilies } = db.tables;
+  await db.orm.insert(refreshTokenFamilies).values(row);
   return row;
 }
 
@@ -12,11 +13,14 @@ export async function findFamilyByLiveHash(
   db: Db,
   tokenHash: string,
 ): Promise<RefreshTokenFamilyRow | undefined> {
-  return await db
-    .select()
-    .from(refreshTokenFamilies)
-    .where(eq(refreshTokenFamilies.currentTokenHash, tokenHash))
-    .get();
+  const { refreshTokenFamilies } = db.tables;
+  return await first(
+    db.orm
+      .select()
+      .from(refreshTokenFamilies)
+      .where(eq(refreshTokenFamilies.currentTokenHash, tokenHash))
+      .limit(1),
+  );
 }
 
 /** The family a rotated-away token with this digest belonged to. */
@@ -24,12 +28,15 @@ export async function findFamilyByRetiredHash(
   db: Db,
   tokenHash: string,
 ): Promise<RefreshTokenFamilyRow | undefined> {
-  const row = await db
-    .select({ family: refreshTokenFamilies })
-    .from(retiredRefreshTokens)
-    .innerJoin(refreshTokenFamilies, eq(retiredRefreshTokens.familyId, refreshTokenFamilies.id))
-    .where(eq(retiredRefreshTokens.tokenHash, tokenHash))
-    .get();
+  const { refreshTokenFamilies, retiredRefreshTokens } = db.tables;
+  const row = await first(
+    db.orm
+      .select({ family: refreshTokenFamilies })
+      .from(retiredRefreshTokens)
+      .innerJoin(refreshTokenFamilies, eq(retiredRefreshTokens.familyId, refreshTokenFamilies.id))
+      .where(eq(retiredRefreshTokens.tokenHash, tokenHash))
+      .limit(1),
+  );
   return row?.family;
 }
 
@@ -38,16 +45,22 @@ export async function findRetiredToken(
   db: Db,
   tokenHash: string,
 ): Promise<{ family: RefreshTokenFamilyRow; retiredAt: Date } | undefined> {
-  return await db
-    .select({ family: refreshTokenFamilies, retiredAt: retiredRefreshTokens.retiredAt })
-    .from(retiredRefreshTokens)
-    .innerJoin(refreshTokenFamilies, eq(retiredRefreshTokens.familyId, refreshTokenFamilies.id))
-    .where(eq(retiredRefreshTokens.tokenHash, tokenHash))
-    .get();
+  const { refreshTokenFamilies, retiredRefreshTokens } = db.tables;
+  return await first(
+    db.orm
+      .select({ family: refreshTokenFamilies, retiredAt: retiredRefreshTokens.retiredAt })
+      .from(retiredRefreshTokens)
+      .innerJoin(refreshTokenFamilies, eq(retiredRefreshTokens.familyId, refreshTokenFamilies.id))
+      .where(eq(retiredRefreshTokens.tokenHash, tokenHash))
+      .limit(1),
+  );
 }
 
 export async function findFamily(db: Db, id: string): Promise<RefreshTokenFamilyRow | undefined> {
-  return await db.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.id, id)).get();
+  const { refreshTokenFamilies } = db.tables;
+  return await first(
+    db.orm.select().from(refreshTokenFamilies).where(eq(refreshTokenFamilies.id, id)).limit(1),
+  );
 }
 
 /**
@@ -59,7 +72,8 @@ export async function swapLiveToken(
   db: Db,
   swap: { familyId: string; presentedHash: string; newHash: string; now: Date; idleExpiresAt: Date },
 ): Promise<boolean> {
-  const swapped = await db
+  const { refreshTokenFamilies } = db.tables;
+  const swapped = await db.orm
     .update(refreshTokenFamilies)
     .set({ currentTokenHash: swap.newHash, lastUsedAt: swap.now, idleExpiresAt: swap.idleExpiresAt })
     .where(
@@ -71,30 +85,34 @@ export async function swapLiveToken(
         gt(refreshTokenFamilies.absoluteExpiresAt, swap.now),
       ),
     )
-    .returning({ id: refreshTokenFamilies.id })
-    .all();
+    .returning({ id: refreshTokenFamilies.id });
   return swapped.length === 1;
 }
 
 /** Remembers a rotated-away token, for reuse detection. */
 export async function retireToken(db: Db, tokenHash: string, familyId: string, now: Date): Promise<void> {
-  await db.insert(retiredRefreshTokens).values({ tokenHash, familyId, retiredAt: now }).onConflictDoNothing();
+  const { retiredRefreshTokens } = db.tables;
+  await db.orm
+    .insert(retiredRefreshTokens)
+    .values({ tokenHash, familyId, retiredAt: now })
+    .onConflictDoNothing();
 }
 
 /** @returns whether a live family was revoked */
 export async function revokeFamily(db: Db, familyId: string, reason: string, now: Date): Promise<boolean> {
-  const revoked = await db
+  const { refreshTokenFamilies } = db.tables;
+  const revoked = await db.orm
     .update(refreshTokenFamilies)
     .set({ revokedAt: now, revokedReason: reason })
     .where(and(eq(refreshTokenFamilies.id, familyId), isNull(refreshTokenFamilies.revokedAt)))
-    .returning({ id: refreshTokenFamilies.id })
-    .all();
+    .returning({ id: refreshTokenFamilies.id });
   return revoked.length === 1;
 }
 
 /** A user's families that can still be used. */
 export async function listLiveFamilies(db: Db, userId: string, now: Date): Promise<RefreshTokenFamilyRow[]> {
-  return await db
+  const { refreshTokenFamilies } = db.tables;
+  return await db.orm
     .select()
     .from(refreshTokenFamilies)
     .where(
@@ -105,17 +123,16 @@ export async function listLiveFamilies(db: Db, userId: string, now: Date): Promi
         gt(refreshTokenFamilies.absoluteExpiresAt, now),
       ),
     )
-    .orderBy(refreshTokenFamilies.createdAt)
-    .all();
+    .orderBy(refreshTokenFamilies.createdAt);
 }
 
 /** Revokes every live family of a user; returns how many. */
 export async function revokeUserFamilies(db: Db, userId: string, reason: string, now: Date): Promise<number> {
-  const revoked = await db
+  const { refreshTokenFamilies } = db.tables;
+  const revoked = await db.orm
     .update(refreshTokenFamilies)
     .set({ revokedAt: now, revokedReason: reason })
     .where(and(eq(refreshTokenFamilies.userId, userId), isNull(refreshTokenFamilies.revokedAt)))
-    .returning({ id: refreshTokenFamilies.id })
-    .all();
+    .returning({ id: refreshTokenFamilies.id });
   return revoked.length;
 }

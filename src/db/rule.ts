@@ -1,35 +1,43 @@
-import { eq, sql } from "drizzle-orm";
-import type { Db } from "./database.ts";
-import { type RuleRow, ruleSecrets, rules } from "./schema.ts";
+import { eq } from "drizzle-orm";
+import { type Db, first } from "./database.ts";
+import { mergeJsonPatch } from "./dialect.ts";
+import type { RuleRow } from "./schema.ts";
 
 /** There is exactly one rule, the password-exchange rule (README, "The password-exchange rule"). */
 export const PASSWORD_EXCHANGE = "password-exchange";
 
 export async function findRule(db: Db): Promise<RuleRow | undefined> {
-  return await db.select().from(rules).where(eq(rules.id, PASSWORD_EXCHANGE)).get();
+  const { rules } = db.tables;
+  return await first(db.orm.select().from(rules).where(eq(rules.id, PASSWORD_EXCHANGE)).limit(1));
 }
 
 export async function saveRule(db: Db, rule: Omit<RuleRow, "id">): Promise<RuleRow> {
+  const { rules } = db.tables;
   const row = { id: PASSWORD_EXCHANGE, ...rule };
-  await db.insert(rules).values(row).onConflictDoUpdate({ target: rules.id, set: rule });
+  await db.orm.insert(rules).values(row).onConflictDoUpdate({ target: rules.id, set: rule });
   return row;
 }
 
 /** @returns whether a rule was deleted */
 export async function deleteRule(db: Db): Promise<boolean> {
-  const deleted = await db.delete(rules).where(eq(rules.id, PASSWORD_EXCHANGE)).returning().all();
+  const { rules } = db.tables;
+  const deleted = await db.orm.delete(rules).where(eq(rules.id, PASSWORD_EXCHANGE)).returning();
   return deleted.length > 0;
 }
 
 /** The rule's secrets as a name → value map (for the sandbox only, never for a response). */
 export async function readRuleSecrets(db: Db): Promise<Record<string, string>> {
-  const row = await db.select().from(ruleSecrets).where(eq(ruleSecrets.ruleId, PASSWORD_EXCHANGE)).get();
+  const { ruleSecrets } = db.tables;
+  const row = await first(
+    db.orm.select().from(ruleSecrets).where(eq(ruleSecrets.ruleId, PASSWORD_EXCHANGE)).limit(1),
+  );
   return row?.secrets ?? {};
 }
 
 /** Replaces every secret with `secrets`. */
 export async function replaceRuleSecrets(db: Db, secrets: Record<string, string>, now: Date): Promise<void> {
-  await db
+  const { ruleSecrets } = db.tables;
+  await db.orm
     .insert(ruleSecrets)
     .values({ ruleId: PASSWORD_EXCHANGE, secrets, updatedAt: now })
     .onConflictDoUpdate({ target: ruleSecrets.ruleId, set: { secrets, updatedAt: now } });
@@ -44,16 +52,16 @@ export async function mergeRuleSecrets(
   changes: Record<string, string | null>,
   now: Date,
 ): Promise<void> {
-  const patch = JSON.stringify(changes);
+  const { ruleSecrets } = db.tables;
   const initial = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== null)) as Record<
     string,
     string
   >;
-  await db
+  await db.orm
     .insert(ruleSecrets)
     .values({ ruleId: PASSWORD_EXCHANGE, secrets: initial, updatedAt: now })
     .onConflictDoUpdate({
       target: ruleSecrets.ruleId,
-      set: { secrets: sql`json_patch(${ruleSecrets.secrets}, ${patch})`, updatedAt: now },
+      set: { secrets: mergeJsonPatch(db, ruleSecrets.secrets, changes), updatedAt: now },
     });
 }

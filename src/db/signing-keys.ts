@@ -1,7 +1,8 @@
 import { and, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
 import type { SigningAlg } from "../model/signing-algorithms.ts";
-import type { Db } from "./database.ts";
-import { type SigningKeyRow, signingKeys } from "./schema.ts";
+import { type Db, first } from "./database.ts";
+import { timeValue } from "./dialect.ts";
+import type { SigningKeyRow } from "./schema.ts";
 
 /**
  * The key of `alg` in one place of its rotation (README, "Rotating keys"): `next` is
@@ -13,18 +14,22 @@ export async function findSigningKey(
   alg: SigningAlg,
   status: "current" | "next",
 ): Promise<SigningKeyRow | undefined> {
-  return await db
-    .select()
-    .from(signingKeys)
-    .where(and(eq(signingKeys.alg, alg), eq(signingKeys.status, status)))
-    .get();
+  const { signingKeys } = db.tables;
+  return await first(
+    db.orm
+      .select()
+      .from(signingKeys)
+      .where(and(eq(signingKeys.alg, alg), eq(signingKeys.status, status)))
+      .limit(1),
+  );
 }
 
 export const findCurrentSigningKey = (db: Db, alg: SigningAlg) => findSigningKey(db, alg, "current");
 
 /** Every stored key, oldest first. */
 export async function listSigningKeys(db: Db): Promise<SigningKeyRow[]> {
-  return await db.select().from(signingKeys).orderBy(signingKeys.createdAt).all();
+  const { signingKeys } = db.tables;
+  return await db.orm.select().from(signingKeys).orderBy(signingKeys.createdAt);
 }
 
 /**
@@ -32,16 +37,17 @@ export async function listSigningKeys(db: Db): Promise<SigningKeyRow[]> {
  * ones, and previous ones whose tokens may still be alive.
  */
 export async function listPublishedKeys(db: Db, now: Date): Promise<SigningKeyRow[]> {
-  return await db
+  const { signingKeys } = db.tables;
+  return await db.orm
     .select()
     .from(signingKeys)
     .where(or(inArray(signingKeys.status, ["current", "next"]), gt(signingKeys.retireAfter, now)))
-    .orderBy(signingKeys.createdAt)
-    .all();
+    .orderBy(signingKeys.createdAt);
 }
 
 export async function insertSigningKey(db: Db, row: SigningKeyRow): Promise<SigningKeyRow> {
-  await db.insert(signingKeys).values({ ...row, status: row.status });
+  const { signingKeys } = db.tables;
+  await db.orm.insert(signingKeys).values({ ...row, status: row.status });
   return row;
 }
 
@@ -56,15 +62,15 @@ export async function promoteNextKey(
   alg: SigningAlg,
   retireAfter: Date,
 ): Promise<{ current?: string; previous?: string }> {
-  const changed = await db
+  const { signingKeys } = db.tables;
+  const changed = await db.orm
     .update(signingKeys)
     .set({
       status: sql`CASE ${signingKeys.status} WHEN 'current' THEN 'previous' ELSE 'current' END`,
-      retireAfter: sql`CASE ${signingKeys.status} WHEN 'current' THEN ${retireAfter.getTime()} ELSE NULL END`,
+      retireAfter: sql`CASE ${signingKeys.status} WHEN 'current' THEN ${timeValue(db, retireAfter)} ELSE NULL END`,
     })
     .where(and(eq(signingKeys.alg, alg), inArray(signingKeys.status, ["current", "next"])))
-    .returning({ kid: signingKeys.kid, status: signingKeys.status })
-    .all();
+    .returning({ kid: signingKeys.kid, status: signingKeys.status });
   return {
     current: changed.find((row) => row.status === "current")?.kid,
     previous: changed.find((row) => row.status === "previous")?.kid,
@@ -73,7 +79,8 @@ export async function promoteNextKey(
 
 /** Deletes previous keys whose tokens have all expired. */
 export async function deleteRetiredKeys(db: Db, now: Date): Promise<void> {
-  await db
+  const { signingKeys } = db.tables;
+  await db.orm
     .delete(signingKeys)
     .where(and(eq(signingKeys.status, "previous"), lte(signingKeys.retireAfter, now)));
 }

@@ -1,11 +1,12 @@
 import { eq } from "drizzle-orm";
-import type { Db } from "./database.ts";
-import { type TenantSettingsRow, tenantSettings } from "./schema.ts";
+import { type Db, first } from "./database.ts";
+import type { TenantSettingsRow } from "./schema.ts";
 
 const TENANT_ROW = 1;
 
 export async function getTenantSettings(db: Db): Promise<TenantSettingsRow | undefined> {
-  return await db.select().from(tenantSettings).where(eq(tenantSettings.id, TENANT_ROW)).get();
+  const { tenantSettings } = db.tables;
+  return await first(db.orm.select().from(tenantSettings).where(eq(tenantSettings.id, TENANT_ROW)).limit(1));
 }
 
 /**
@@ -17,12 +18,12 @@ export async function ensureTenantSettings(
   friendlyName: string,
   now: Date,
 ): Promise<{ settings: TenantSettingsRow; created: boolean }> {
-  const inserted = await db
+  const { tenantSettings } = db.tables;
+  const inserted = await db.orm
     .insert(tenantSettings)
     .values({ id: TENANT_ROW, friendlyName, defaultAudience: null, createdAt: now, updatedAt: now })
     .onConflictDoNothing()
-    .returning()
-    .all();
+    .returning();
   const settings = inserted[0] ?? (await getTenantSettings(db));
   if (!settings) throw new Error("tenant settings row is missing after insert");
   return { settings, created: inserted.length > 0 };
@@ -32,10 +33,8 @@ export async function updateTenantSettings(
   db: Db,
   changes: Partial<Omit<TenantSettingsRow, "id" | "createdAt">>,
 ): Promise<TenantSettingsRow | undefined> {
-  return await db
-    .update(tenantSettings)
-    .set(changes)
-    .where(eq(tenantSettings.id, TENANT_ROW))
-    .returning()
-    .get();
+  const { tenantSettings } = db.tables;
+  return await first(
+    db.orm.update(tenantSettings).set(changes).where(eq(tenantSettings.id, TENANT_ROW)).returning(),
+  );
 }

@@ -30,16 +30,37 @@ export type LogEvent = { type: LogType; description: string } & Partial<
 export interface EventLog {
   /** Stores an event; never throws (a failure is reported to the operational log). */
   record(event: LogEvent): Promise<void>;
-  /** Called after each event this node stores; returns the unsubscribe function. */
-  subscribe(listener: (row: LogRow) => void): () => void;
+  /**
+   * Calls `listener` after each event this node stores and, on PostgreSQL, after events any
+   * node stores (LISTEN on {@link LOG_CHANNEL}); returns the unsubscribe function.
+   */
+  subscribe(listener: () => void): () => void;
 }
 
+/**
+ * The NOTIFY channel of stored events: a statement-level trigger on `logs` notifies it
+ * (drizzle-pg/0001_log_notify.sql), so storing an event costs no extra round trip.
+ */
+export const LOG_CHANNEL = "rulegate_logs";
+
 export function createEventLog(db: Db, clock: Clock, log: Logger): EventLog {
-  const listeners = new Set<(row: LogRow) => void>();
+  const listeners = new Set<() => void>();
+  const wake = () => {
+    for (const listener of listeners) listener();
+  };
+  // One LISTEN per node, from the first subscriber on; the connection is the pool's own.
+  let listening: Promise<unknown> | undefined;
+  const listenOnce = () => {
+    if (listening || !db.listen) return;
+    listening = db.listen(LOG_CHANNEL, wake).catch((error) => {
+      listening = undefined;
+      log.warn({ event: "log_listen_failed", err: error }, "cannot LISTEN for other nodes' events; polling");
+    });
+  };
   return {
     async record(event) {
       try {
-        const row = await insertLog(db, {
+        await insertLog(db, {
           logId: `log_${randomSecret(15)}`,
           date: clock.now(),
           ip: null,
@@ -54,13 +75,14 @@ export function createEventLog(db: Db, clock: Clock, log: Logger): EventLog {
           ...event,
           details: event.details ? redact(event.details) : null,
         });
-        for (const listener of listeners) listener(row);
+        wake();
       } catch (error) {
         log.error({ event: "log_store_failed", err: error, type: event.type }, "could not store a log event");
       }
     },
     subscribe(listener) {
       listeners.add(listener);
+      listenOnce();
       return () => listeners.delete(listener);
     },
   };

@@ -1,10 +1,18 @@
-import { type LogFilters, latestLogSeq, logsAfter } from "../db/logs.ts";
+import { type LogFilters, latestLogSeq, logSeqsAfter, logsAfter } from "../db/logs.ts";
 import type { Deps } from "../deps.ts";
 import { logView } from "./log-view.ts";
 
-/** How often a stream also looks in the database, for events other nodes stored. */
+/** How often a stream also looks in the database, in case a notification was missed. */
 const POLL_MS = 500;
 const BATCH = 500;
+/**
+ * How long a missing `seq` holds the stream back. Nodes draw `seq`s from one sequence but
+ * commit independently, so for a moment `seq` 7 may be visible before 6: sending 7 then
+ * would make a resume after 7 (`Last-Event-ID`) skip 6 for good. A `seq` still missing
+ * this long after the event that follows it was stored never will be (a rolled-back
+ * insert, or pruned) and is passed over.
+ */
+const GAP_WAIT_MS = 500;
 
 /**
  * `text/event-stream` of log events (the HTML Living Standard's server-sent events):
@@ -29,16 +37,34 @@ export function logStream(
       const write = (text: string) => {
         if (!closed) controller.enqueue(encoder.encode(text));
       };
+      let gap: { seq: number; since: number } | undefined;
+      /** The last `seq` up to which nothing can still appear: up to the first young gap. */
+      const settledUpTo = (stored: Array<{ seq: number; date: Date }>) => {
+        let settled = sent;
+        for (const { seq, date } of stored) {
+          if (seq !== settled + 1) {
+            const missing = settled + 1;
+            if (gap?.seq !== missing) gap = { seq: missing, since: Date.now() };
+            const waited = Date.now() - Math.min(gap.since, date.getTime());
+            if (waited < GAP_WAIT_MS) break;
+          }
+          settled = seq;
+        }
+        return settled;
+      };
       const flush = async () => {
         do {
           again = false;
           for (;;) {
-            const rows = await logsAfter(deps.db, sent, filters, BATCH);
+            const seqs = await logSeqsAfter(deps.db, sent, BATCH);
+            const upTo = settledUpTo(seqs);
+            if (upTo === sent) break;
+            const rows = await logsAfter(deps.db, sent, filters, BATCH, upTo);
             for (const row of rows) {
               write(`id: ${row.seq}\nevent: log\ndata: ${JSON.stringify(logView(row))}\n\n`);
-              sent = row.seq;
             }
-            if (rows.length < BATCH) break;
+            sent = rows.length === BATCH ? rows[rows.length - 1]!.seq : upTo;
+            if (seqs.length < BATCH && upTo === seqs[seqs.length - 1]?.seq) break;
           }
         } while (again && !closed);
       };

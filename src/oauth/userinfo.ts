@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { findUserById } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { bearerToken } from "../http/bearer-token.ts";
@@ -25,7 +26,8 @@ export function userinfo(deps: Deps) {
     try {
       // Signature, issuer, lifetime, and not revoked by its client (RFC 7009 §2).
       payload = await verifyAccessToken(deps, token);
-    } catch {
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
       throw new InvalidToken("The access token is invalid or expired.");
     }
     // RFC 6750 §3.1: a valid token of this server without the scope the resource needs is

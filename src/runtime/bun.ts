@@ -3,12 +3,13 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import { migrate } from "drizzle-orm/bun-sqlite/migrator";
-import type { Database, Db } from "../db/database.ts";
+import type { Database } from "../db/database.ts";
 import * as schema from "../db/schema.ts";
+import { type SqliteOrm, sqliteDb } from "../db/sqlite.ts";
 import { rememberClientIp } from "../http/client-ip.ts";
 import type { Runtime } from "./runtime.ts";
 
-async function openDatabase(path: string, migrationsFolder: string): Promise<Database> {
+async function openSqlite(path: string, migrationsFolder: string): Promise<Database> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path, { create: true, strict: true });
   sqlite.exec("PRAGMA journal_mode = WAL");
@@ -21,13 +22,16 @@ async function openDatabase(path: string, migrationsFolder: string): Promise<Dat
   sqlite.prepare = ((sql: string) => sqlite.query(sql)) as typeof sqlite.prepare;
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder });
-  return { db: db as unknown as Db, close: () => sqlite.close() };
+  return {
+    db: sqliteDb(db as unknown as SqliteOrm),
+    close: async () => sqlite.close(),
+  };
 }
 
 /** Bun: bun:sqlite for storage and Bun.serve for HTTP. */
 export const bunRuntime: Runtime = {
   name: "bun",
-  openDatabase,
+  openSqlite,
   serve({ port, hostname, fetch }) {
     const server = Bun.serve({
       port,

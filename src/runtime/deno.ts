@@ -6,8 +6,9 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import { migrate } from "drizzle-orm/sqlite-proxy/migrator";
-import type { Database, Db } from "../db/database.ts";
+import type { Database } from "../db/database.ts";
 import * as schema from "../db/schema.ts";
+import { type SqliteOrm, sqliteDb } from "../db/sqlite.ts";
 import { rememberClientIp } from "../http/client-ip.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -31,7 +32,7 @@ interface DatabaseSync {
   close(): void;
 }
 
-async function openDatabase(path: string, migrationsFolder: string): Promise<Database> {
+async function openSqlite(path: string, migrationsFolder: string): Promise<Database> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
   const { DatabaseSync } = (await import("node:sqlite")) as unknown as {
     DatabaseSync: new (path: string) => DatabaseSync;
@@ -79,12 +80,15 @@ async function openDatabase(path: string, migrationsFolder: string): Promise<Dat
     },
     { migrationsFolder },
   );
-  return { db: db as unknown as Db, close: () => sqlite.close() };
+  return {
+    db: sqliteDb(db as unknown as SqliteOrm),
+    close: async () => sqlite.close(),
+  };
 }
 
 export const denoRuntime: Runtime = {
   name: "deno",
-  openDatabase,
+  openSqlite,
   serve({ port, hostname, fetch }) {
     let bound = port;
     const server = Deno.serve(

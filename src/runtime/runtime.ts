@@ -5,7 +5,7 @@ import type { Database } from "../db/database.ts";
 export interface Runtime {
   name: "bun" | "deno";
   /** Opens (creating if needed) the SQLite file in WAL mode with foreign keys on, and applies the migrations. */
-  openDatabase(path: string, migrationsFolder: string): Promise<Database>;
+  openSqlite(path: string, migrationsFolder: string): Promise<Database>;
   /** Serves `fetch` on a port; `port: 0` picks a free one, returned in the result. */
   serve(options: { port: number; hostname: string; fetch(request: Request): Response | Promise<Response> }): {
     port: number;

@@ -1,4 +1,5 @@
 import { Type as t } from "@sinclair/typebox";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { findFamilyByLiveHash } from "../db/refresh-tokens.ts";
 import type { ClientRow } from "../db/schema.ts";
 import { findUserById } from "../db/users.ts";
@@ -36,7 +37,8 @@ export async function introspectAccessToken(
   let payload: Awaited<ReturnType<typeof verifyAccessToken>>;
   try {
     payload = await verifyAccessToken(deps, presented);
-  } catch {
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error;
     return undefined;
   }
   if (payload.client_id !== client.clientId) return undefined;

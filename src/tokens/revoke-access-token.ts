@@ -1,3 +1,4 @@
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { insertRevokedAccessToken, pruneRevokedAccessTokens } from "../db/revoked-access-tokens.ts";
 import type { ClientRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
@@ -18,7 +19,8 @@ export async function revokeAccessToken(
   let payload: Awaited<ReturnType<typeof verifyAccessToken>>;
   try {
     payload = await verifyAccessToken(deps, presented);
-  } catch {
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error;
     return undefined;
   }
   const { jti, exp, client_id: clientId } = payload;

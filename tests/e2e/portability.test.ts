@@ -39,7 +39,7 @@ describe("e2e: portability", () => {
     try {
       const path = join(dir, "shared.sqlite");
       const runtime = await detectRuntime();
-      const mine = await runtime.openDatabase(path, MIGRATIONS_FOLDER);
+      const mine = await runtime.openSqlite(path, MIGRATIONS_FOLDER);
       const now = new Date("2026-11-25T12:00:00.000Z");
       await insertUser(mine.db, {
         id: `usr_from_${runtime.name}`,
@@ -85,7 +85,7 @@ describe("e2e: portability", () => {
         }),
       ]);
 
-      const again = await runtime.openDatabase(path, MIGRATIONS_FOLDER);
+      const again = await runtime.openSqlite(path, MIGRATIONS_FOLDER);
       const theirs = await findUserById(again.db, `usr_from_${other}`);
       again.close();
       expect(theirs?.userMetadata).toEqual({ runtime: other });

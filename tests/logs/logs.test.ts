@@ -1,7 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { sql } from "drizzle-orm";
 import { insertLog } from "../../src/db/logs.ts";
-import { logs } from "../../src/db/schema.ts";
 import { pruneExpiredLogs } from "../../src/logs/retention.ts";
 import { ADMIN_KEY, aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 import { deployRule } from "../support/rules.ts";
@@ -165,7 +163,7 @@ describe("stored events", () => {
       },
       { form: true, headers: { authorization: basic } },
     );
-    const stored = JSON.stringify(await h.deps.db.select().from(logs).all());
+    const stored = JSON.stringify(await h.deps.db.orm.select().from(h.deps.db.tables.logs));
     for (const secret of [
       "correct horse battery",
       "a-wrong-password-xyz",
@@ -248,9 +246,9 @@ test("retention prunes events older than LOG_RETENTION_DAYS", async () => {
     requestId: null,
     details: null,
   });
-  const before = (await h.deps.db.all(sql`select count(*) as n from logs`)) as Array<{ n: number }>;
+  const stored = () => h.deps.db.orm.$count(h.deps.db.tables.logs);
+  const before = await stored();
   expect(await pruneExpiredLogs(h.deps)).toBe(1);
-  const after = (await h.deps.db.all(sql`select count(*) as n from logs`)) as Array<{ n: number }>;
-  expect(after[0]!.n).toBe(before[0]!.n - 1);
+  expect(await stored()).toBe(before - 1);
   expect((await h.admin("GET", "/logs/log_ancient")).status).toBe(404);
 });

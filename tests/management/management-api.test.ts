@@ -183,8 +183,7 @@ describe("/api/v2/clients", () => {
     const listed = await (await h.admin("GET", "/clients")).json();
     expect(JSON.stringify(listed)).not.toContain(client.client_secret);
 
-    const { clients } = await import("../../src/db/schema.ts");
-    const rows = await h.deps.db.select().from(clients).all();
+    const rows = await h.deps.db.orm.select().from(h.deps.db.tables.clients);
     expect(JSON.stringify(rows)).not.toContain(client.client_secret);
 
     const rotated = await (await h.admin("POST", `/clients/${client.client_id}/rotate-secret`)).json();

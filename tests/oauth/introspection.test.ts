@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decodeJwt } from "jose";
-import { revokedAccessTokens } from "../../src/db/schema.ts";
 import { expectDocumented } from "../support/contract.ts";
 import {
   aliceExchange,
@@ -191,9 +190,7 @@ describe("POST /oauth/revoke with an access token (RFC 7009)", () => {
 
   test("revoked entries are pruned once their tokens have expired", async () => {
     const jtis = async () =>
-      (await h.deps.db.select({ jti: revokedAccessTokens.jti }).from(revokedAccessTokens).all()).map(
-        (row) => row.jti,
-      );
+      (await h.deps.db.orm.select().from(h.deps.db.tables.revokedAccessTokens)).map((row) => row.jti);
     const { access_token } = await exchange();
     await revoke(access_token);
     const { jti } = decodeJwt(access_token);

@@ -2,10 +2,12 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { eq, sql } from "drizzle-orm";
-import { refreshTokenFamilies, retiredRefreshTokens } from "../../src/db/schema.ts";
-import { detectRuntime, MIGRATIONS_FOLDER } from "../../src/runtime/runtime.ts";
+import { eq, type SQL, sql } from "drizzle-orm";
+import { loadConfig } from "../../src/config.ts";
+import { openDatabase } from "../../src/db/open-database.ts";
+import { detectRuntime } from "../../src/runtime/runtime.ts";
 import { secretDigest } from "../../src/security/secret-digest.ts";
+import { databaseEnv } from "../support/postgres.ts";
 import { portOf, startServer, stopAllServers } from "../support/server-process.ts";
 
 const KEY = "crash-test-admin-key-0123456789";
@@ -112,25 +114,27 @@ test("SIGKILL mid-burst loses no acknowledged write and leaves an intact databas
   for (const id of acknowledgedClients) expect((await get(`/clients/${id}`)).status).toBe(200);
   second.child.kill("SIGKILL");
 
-  const runtime = await detectRuntime();
-  const { db, close } = await runtime.openDatabase(dbPath, MIGRATIONS_FOLDER);
+  const config = loadConfig({ DB_PATH: dbPath, ...(await databaseEnv(dbPath)) });
+  const { db, close } = await openDatabase(await detectRuntime(), config);
+  const { refreshTokenFamilies, retiredRefreshTokens } = db.tables;
   try {
-    expect(await db.get(sql`pragma integrity_check`)).toEqual(["ok"]);
+    if (db.engine === "sqlite") {
+      const sqlite = db.orm as unknown as { get(query: SQL): Promise<unknown> };
+      expect(await sqlite.get(sql`pragma integrity_check`)).toEqual(["ok"]);
+    }
     // The last acknowledged rotation is durable: its token is the family's live one, or a
     // rotation that was in flight at the kill retired it (committed, reply lost).
     const digest = secretDigest(lastToken);
-    const live = await db
+    const [live] = await db.orm
       .select()
       .from(refreshTokenFamilies)
-      .where(eq(refreshTokenFamilies.currentTokenHash, digest))
-      .get();
-    const retired = await db
+      .where(eq(refreshTokenFamilies.currentTokenHash, digest));
+    const [retired] = await db.orm
       .select()
       .from(retiredRefreshTokens)
-      .where(eq(retiredRefreshTokens.tokenHash, digest))
-      .get();
+      .where(eq(retiredRefreshTokens.tokenHash, digest));
     expect(Boolean(live) || Boolean(retired)).toBe(true);
   } finally {
-    close();
+    await close();
   }
 });

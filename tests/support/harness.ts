@@ -5,22 +5,27 @@ import { createApp } from "../../src/app.ts";
 import { bootstrap } from "../../src/bootstrap.ts";
 import type { Clock } from "../../src/clock.ts";
 import { loadConfig } from "../../src/config.ts";
+import { openDatabase } from "../../src/db/open-database.ts";
 import type { Deps } from "../../src/deps.ts";
 import { rememberClientIp } from "../../src/http/client-ip.ts";
 import { createLogger } from "../../src/logs/logger.ts";
 import { createRulePool, type RulePool } from "../../src/rules/pool.ts";
-import { detectRuntime, MIGRATIONS_FOLDER } from "../../src/runtime/runtime.ts";
+import { detectRuntime } from "../../src/runtime/runtime.ts";
+import { databaseEnv, dropTestDatabase } from "./postgres.ts";
 
 export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
 
 /**
- * A real app over a real SQLite file in a temporary folder and a real worker pool;
+ * A real app over a real SQLite file in a temporary folder (or, when the run sets
+ * `TEST_DATABASE_URL`, a fresh schema of that PostgreSQL database) and a real rule pool;
  * requests go through `app.handle`. Every operational log line is kept in `logLines`.
  */
 export async function createHarness(env: Record<string, string> = {}, options: { clock?: Clock } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "rulegate-test-"));
+  const dbPath = join(dir, "rulegate.sqlite");
   const config = loadConfig({
-    DB_PATH: join(dir, "rulegate.sqlite"),
+    DB_PATH: dbPath,
+    ...(await databaseEnv(dbPath)),
     ADMIN_API_KEY: ADMIN_KEY,
     LOG_LEVEL: "debug",
     RULE_WORKERS: "2",
@@ -28,7 +33,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     ...env,
   });
   const runtime = await detectRuntime();
-  const database = await runtime.openDatabase(config.dbPath, MIGRATIONS_FOLDER);
+  const database = await openDatabase(runtime, config);
   const logLines: string[] = [];
   const log = createLogger(config.logLevel, { write: (line: string) => logLines.push(line) });
   const rules = createRulePool({ config, log });
@@ -79,7 +84,8 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     token,
     async close() {
       await rules.close();
-      database.close();
+      await database.close();
+      if (config.databaseUrl) await dropTestDatabase(config.databaseUrl);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -7,7 +7,7 @@ import { detectRuntime, MIGRATIONS_FOLDER } from "../../src/runtime/runtime.ts";
 
 const path = process.argv[process.argv.length - 1]!;
 const runtime = await detectRuntime();
-const { db, close } = await runtime.openDatabase(path, MIGRATIONS_FOLDER);
+const { db, close } = await runtime.openSqlite(path, MIGRATIONS_FOLDER);
 const users = await listUsers(db, { page: 0, perPage: 100 });
 const now = new Date();
 await insertUser(db, {

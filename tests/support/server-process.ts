@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { databaseEnv } from "./postgres.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -27,7 +28,8 @@ export async function freePort(): Promise<number> {
 export type Until = RegExp | ((output: { stdout: string; stderr: string }) => boolean);
 
 /**
- * Starts `src/main.ts` as `npm start` does, on a free port unless `PORT` is given, and
+ * Starts `src/main.ts` as `npm start` does, on a free port unless `PORT` is given (on
+ * PostgreSQL instead of the `DB_PATH` file when the run sets `TEST_DATABASE_URL`), and
  * collects its output until `until` matches (or it exits).
  */
 export async function startServer(env: Record<string, string>, until: Until) {
@@ -37,7 +39,13 @@ export async function startServer(env: Record<string, string>, until: Until) {
       : until;
   const child = spawn(process.execPath, ["src/main.ts"], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? "", PORT: String(await freePort()), LOG_LEVEL: "info", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      PORT: String(await freePort()),
+      LOG_LEVEL: "info",
+      ...(env.DB_PATH && !env.DATABASE_URL ? await databaseEnv(env.DB_PATH) : {}),
+      ...env,
+    },
   });
   running.push(child);
   let stdout = "";

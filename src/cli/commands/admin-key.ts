@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { ConfigError, loadConfig } from "../../config.ts";
-import { inTransaction } from "../../db/in-transaction.ts";
+import { type Config, ConfigError, loadConfig } from "../../config.ts";
+import { openDatabase } from "../../db/open-database.ts";
 import { getTenantSettings, updateTenantSettings } from "../../db/tenant-settings.ts";
-import { detectRuntime, MIGRATIONS_FOLDER } from "../../runtime/runtime.ts";
+import { detectRuntime } from "../../runtime/runtime.ts";
 import { newAdminKey } from "../../security/new-admin-key.ts";
 import { CliError } from "../api-client.ts";
 import type { CliContext } from "../context.ts";
@@ -12,34 +12,36 @@ import type { CliContext } from "../context.ts";
 type Env = Record<string, string | undefined>;
 
 /**
- * Replaces the stored management key's digest with a new key's, in the database at `DB_PATH`,
- * and returns the new key. Needs no key: whoever can write the database file may.
+ * Replaces the stored management key's digest with a new key's, in the database at `DB_PATH`
+ * (or `DATABASE_URL`), and returns the new key and where it went. Needs no key: whoever can
+ * write the database may.
  */
 async function rotateStoredAdminKey(env: Env): Promise<{ key: string; dbPath: string }> {
-  let dbPath: string;
+  let config: Config;
   try {
-    dbPath = loadConfig(env).dbPath;
+    config = loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(`configuration error: ${error.message}`);
     throw error;
   }
+  const where =
+    config.databaseUrl === undefined ? resolve(config.dbPath) : "the PostgreSQL database at DATABASE_URL";
   // Opening a path that is not there would create an empty database: a wrong DB_PATH must say so instead.
-  if (!existsSync(dbPath)) throw new CliError(`DB_PATH: there is no database at ${resolve(dbPath)}`);
-  const runtime = await detectRuntime();
-  const database = await runtime.openDatabase(dbPath, MIGRATIONS_FOLDER);
+  if (config.databaseUrl === undefined && !existsSync(config.dbPath)) {
+    throw new CliError(`DB_PATH: there is no database at ${where}`);
+  }
+  const database = await openDatabase(await detectRuntime(), config);
   try {
     const { key, digest } = newAdminKey();
-    await inTransaction(database.db, async () => {
-      if (!(await getTenantSettings(database.db))) {
-        throw new CliError(
-          `the database at ${resolve(dbPath)} has not completed a first start: start the server, it prints a new key`,
-        );
+    await database.db.transaction(async (tx) => {
+      if (!(await getTenantSettings(tx))) {
+        throw new CliError(`${where} has not completed a first start: start the server, it prints a new key`);
       }
-      await updateTenantSettings(database.db, { adminKeyHash: digest, updatedAt: new Date() });
+      await updateTenantSettings(tx, { adminKeyHash: digest, updatedAt: new Date() });
     });
-    return { key, dbPath: resolve(dbPath) };
+    return { key, dbPath: where };
   } finally {
-    database.close();
+    await database.close();
   }
 }
 

@@ -1,0 +1,22 @@
+import type { Config } from "../config.ts";
+import type { Runtime } from "../runtime/runtime.ts";
+import { MIGRATIONS_FOLDER } from "../runtime/runtime.ts";
+import type { Database } from "./database.ts";
+import { openPostgres } from "./postgres.ts";
+
+/**
+ * Opens the configured database and applies its migrations: PostgreSQL when `DATABASE_URL`
+ * is set (many nodes, one database), else the SQLite file at `DB_PATH` through the runtime's
+ * driver.
+ */
+export function openDatabase(
+  runtime: Runtime,
+  config: Pick<Config, "dbPath" | "databaseUrl" | "databasePoolSize" | "databaseStatementTimeoutMs">,
+): Promise<Database> {
+  if (config.databaseUrl === undefined) return runtime.openSqlite(config.dbPath, MIGRATIONS_FOLDER);
+  return openPostgres({
+    url: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    statementTimeoutMs: config.databaseStatementTimeoutMs,
+  });
+}
