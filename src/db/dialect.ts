@@ -1,5 +1,6 @@
 import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "./database.ts";
+import { ADVISORY_LOCK } from "./postgres.ts";
 
 /**
  * The SQL that differs between the engines, in one place. Everything else in src/db is the
@@ -22,3 +23,44 @@ export const mergeJsonPatch = (db: Db, column: SQL | unknown, patch: Record<stri
   db.engine === "postgres"
     ? sql`jsonb_strip_nulls(${column} || ${JSON.stringify(patch)}::jsonb)`
     : sql`json_patch(${column}, ${JSON.stringify(patch)})`;
+
+/**
+ * Runs `work` on one node at a time: on PostgreSQL inside a transaction holding the
+ * transaction-level advisory lock `lock`, skipped (undefined) when another node holds it; on
+ * SQLite directly (one process serves the file, and its write lock orders writers anyway).
+ */
+export async function onOneNodeAtATime<T>(
+  db: Db,
+  lock: number,
+  work: (db: Db) => Promise<T>,
+): Promise<T | undefined> {
+  if (db.engine !== "postgres") return await work(db);
+  return await db.transaction(async (tx) => {
+    const orm = tx.orm as unknown as { execute(query: SQL): Promise<Array<{ locked: boolean }>> };
+    const [row] = await orm.execute(
+      sql`select pg_try_advisory_xact_lock(${ADVISORY_LOCK.namespace}, ${lock}) as locked`,
+    );
+    return row?.locked ? await work(tx) : undefined;
+  });
+}
+
+/**
+ * The locking clause of a claim's subquery: on PostgreSQL the row is locked and rows other
+ * nodes hold are skipped, so concurrent claims pick different rows without waiting; SQLite
+ * has no row locks (and needs none: one UPDATE is atomic against its one writer).
+ */
+export const forUpdateSkipLocked = (db: Db): SQL =>
+  db.engine === "postgres" ? sql` for update skip locked` : sql``;
+
+/**
+ * Runs `work` once no other node runs work under `lock`: on PostgreSQL inside a transaction
+ * that waits for the transaction-level advisory lock; on SQLite directly (the caller orders
+ * its own process's work).
+ */
+export async function exclusively<T>(db: Db, lock: number, work: (db: Db) => Promise<T>): Promise<T> {
+  if (db.engine !== "postgres") return await work(db);
+  return await db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${ADVISORY_LOCK.namespace}, ${lock})`);
+    return await work(tx);
+  });
+}

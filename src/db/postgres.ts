@@ -11,7 +11,7 @@ import type * as schema from "./schema.ts";
 export const PG_MIGRATIONS_FOLDER = fileURLToPath(new URL("../../drizzle-pg", import.meta.url));
 
 /** pg_advisory_lock keys (two int4s: "rulegate", then what the lock is for). */
-export const ADVISORY_LOCK = { namespace: 0x72756c65, migrate: 1, pruneLogs: 2 } as const;
+export const ADVISORY_LOCK = { namespace: 0x72756c65, migrate: 1, pruneLogs: 2, signingKeys: 3 } as const;
 
 export interface PostgresOptions {
   url: string;

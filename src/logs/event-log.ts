@@ -1,7 +1,6 @@
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { insertLog, type NewLog } from "../db/logs.ts";
-import type { LogRow } from "../db/schema.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import type { Logger } from "./logger.ts";
 import { redact } from "./redact.ts";

@@ -1,13 +1,19 @@
+import { onOneNodeAtATime } from "../db/dialect.ts";
 import { pruneLogs } from "../db/logs.ts";
+import { ADVISORY_LOCK } from "../db/postgres.ts";
 import type { Deps } from "../deps.ts";
 
 const DAY_MS = 86_400_000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
-/** Deletes events older than `LOG_RETENTION_DAYS`; returns how many went. */
+/**
+ * Deletes events older than `LOG_RETENTION_DAYS`; returns how many went. With several nodes
+ * on PostgreSQL one prunes at a time: the others find the lock taken and skip the round.
+ */
 export async function pruneExpiredLogs(deps: Pick<Deps, "db" | "clock" | "config" | "log">): Promise<number> {
   const before = new Date(deps.clock.now().getTime() - deps.config.logRetentionDays * DAY_MS);
-  const pruned = await pruneLogs(deps.db, before);
+  const pruned =
+    (await onOneNodeAtATime(deps.db, ADVISORY_LOCK.pruneLogs, (db) => pruneLogs(db, before))) ?? 0;
   if (pruned > 0) deps.log.info({ event: "logs_pruned", pruned, before: before.toISOString() });
   return pruned;
 }

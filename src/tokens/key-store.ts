@@ -1,6 +1,8 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
+import { exclusively } from "../db/dialect.ts";
+import { ADVISORY_LOCK } from "../db/postgres.ts";
 import {
   deleteRetiredKeys,
   findSigningKey,
@@ -59,7 +61,7 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
     return key;
   };
 
-  const generate = async (alg: SigningAlg, status: "current" | "next") => {
+  const generate = async (db: Db, alg: SigningAlg, status: "current" | "next") => {
     const pair = await generateKeyPair(alg, GENERATE_OPTIONS[alg]);
     const publicJwk = await exportJWK(pair.publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
@@ -76,10 +78,13 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
     return kid;
   };
 
-  // One change at a time per algorithm within this process: generating, rotating.
+  // One change at a time per algorithm within this process (generating, rotating), and one
+  // at a time across the nodes of one PostgreSQL database, so two nodes starting together
+  // never both generate a current key.
   const queues = new Map<SigningAlg, Promise<unknown>>();
-  const serialized = <T>(alg: SigningAlg, work: () => Promise<T>): Promise<T> => {
-    const run = (queues.get(alg) ?? Promise.resolve()).then(work, work);
+  const serialized = <T>(alg: SigningAlg, work: (db: Db) => Promise<T>): Promise<T> => {
+    const locked = () => exclusively(db, ADVISORY_LOCK.signingKeys, work);
+    const run = (queues.get(alg) ?? Promise.resolve()).then(locked, locked);
     queues.set(
       alg,
       run.catch(() => {}),
@@ -89,9 +94,9 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
 
   /** Gives `alg` a current and a next key where it lacks one. */
   const ensureKeys = (alg: SigningAlg) =>
-    serialized(alg, async () => {
-      if (!(await findSigningKey(db, alg, "current"))) await generate(alg, "current");
-      if (!(await findSigningKey(db, alg, "next"))) await generate(alg, "next");
+    serialized(alg, async (db) => {
+      if (!(await findSigningKey(db, alg, "current"))) await generate(db, alg, "current");
+      if (!(await findSigningKey(db, alg, "next"))) await generate(db, alg, "next");
     });
 
   return {
@@ -122,13 +127,13 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
       };
     },
     rotate(alg, retireAfter) {
-      return serialized(alg, async () => {
+      return serialized(alg, async (db) => {
         await deleteRetiredKeys(db, clock.now());
         // A database from before next keys has none to promote: make one now.
-        if (!(await findSigningKey(db, alg, "next"))) await generate(alg, "next");
+        if (!(await findSigningKey(db, alg, "next"))) await generate(db, alg, "next");
         const { current, previous } = await promoteNextKey(db, alg, retireAfter);
         if (!current) throw new Error(`no ${alg} key became current`);
-        await generate(alg, "next");
+        await generate(db, alg, "next");
         return { kid: current, previousKid: previous };
       });
     },
