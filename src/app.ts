@@ -1,4 +1,5 @@
 import { Elysia, ValidationError } from "elysia";
+import { consoleRoutes } from "./console/console-routes.ts";
 import type { Deps } from "./deps.ts";
 import { allowedMethods, type RouteEntry } from "./http/allowed-methods.ts";
 import { corsPreflights, withCors } from "./http/cors.ts";
@@ -165,7 +166,8 @@ export function createApp(deps: Deps) {
     .use(logsRoutes(deps))
     .use(keysRoutes(deps))
     .use(jobsRoutes(deps))
-    .use(openapiDocument());
+    .use(openapiDocument())
+    .use(consoleRoutes());
   return app;
 }
 
