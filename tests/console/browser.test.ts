@@ -230,12 +230,14 @@ describe("the rule workbench at /console, in Chromium", () => {
     await page.click("#tabs button[data-view=users-view]");
     await page.locator("#users-rows tr").first().waitFor();
     expect(await page.locator("#users-rows").textContent()).toContain("user@example.com");
+    await shot("8-users");
     await page.click("#tabs button[data-view=apis-view]");
     await page.locator("#apis-rows tr").first().waitFor();
     expect(await page.locator("#apis-rows").textContent()).toContain("https://someapi.com/api");
     await page.click("#tabs button[data-view=clients-view]");
     await page.locator("#clients-rows tr").first().waitFor();
     await page.click("#tabs button[data-view=rule-view]");
+    await shot("9-workbench");
   });
 
   test("nothing left localhost, the key never went into a URL, and no CSP violation or error", async () => {

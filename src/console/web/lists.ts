@@ -37,6 +37,8 @@ async function allPages<Item>(path: string, max: number): Promise<Item[]> {
   return items;
 }
 
+/** "1 user", "3 users". */
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
 const cell = (text: string, className = "") => el("td", { textContent: text, className });
 const fail = (status: HTMLElement) => (error: unknown) => {
   status.textContent = `Could not load: ${(error as Error).message}`;
@@ -97,7 +99,7 @@ export function startUsersList() {
     }
     rows.replaceChildren(...shown.map(row));
     status.textContent =
-      notice || (wanted ? `${shown.length} of ${users.length} users` : `${users.length} users`);
+      notice || (wanted ? `${shown.length} of ${count(users.length, "user")}` : count(users.length, "user"));
   };
   byId<HTMLFormElement>("users-search").addEventListener("submit", (event) => {
     event.preventDefault();
@@ -136,7 +138,7 @@ export function startClientsList() {
             ),
           ),
         );
-        status.textContent = `${clients.length} clients`;
+        status.textContent = count(clients.length, "client");
       } catch (error) {
         fail(status)(error);
       }
@@ -165,7 +167,7 @@ export function startApisList() {
             ),
           ),
         );
-        status.textContent = `${apis.length} APIs`;
+        status.textContent = count(apis.length, "API");
       } catch (error) {
         fail(status)(error);
       }
