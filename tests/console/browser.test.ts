@@ -226,6 +226,26 @@ describe("the rule workbench at /console, in Chromium", () => {
     await shot("7-live-logs");
   });
 
+  test("secrets are set, replaced and removed by name; their values are never shown", async () => {
+    await page.click("#tabs button[data-view=rule-view]");
+    await page.fill("#secret-name", "PARTNER_KEY");
+    await page.fill("#secret-value", "first-secret-value");
+    await page.click("#secret-form button[type=submit]");
+    await page.locator("#secret-list code", { hasText: "PARTNER_KEY" }).waitFor();
+    await page.click("#secret-list button[aria-label='Replace the value of PARTNER_KEY']");
+    expect(await page.inputValue("#secret-name")).toBe("PARTNER_KEY");
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("secret-value");
+    await page.keyboard.type("second-secret-value");
+    await page.keyboard.press("Enter");
+    await page.locator("#secret-message", { hasText: "Set PARTNER_KEY." }).waitFor();
+    expect(await page.inputValue("#secret-value")).toBe("");
+    const shown = await page.evaluate(() => document.documentElement.outerHTML);
+    expect(shown).not.toContain("first-secret-value");
+    expect(shown).not.toContain("second-secret-value");
+    await page.click("#secret-list button[aria-label='Remove PARTNER_KEY']");
+    await page.locator("#secret-list", { hasText: "No secrets." }).waitFor();
+  });
+
   test("users, clients and APIs are listed", async () => {
     await page.click("#tabs button[data-view=users-view]");
     await page.locator("#users-rows tr").first().waitFor();
@@ -249,5 +269,17 @@ describe("the rule workbench at /console, in Chromium", () => {
     ).toEqual([]);
     // The refused sign-in is a 401 the browser reports as a failed resource load: that one is expected.
     expect(consoleErrors.filter((text) => !/status of 401/.test(text))).toEqual([]);
+  });
+});
+
+describe("the workbench's session", () => {
+  test("a reload keeps the tab signed in; Sign out forgets the key", async () => {
+    await page.reload();
+    await page.locator("#rule-status", { hasText: "Deployed" }).waitFor();
+    expect(await page.isVisible("#sign-in-view")).toBe(false);
+    await page.click("#sign-out");
+    await page.locator("#sign-in-view").waitFor({ state: "visible" });
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(await page.isVisible("#rule-view")).toBe(false);
   });
 });
