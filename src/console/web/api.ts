@@ -51,8 +51,7 @@ export async function api<Result>(
     cache: "no-store",
   });
   if (response.status === 204) return undefined as Result;
-  const text = await response.text();
-  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  const parsed = (await response.json().catch(() => ({}))) as Record<string, unknown>;
   if (!response.ok) {
     if (response.status === 401) onUnauthorized();
     const message = typeof parsed.message === "string" ? parsed.message : `HTTP ${response.status}`;
