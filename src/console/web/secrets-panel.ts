@@ -44,8 +44,11 @@ export function startSecretsPanel() {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const name = nameInput.value.trim();
-    await change({ [name]: valueInput.value }, `Set ${name}.`);
+    const value = valueInput.value;
+    // The value leaves the page at once: it is never kept or shown again.
     valueInput.value = "";
+    message.textContent = `Setting ${name}…`;
+    await change({ [name]: value }, `Set ${name}.`);
   });
   return {
     async load() {
