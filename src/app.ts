@@ -1,4 +1,5 @@
 import { Elysia, ValidationError } from "elysia";
+import { consoleRoutes } from "./console/console-routes.ts";
 import { isDatabaseUnavailable } from "./db/errors.ts";
 import type { Deps } from "./deps.ts";
 import { allowedMethods, type RouteEntry } from "./http/allowed-methods.ts";
@@ -191,7 +192,8 @@ export function createApp(deps: Deps) {
     .use(logsRoutes(deps))
     .use(keysRoutes(deps))
     .use(jobsRoutes(deps))
-    .use(openapiDocument());
+    .use(openapiDocument())
+    .use(consoleRoutes());
   return app;
 }
 
