@@ -35,6 +35,8 @@ export const Config = t.Object({
   trustProxy: t.Array(t.String({ pattern: "^[0-9A-Fa-f:.]+$" })),
   /** Browser origins allowed to call the token, revocation and userinfo endpoints (CORS). */
   corsAllowedOrigins: t.Array(t.String({ pattern: "^https?://[^/\\s]+$" })),
+  /** How long a node's claim on an import job lasts unrenewed: after it, another node resumes the job. */
+  jobLeaseSeconds: t.Integer({ minimum: 2, maximum: 3600 }),
 });
 export type Config = Static<typeof Config>;
 
@@ -75,6 +77,7 @@ const toVariable: Record<keyof Config, string> = {
   bruteForceWindowSeconds: "BRUTE_FORCE_WINDOW",
   trustProxy: "TRUST_PROXY",
   corsAllowedOrigins: "CORS_ALLOWED_ORIGINS",
+  jobLeaseSeconds: "JOB_LEASE_SECONDS",
 };
 
 /** `loopback` in TRUST_PROXY stands for the local proxy addresses. */
@@ -172,6 +175,7 @@ export function loadConfig(
     bruteForceWindowSeconds: integer(env, "BRUTE_FORCE_WINDOW", 86_400),
     trustProxy: list(env, "TRUST_PROXY").flatMap((entry) => (entry === "loopback" ? LOOPBACK : [entry])),
     corsAllowedOrigins: list(env, "CORS_ALLOWED_ORIGINS"),
+    jobLeaseSeconds: integer(env, "JOB_LEASE_SECONDS", 30),
   };
   if (candidate.adminApiKey === undefined) delete candidate.adminApiKey;
   if (candidate.databaseUrl === undefined) delete candidate.databaseUrl;

@@ -69,6 +69,23 @@ describe("loadConfig", () => {
     }
   });
 
+  test("DATABASE_URL selects PostgreSQL; a bad one is refused without echoing it (it may hold a password)", () => {
+    const config = loadConfig({ DATABASE_URL: "postgres://rulegate:s3cret@db:5432/rulegate" });
+    expect(config).toMatchObject({ databasePoolSize: 10, databaseStatementTimeoutMs: 5000 });
+    expect(config.databaseUrl).toBe("postgres://rulegate:s3cret@db:5432/rulegate");
+    expect(loadConfig({}).databaseUrl).toBeUndefined();
+    let message = "";
+    try {
+      loadConfig({ DATABASE_URL: "mysql://rulegate:s3cret@db/rulegate" });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      message = (error as Error).message;
+    }
+    expect(message).toStartWith("DATABASE_URL is invalid");
+    expect(message).not.toContain("s3cret");
+    expect(() => loadConfig({ DATABASE_POOL_SIZE: "0" })).toThrow(/^DATABASE_POOL_SIZE is invalid/);
+  });
+
   test("HOST takes IP addresses and host names", () => {
     for (const host of ["0.0.0.0", "127.0.0.1", "::", "::1", "localhost", "auth.example.com", "my-host."])
       expect(loadConfig({ HOST: host }).host).toBe(host);

@@ -244,6 +244,8 @@ export const jobs = pgTable("jobs", {
   failed: integer("failed").notNull().default(0),
   processed: integer("processed").notNull().default(0),
   errorMessage: text("error_message"),
+  leaseOwner: text("lease_owner"),
+  leaseExpiresAt: instant("lease_expires_at"),
   ...timestamps,
 });
 
@@ -260,4 +262,17 @@ export const jobErrors = pgTable(
     errors: jsonb("errors").$type<Array<{ code: string; message: string }>>().notNull(),
   },
   (table) => [primaryKey({ columns: [table.jobId, table.line] })],
+);
+
+/** See `jobFiles` in `schema.ts`. */
+export const jobFiles = pgTable(
+  "job_files",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    data: text("data").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.jobId, table.seq] })],
 );

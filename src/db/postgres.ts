@@ -70,6 +70,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     max: options.poolSize,
     onnotice: () => {},
     connect_timeout: 5,
+    // Reconnect at once: postgres.js's default backoff (growing to 10-20 s) holds every query
+    // handed to a closed connection until its next attempt, so requests hang instead of failing
+    // fast while the database is away, and recover late once it is back.
+    backoff: () => 0,
     // Connections idle for a minute are closed; the pool reopens them on demand.
     idle_timeout: 60,
     connection: { application_name: "rulegate", statement_timeout: options.statementTimeoutMs },

@@ -246,7 +246,11 @@ export const ipFailures = sqliteTable("ip_failures", {
   blockedUntil: integer("blocked_until", { mode: "timestamp_ms" }),
 });
 
-export type JobStatus = "pending" | "processing" | "completed" | "failed";
+/**
+ * `uploading` while the file streams in (never shown by the API: the job's id is returned
+ * only once the upload is stored), then `pending` until a node claims it.
+ */
+export type JobStatus = "uploading" | "pending" | "processing" | "completed" | "failed";
 
 /** Bulk user import jobs (Auth0's `users_import`), with their counts as they run. */
 export const jobs = sqliteTable("jobs", {
@@ -263,6 +267,12 @@ export const jobs = sqliteTable("jobs", {
   /** Records read so far (the next line to import after a restart). */
   processed: integer("processed").notNull().default(0),
   errorMessage: text("error_message"),
+  /**
+   * The node working on the job (uploading it, or running it) and until when: another node
+   * may claim the job only once the lease has expired, so a job whose node died is resumed.
+   */
+  leaseOwner: text("lease_owner"),
+  leaseExpiresAt: integer("lease_expires_at", { mode: "timestamp_ms" }),
   ...timestamps,
 });
 
@@ -279,6 +289,23 @@ export const jobErrors = sqliteTable(
     errors: text("errors", { mode: "json" }).$type<Array<{ code: string; message: string }>>().notNull(),
   },
   (table) => [primaryKey({ columns: [table.jobId, table.line] })],
+);
+
+/**
+ * An import's uploaded file, in the database so that any node can run the job: chunks of
+ * about 1 MiB in order (`seq`), base64 text (the same column type on both engines).
+ * Deleted when the job ends.
+ */
+export const jobFiles = sqliteTable(
+  "job_files",
+  {
+    jobId: text("job_id")
+      .notNull()
+      .references(() => jobs.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    data: text("data").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.jobId, table.seq] })],
 );
 
 export type UserRow = typeof users.$inferSelect;

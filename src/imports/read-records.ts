@@ -7,8 +7,12 @@ export type FileRecord = { line: number; value: unknown } | { line: number; inva
 /**
  * Streams the records of an Auth0 bulk-import file — a JSON array, or NDJSON — holding one
  * record in memory at a time, never the file. Records before `skip` are read past.
+ * @param source a file's path, or its bytes in order (a job's stored chunks)
  */
-export async function* readRecords(path: string, skip = 0): AsyncGenerator<FileRecord> {
+export async function* readRecords(
+  source: string | AsyncIterable<Uint8Array>,
+  skip = 0,
+): AsyncGenerator<FileRecord> {
   const decoder = new StringDecoder("utf8");
   let mode: "detect" | "array" | "ndjson" = "detect";
   let line = 0;
@@ -28,7 +32,7 @@ export async function* readRecords(path: string, skip = 0): AsyncGenerator<FileR
     }
   };
   let pendingLine = "";
-  for await (const chunk of createReadStream(path)) {
+  for await (const chunk of typeof source === "string" ? createReadStream(source) : source) {
     let text = decoder.write(chunk as Buffer);
     if (mode === "detect") {
       const first = text.search(/\S/);

@@ -1,10 +1,13 @@
 import { rm } from "node:fs/promises";
-import { addJobProgress, findJob, insertJobErrors, landedLines, setJobStatus } from "../db/jobs.ts";
+import { deleteJobFile, readJobFile } from "../db/job-files.ts";
+import { addJobProgress, finishJob, insertJobErrors, type Lease, landedLines } from "../db/jobs.ts";
 import { clearLoginBlocks } from "../db/login-failures.ts";
+import type { JobRow } from "../db/schema.ts";
 import { findUserIdsByEmails, insertImportedUsers, normalizeEmail, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { newId } from "../security/new-id.ts";
 import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-hash-export.ts";
+import { holdLease } from "./hold-lease.ts";
 import { type ImportedUser, parseUserRecord, type RecordError } from "./parse-user-record.ts";
 import { readRecords } from "./read-records.ts";
 
@@ -120,26 +123,39 @@ async function importBatch(deps: Deps, jobId: string, upsert: boolean, batch: Pa
   return counts;
 }
 
+/** Thrown when this node's lease on the job is gone: another node carries on with it. */
+class LeaseLost extends Error {}
+
 /**
- * Runs (or resumes) a users_import job: streams its file record by record, imports in
- * batches, and keeps counts and the resume point in the job row. No password is hashed
- * here: imported hashes are verified as they are, and re-hashed at each user's first login.
+ * Runs (or resumes) a users_import job this node has claimed: streams its stored file record
+ * by record, imports in batches, and keeps counts and the resume point in the job row. Each
+ * batch's users are stored before its progress, and a replayed batch counts the users that
+ * already landed (by their job and line), so a resume after a crash, here or on another node,
+ * neither loses nor duplicates a record; progress is stored only while this node holds the
+ * lease, so a node that lost it stops. No password is hashed here: imported hashes are
+ * verified as they are, and re-hashed at each user's first login.
  */
-export async function runUserImport(deps: Deps, jobId: string): Promise<void> {
-  const job = await findJob(deps.db, jobId);
-  if (!job?.filePath || job.status === "completed" || job.status === "failed") return;
-  await setJobStatus(deps.db, jobId, "processing", deps.clock.now());
+export async function runUserImport(deps: Deps, job: JobRow, lease: Lease): Promise<void> {
+  const jobId = job.id;
+  const held = holdLease(deps.db, deps.clock, jobId, lease);
+  // Jobs stored before uploads moved into the database still name a file on this node.
+  const source = job.filePath ?? readJobFile(deps.db, jobId);
   try {
     let batch: Parsed[] = [];
     let processed = job.processed;
     const flush = async () => {
       if (batch.length === 0) return;
+      if (held.lost()) throw new LeaseLost();
       const counts = await importBatch(deps, jobId, job.upsert, batch);
-      processed = batch[batch.length - 1]!.line;
-      await addJobProgress(deps.db, jobId, { processed, ...counts }, deps.clock.now());
+      const through = batch[batch.length - 1]!.line;
+      const progress = { processed: through, ...counts };
+      if (!(await addJobProgress(deps.db, jobId, lease, processed, progress, deps.clock.now()))) {
+        throw new LeaseLost();
+      }
+      processed = through;
       batch = [];
     };
-    for await (const record of readRecords(job.filePath, job.processed)) {
+    for await (const record of readRecords(source, job.processed)) {
       if ("invalid" in record) {
         batch.push({ line: record.line, errors: [{ code: "INVALID_JSON", message: record.invalid }] });
       } else {
@@ -162,13 +178,28 @@ export async function runUserImport(deps: Deps, jobId: string): Promise<void> {
       if (batch.length >= BATCH) await flush();
     }
     await flush();
-    await setJobStatus(deps.db, jobId, "completed", deps.clock.now(), { filePath: null });
-    await rm(job.filePath, { force: true });
+    if (!(await finishJob(deps.db, jobId, lease, { status: "completed" }, deps.clock.now()))) {
+      throw new LeaseLost();
+    }
+    await removeFile(deps, job);
     deps.log.info({ event: "import_completed", job_id: jobId, records: processed });
   } catch (error) {
+    if (error instanceof LeaseLost) {
+      deps.log.warn({ event: "import_lease_lost", job_id: jobId }, "another node carries on with the import");
+      return;
+    }
     deps.log.error({ event: "import_failed", job_id: jobId, err: error });
-    await setJobStatus(deps.db, jobId, "failed", deps.clock.now(), {
-      errorMessage: "The import stopped on an internal error.",
-    });
+    const failed = { status: "failed", errorMessage: "The import stopped on an internal error." } as const;
+    if (await finishJob(deps.db, jobId, lease, failed, deps.clock.now()).catch(() => false)) {
+      await removeFile(deps, job).catch(() => {});
+    }
+  } finally {
+    held.stop();
   }
+}
+
+/** A finished job's file is no longer needed. */
+async function removeFile(deps: Deps, job: JobRow): Promise<void> {
+  await deleteJobFile(deps.db, job.id);
+  if (job.filePath) await rm(job.filePath, { force: true });
 }

@@ -7,6 +7,7 @@ const REASONS: Record<number, string> = {
   413: "Payload Too Large",
   405: "Method Not Allowed",
   500: "Internal Server Error",
+  503: "Service Unavailable",
 };
 
 /** A Management API error, answered in Auth0's shape `{statusCode, error, message, errorCode}`. */

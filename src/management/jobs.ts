@@ -1,15 +1,13 @@
-import { createWriteStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import busboy from "busboy";
 import { t } from "elysia";
-import { findJob, insertJob, listJobErrors } from "../db/jobs.ts";
+import { insertJobFileChunk, JOB_FILE_CHUNK_BYTES } from "../db/job-files.ts";
+import { completeUpload, deleteJob, findJob, insertJob, listJobErrors } from "../db/jobs.ts";
 import type { JobRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import { holdLease } from "../imports/hold-lease.ts";
 import { newId } from "../security/new-id.ts";
 import { ApiError, badRequest, notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
@@ -43,7 +41,8 @@ export const JobError = t.Object({
 const jobView = (job: JobRow): typeof Job.static => ({
   id: job.id,
   type: "users_import",
-  status: job.status,
+  // An uploading job's id is returned only once its upload is stored: it is pending by then.
+  status: job.status === "uploading" ? "pending" : job.status,
   created_at: job.createdAt.toISOString(),
   upsert: job.upsert,
   ...(job.externalId ? { external_id: job.externalId } : {}),
@@ -53,10 +52,33 @@ const jobView = (job: JobRow): typeof Job.static => ({
 });
 
 /**
- * Streams a multipart upload's `users` file to disk (never whole into memory) and reads
- * its fields. @throws ApiError 400 / 413
+ * Stores a stream in chunks of about {@link JOB_FILE_CHUNK_BYTES}, each written before more is
+ * read (the upload waits for the database, and is never whole in memory).
  */
-async function receiveUpload(request: Request, path: string) {
+async function storeChunks(
+  file: AsyncIterable<Buffer>,
+  write: (seq: number, bytes: Buffer) => Promise<void>,
+) {
+  let pending: Buffer[] = [];
+  let size = 0;
+  let seq = 0;
+  for await (const piece of file) {
+    pending.push(piece);
+    size += piece.length;
+    if (size >= JOB_FILE_CHUNK_BYTES) {
+      await write(seq++, Buffer.concat(pending));
+      pending = [];
+      size = 0;
+    }
+  }
+  if (size > 0) await write(seq, Buffer.concat(pending));
+}
+
+/**
+ * Streams a multipart upload's `users` file into `write` (never whole into memory) and reads
+ * its fields. @throws ApiError 400 / 413, or the error `write` threw
+ */
+async function receiveUpload(request: Request, write: (seq: number, bytes: Buffer) => Promise<void>) {
   const type = request.headers.get("content-type") ?? "";
   if (!type.startsWith("multipart/form-data") || !request.body) {
     throw badRequest("Send multipart/form-data with the users file in a field named users.");
@@ -64,6 +86,7 @@ async function receiveUpload(request: Request, path: string) {
   const fields: Record<string, string> = {};
   let sawFile = false;
   let tooLarge = false;
+  let storeError: unknown;
   const parser = busboy({
     headers: { "content-type": type },
     limits: { files: 1, fileSize: IMPORT_FILE_LIMIT, fields: 10 },
@@ -81,14 +104,21 @@ async function receiveUpload(request: Request, path: string) {
     file.on("limit", () => {
       tooLarge = true;
     });
-    written.push(pipeline(file, createWriteStream(path)));
+    written.push(
+      storeChunks(file, write).catch((error) => {
+        storeError = error;
+        parser.destroy(error);
+      }),
+    );
   });
   try {
     await pipeline(Readable.fromWeb(request.body as unknown as NodeWebStream), parser);
     await Promise.all(written);
   } catch {
+    if (storeError) throw storeError;
     throw badRequest("The multipart body is malformed.");
   }
+  if (storeError) throw storeError;
   if (tooLarge) throw new ApiError(413, "The users file is larger than 500 MB.", "payload_too_large");
   if (!sawFile) throw badRequest("The users file is missing (a multipart field named users).");
   return fields;
@@ -96,32 +126,43 @@ async function receiveUpload(request: Request, path: string) {
 
 /** `/api/v2/jobs`: Auth0's bulk user import (`users-imports`), job status and errors. */
 export function jobsRoutes(deps: Deps) {
-  const uploads = deps.config.dbPath === ":memory:" ? tmpdir() : join(dirname(deps.config.dbPath), "imports");
   return managementPlugin(deps, "/jobs")
     .post(
       "/users-imports",
       async ({ request, set }) => {
-        await mkdir(uploads, { recursive: true });
-        const id = newId("job");
-        const path = join(uploads, `${id}.json`);
-        let fields: Record<string, string>;
-        try {
-          fields = await receiveUpload(request, path);
-        } catch (error) {
-          await rm(path, { force: true });
-          throw error;
-        }
+        // The file goes into the database as it streams in, so that any node can run the job;
+        // this node holds the upload's lease meanwhile (an upload whose node died is swept).
+        const lease = deps.imports.lease();
         const now = deps.clock.now();
-        const job = await insertJob(deps.db, {
-          id,
+        const { id } = await insertJob(deps.db, {
+          id: newId("job"),
           type: "users_import",
-          status: "pending",
-          upsert: fields.upsert === "true",
-          externalId: fields.external_id?.slice(0, 255) || null,
-          filePath: path,
+          status: "uploading",
+          upsert: false,
+          leaseOwner: lease.owner,
+          leaseExpiresAt: new Date(now.getTime() + lease.ms),
           createdAt: now,
           updatedAt: now,
         });
+        const held = holdLease(deps.db, deps.clock, id, lease);
+        let job: JobRow | undefined;
+        try {
+          const fields = await receiveUpload(request, (seq, bytes) =>
+            insertJobFileChunk(deps.db, id, seq, bytes),
+          );
+          const received = {
+            upsert: fields.upsert === "true",
+            externalId: fields.external_id?.slice(0, 255) || null,
+          };
+          job = await completeUpload(deps.db, id, lease, received, deps.clock.now());
+          if (!job) throw new Error("the upload's lease was lost before it was stored");
+        } catch (error) {
+          // If even this fails, the upload's lease expires and a node sweeps it.
+          await deleteJob(deps.db, id).catch(() => {});
+          throw error;
+        } finally {
+          held.stop();
+        }
         deps.imports.enqueue(job.id);
         set.status = 202;
         return jobView(job);

@@ -4,7 +4,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { hash as argon2Hash } from "@node-rs/argon2";
 import { hash as bcryptHash } from "@node-rs/bcrypt";
-import { findUserByEmail } from "../../src/db/users.ts";
+import { insertJobFileChunk, readJobFile } from "../../src/db/job-files.ts";
+import { addJobProgress, claimNextJob, findJob, finishJob, insertJob } from "../../src/db/jobs.ts";
+import { findUserByEmail, insertUser } from "../../src/db/users.ts";
+import { runUserImport } from "../../src/imports/run-user-import.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
 
 let h: Harness;
@@ -287,26 +290,30 @@ describe("bulk user import with Auth0 password hashes", () => {
     expect((await login("dup@example.com", "two")).status).toBe(200);
   });
 
-  test("an interrupted job resumes and counts what already landed", async () => {
-    const { runUserImport } = await import("../../src/imports/run-user-import.ts");
-    const { insertJob, findJob } = await import("../../src/db/jobs.ts");
-    const { writeFileSync } = await import("node:fs");
-    const { join } = await import("node:path");
-    const records = Array.from({ length: 1200 }, (_, index) => ({ email: `resume${index}@example.com` }));
-    const path = join(h.dir, "resume.json");
-    writeFileSync(path, JSON.stringify(records));
+  test("an interrupted job resumes from its stored chunks, counts what already landed, and deletes them", async () => {
+    const records = Array.from({ length: 1200 }, (_, index) => ({
+      email: `resume${index}@example.com`,
+      name: "Zoë",
+    }));
     const now = new Date();
+    // The job of a node that died: still processing, its lease expired.
     await insertJob(h.deps.db, {
       id: "job_resume",
       type: "users_import",
       status: "processing",
       upsert: false,
-      filePath: path,
+      leaseOwner: "node_dead",
+      leaseExpiresAt: new Date(now.getTime() - 1000),
       createdAt: now,
       updatedAt: now,
     });
-    // Simulate a crash after the first batch landed but before its progress was saved.
-    const { insertUser } = await import("../../src/db/users.ts");
+    // Chunk boundaries fall inside records and inside the two bytes of "ë".
+    const bytes = Buffer.from(JSON.stringify(records));
+    const cuts = [0, bytes.indexOf("ë") + 1, 20_000, 45_001, bytes.length];
+    for (let seq = 0; seq + 1 < cuts.length; seq++) {
+      await insertJobFileChunk(h.deps.db, "job_resume", seq, bytes.subarray(cuts[seq], cuts[seq + 1]));
+    }
+    // The first batch landed, but the crash came before its progress was stored.
     for (let line = 1; line <= 500; line++) {
       await insertUser(h.deps.db, {
         id: `usr_resume${line}`,
@@ -321,9 +328,92 @@ describe("bulk user import with Auth0 password hashes", () => {
         updatedAt: now,
       });
     }
-    await runUserImport(h.deps, "job_resume");
+    h.deps.imports.enqueue();
+    await h.deps.imports.idle();
     const job = (await findJob(h.deps.db, "job_resume"))!;
-    expect([job.status, job.total, job.inserted, job.failed]).toEqual(["completed", 1200, 1200, 0]);
+    expect([job.status, job.total, job.inserted, job.failed, job.leaseOwner]).toEqual([
+      "completed",
+      1200,
+      1200,
+      0,
+      null,
+    ]);
+    expect((await findUserByEmail(h.deps.db, "resume1199@example.com"))?.name).toBe("Zoë");
+    const left: Buffer[] = [];
+    for await (const chunk of readJobFile(h.deps.db, "job_resume")) left.push(chunk);
+    expect(left).toEqual([]);
+  });
+
+  test("a job whose lease another node holds is not claimed until the lease expires", async () => {
+    const now = new Date();
+    await insertJob(h.deps.db, {
+      id: "job_leased",
+      type: "users_import",
+      status: "processing",
+      upsert: false,
+      leaseOwner: "node_other",
+      leaseExpiresAt: new Date(now.getTime() + 30_000),
+      createdAt: now,
+      updatedAt: now,
+    });
+    const mine = { owner: "node_mine", ms: 30_000 };
+    expect(await claimNextJob(h.deps.db, mine, now)).toBeUndefined();
+    const later = new Date(now.getTime() + 31_000);
+    const claimed = await claimNextJob(h.deps.db, mine, later);
+    expect([claimed?.id, claimed?.leaseOwner]).toEqual(["job_leased", "node_mine"]);
+    // The node that lost the lease may neither store progress nor finish the job.
+    const theirs = { owner: "node_other", ms: 30_000 };
+    const batch = { processed: 500, inserted: 500, updated: 0, failed: 0 };
+    expect(await addJobProgress(h.deps.db, "job_leased", theirs, 0, batch, later)).toBe(false);
+    expect(await finishJob(h.deps.db, "job_leased", theirs, { status: "completed" }, later)).toBe(false);
+    expect(await addJobProgress(h.deps.db, "job_leased", mine, 0, batch, later)).toBe(true);
+    // A replayed batch (the resume point moved meanwhile) is not counted twice.
+    expect(await addJobProgress(h.deps.db, "job_leased", mine, 0, batch, later)).toBe(false);
+    expect(await claimNextJob(h.deps.db, { owner: "node_third", ms: 30_000 }, later)).toBeUndefined();
+    expect(await finishJob(h.deps.db, "job_leased", mine, { status: "completed" }, later)).toBe(true);
+    const job = (await findJob(h.deps.db, "job_leased"))!;
+    expect([job.status, job.inserted, job.leaseOwner]).toEqual(["completed", 500, null]);
+  });
+
+  test("a node that lost its lease stops without storing progress", async () => {
+    const now = new Date();
+    const job = await insertJob(h.deps.db, {
+      id: "job_taken",
+      type: "users_import",
+      status: "processing",
+      upsert: false,
+      leaseOwner: "node_new_owner",
+      leaseExpiresAt: new Date(now.getTime() + 30_000),
+      createdAt: now,
+      updatedAt: now,
+    });
+    const records = Array.from({ length: 600 }, (_, index) => ({ email: `taken${index}@example.com` }));
+    await insertJobFileChunk(h.deps.db, "job_taken", 0, Buffer.from(JSON.stringify(records)));
+    await runUserImport(h.deps, job, { owner: "node_old_owner", ms: 30_000 });
+    const after = (await findJob(h.deps.db, "job_taken"))!;
+    expect([after.status, after.processed, after.inserted, after.leaseOwner]).toEqual([
+      "processing",
+      0,
+      0,
+      "node_new_owner",
+    ]);
+  });
+
+  test("a large upload is stored in chunks of about 1 MiB, imported, and its chunks deleted", async () => {
+    const records = Array.from({ length: 9000 }, (_, index) => ({
+      email: `chunked${index}@example.com`,
+      user_metadata: { note: "x".repeat(200) },
+    }));
+    const content = JSON.stringify(records);
+    expect(content.length).toBeGreaterThan(2 * 1024 * 1024);
+    const job = await importFile(content);
+    expect(job).toMatchObject({
+      status: "completed",
+      summary: { total: 9000, inserted: 9000, updated: 0, failed: 0 },
+    });
+    const left: Buffer[] = [];
+    for await (const chunk of readJobFile(h.deps.db, job.id)) left.push(chunk);
+    expect(left).toEqual([]);
   });
 
   test("the upload is checked: multipart, the users field, the admin key", async () => {
