@@ -78,9 +78,13 @@ export interface RedeemableFamily {
   liveHash: string;
 }
 
-/** Whether a token rotated away at `retiredAt` is still within the client's reuse leeway. */
+/**
+ * Whether a token rotated away at `retiredAt` is still within the client's reuse leeway. A
+ * concurrent rotation (another request, or another node) may have retired it after this
+ * request read `now`: that counts as no time elapsed, so a zero leeway never graces it.
+ */
 const withinLeeway = (client: ClientRow, retiredAt: Date, now: Date) =>
-  now.getTime() - retiredAt.getTime() < client.refreshTokenLeeway * 1000;
+  Math.max(0, now.getTime() - retiredAt.getTime()) < client.refreshTokenLeeway * 1000;
 
 const isExpired = (family: RefreshTokenFamilyRow, now: Date) =>
   family.absoluteExpiresAt <= now || family.idleExpiresAt <= now;
