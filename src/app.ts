@@ -2,6 +2,7 @@ import { Elysia, ValidationError } from "elysia";
 import { consoleRoutes } from "./console/console-routes.ts";
 import { isDatabaseUnavailable } from "./db/errors.ts";
 import type { Deps } from "./deps.ts";
+import { healthRoutes } from "./health/health-routes.ts";
 import { allowedMethods, type RouteEntry } from "./http/allowed-methods.ts";
 import { corsPreflights, withCors } from "./http/cors.ts";
 import { NO_STORE, noStoreJson } from "./http/no-store.ts";
@@ -22,6 +23,7 @@ import { userBlocksRoutes } from "./management/user-blocks.ts";
 import { userLogsRoutes } from "./management/user-logs.ts";
 import { usersRoutes } from "./management/users.ts";
 import { usersByEmailRoutes } from "./management/users-by-email.ts";
+import { metricsRoute } from "./metrics/metrics-route.ts";
 import { authorizationServerMetadataRoute } from "./oauth/authorization-server-metadata.ts";
 import {
   InvalidRequest,
@@ -35,7 +37,7 @@ import { issuerPath } from "./oauth/issuer-url.ts";
 import { revocationEndpoint } from "./oauth/revocation-endpoint.ts";
 import { tokenContextOf } from "./oauth/token-context.ts";
 import { tokenEndpoint } from "./oauth/token-endpoint.ts";
-import { recordTokenFailure } from "./oauth/token-events.ts";
+import { countTokenOutcome, recordTokenFailure } from "./oauth/token-events.ts";
 import { userinfo } from "./oauth/userinfo.ts";
 import { wellKnown } from "./oauth/well-known.ts";
 import { openapiDocument } from "./openapi/openapi-document.ts";
@@ -108,7 +110,9 @@ async function answerError(
     return noStoreJson(new InvalidRequest("The request body is malformed.").toBody(), 400);
   }
   if (code === "NOT_FOUND") return answerNoRoute(routes, path);
+  const tokenRequest = tokenContextOf(request);
   if (isDatabaseUnavailable(error)) {
+    if (tokenRequest) countTokenOutcome(tokenRequest, "temporarily_unavailable");
     // Unreachable, restarting or timed out: worth a retry, and the node recovers by itself.
     deps.log.warn({ event: "database_unavailable", path, err: error }, "database unavailable");
     const retryAfter = { "retry-after": String(DATABASE_RETRY_AFTER_SECONDS) };
@@ -123,6 +127,7 @@ async function answerError(
     const unavailable = new TemporarilyUnavailable("The server cannot reach its database; retry shortly.");
     return noStoreJson(unavailable.toBody(), 503, retryAfter);
   }
+  if (tokenRequest) countTokenOutcome(tokenRequest, "server_error");
   deps.log.error({ event: "unhandled_error", path, code, err: error }, "unhandled error");
   if (management) return json(new ApiError(500, "Internal error.", "internal_error").toBody(), 500);
   return noStoreJson(new ServerError().toBody(), 500);
@@ -168,6 +173,8 @@ export function createApp(deps: Deps) {
       if (new URL(request.url).pathname.startsWith("/api/v2")) Object.assign(set.headers, NO_STORE);
     })
     .use(corsPreflights(deps.config))
+    .use(healthRoutes(deps))
+    .use(metricsRoute(deps))
     .use(issuerEndpoints(deps))
     // RFC 8414 §3: an issuer with a path (`https://host/tenant1`) has its endpoints and its
     // OpenID configuration (OpenID Connect Discovery 1.0 §4.1 appends to the issuer) under

@@ -4,9 +4,11 @@ import type { Db } from "./db/database.ts";
 import { getTenantSettings } from "./db/tenant-settings.ts";
 import type { Deps } from "./deps.ts";
 import { completeFirstStart, type FirstStart } from "./first-start.ts";
+import { createLifecycle, type Lifecycle } from "./health/lifecycle.ts";
 import { createJobRunner } from "./imports/job-runner.ts";
 import { createEventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
+import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { prepareDemo } from "./provision-demo.ts";
 import type { RulePool } from "./rules/pool.ts";
 import { newAdminKey } from "./security/new-admin-key.ts";
@@ -42,6 +44,9 @@ export async function bootstrap(options: {
   rules: RulePool;
   clock?: Clock;
   deferFirstStart?: boolean;
+  /** main.ts's, which the rule pool reports to as well; otherwise a new registry. */
+  metrics?: Metrics;
+  lifecycle?: Lifecycle;
 }): Promise<Bootstrap> {
   const { config, db, log, rules } = options;
   const clock = options.clock ?? systemClock;
@@ -62,6 +67,9 @@ export async function bootstrap(options: {
   const keys = createKeyStore(db, clock);
   await keys.signingKey("RS256");
   const hasher = await createPasswordHasher();
+  const metrics = options.metrics ?? createMetrics();
+  metrics.sources.ruleQueueDepth = () => rules.queueDepth();
+  metrics.sources.databasePool = db.poolUse;
   const deps: Deps = {
     config,
     db,
@@ -73,6 +81,8 @@ export async function bootstrap(options: {
     rules,
     imports: createJobRunner(() => deps),
     adminKeyDigest,
+    metrics,
+    lifecycle: options.lifecycle ?? createLifecycle(),
   };
   if (firstStart.tenant === undefined && firstStart.adminKey === undefined) return { deps };
   if (!options.deferFirstStart) {

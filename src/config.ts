@@ -37,6 +37,10 @@ export const Config = t.Object({
   corsAllowedOrigins: t.Array(t.String({ pattern: "^https?://[^/\\s]+$" })),
   /** How long a node's claim on an import job lasts unrenewed: after it, another node resumes the job. */
   jobLeaseSeconds: t.Integer({ minimum: 2, maximum: 3600 }),
+  /** The bearer token `/metrics` asks for; without it `/metrics` is open (keep it off the public network). */
+  metricsToken: t.Optional(t.String({ minLength: 16, pattern: "^[A-Za-z0-9._~+/-]+=*$" })),
+  /** After SIGTERM/SIGINT, how long the node keeps accepting connections (readiness 503) before it drains and stops. */
+  shutdownGraceMs: t.Integer({ minimum: 0, maximum: 600_000 }),
 });
 export type Config = Static<typeof Config>;
 
@@ -78,6 +82,8 @@ const toVariable: Record<keyof Config, string> = {
   trustProxy: "TRUST_PROXY",
   corsAllowedOrigins: "CORS_ALLOWED_ORIGINS",
   jobLeaseSeconds: "JOB_LEASE_SECONDS",
+  metricsToken: "METRICS_TOKEN",
+  shutdownGraceMs: "SHUTDOWN_GRACE_MS",
 };
 
 /** `loopback` in TRUST_PROXY stands for the local proxy addresses. */
@@ -176,15 +182,18 @@ export function loadConfig(
     trustProxy: list(env, "TRUST_PROXY").flatMap((entry) => (entry === "loopback" ? LOOPBACK : [entry])),
     corsAllowedOrigins: list(env, "CORS_ALLOWED_ORIGINS"),
     jobLeaseSeconds: integer(env, "JOB_LEASE_SECONDS", 30),
+    metricsToken: text(env, "METRICS_TOKEN"),
+    shutdownGraceMs: integer(env, "SHUTDOWN_GRACE_MS", 5000),
   };
   if (candidate.adminApiKey === undefined) delete candidate.adminApiKey;
+  if (candidate.metricsToken === undefined) delete candidate.metricsToken;
   if (candidate.databaseUrl === undefined) delete candidate.databaseUrl;
   const firstError = Value.Errors(Config, candidate).First();
   if (firstError) {
     const field = firstError.path.replace(/^\//, "").split("/")[0] as keyof Config;
     const variable = field === "adminApiKey" ? adminKey.variable : (toVariable[field] ?? field);
-    // The key and the database URL (which may hold a password) are never echoed.
-    const hidden = field === "adminApiKey" || field === "databaseUrl";
+    // The keys and the database URL (which may hold a password) are never echoed.
+    const hidden = field === "adminApiKey" || field === "databaseUrl" || field === "metricsToken";
     const shown = hidden ? "(hidden)" : JSON.stringify(env[variable] ?? "");
     throw new ConfigError(`${variable} is invalid: ${firstError.message} (value ${shown})`);
   }

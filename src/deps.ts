@@ -1,9 +1,11 @@
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
+import type { Lifecycle } from "./health/lifecycle.ts";
 import type { JobRunner } from "./imports/job-runner.ts";
 import type { EventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
+import type { Metrics } from "./metrics/metrics.ts";
 import type { RulePool } from "./rules/pool.ts";
 import type { PasswordHasher } from "./security/password-hasher.ts";
 import type { KeyStore } from "./tokens/key-store.ts";
@@ -28,4 +30,8 @@ export interface Deps {
    * itself is never kept.
    */
   adminKeyDigest: string;
+  /** This node's Prometheus metrics (`GET /metrics`). */
+  metrics: Metrics;
+  /** Whether the node is shutting down: readiness answers 503 from the first signal on. */
+  lifecycle: Lifecycle;
 }

@@ -7,13 +7,16 @@ import { isDatabaseUnavailable } from "./db/errors.ts";
 import { openDatabase } from "./db/open-database.ts";
 import { findRule } from "./db/rule.ts";
 import { completeFirstStart } from "./first-start.ts";
+import { createLifecycle } from "./health/lifecycle.ts";
 import { firstLine, listenErrorMessage } from "./listen-error-message.ts";
 import { createLogger } from "./logs/logger.ts";
 import { startLogRetention } from "./logs/retention.ts";
+import { createMetrics } from "./metrics/metrics.ts";
+import { rulePoolObserver } from "./metrics/rule-pool-observer.ts";
 import { demoCurl } from "./provision-demo.ts";
 import { createRulePool } from "./rules/pool.ts";
 import { ruleScript } from "./rules/rule-version.ts";
-import { detectRuntime, isDatabaseError } from "./runtime/runtime.ts";
+import { detectRuntime, isDatabaseError, type ShutdownSignal } from "./runtime/runtime.ts";
 
 /** A bad setting ends start-up with one line naming the variable, and exit status 1: no stack trace. */
 function exitWithConfigError(message: string): never {
@@ -57,14 +60,24 @@ async function main() {
     exitWithConfigError(databaseMessage(config, error));
   }
   const { db } = database;
-  const rules = createRulePool({ config, log });
+  const metrics = createMetrics({ processMetrics: true });
+  const lifecycle = createLifecycle();
+  const rules = createRulePool({ config, log, observer: rulePoolObserver(metrics) });
   const giveUp = async (message: string): Promise<never> => {
     await rules.close();
     await database.close();
     exitWithConfigError(message);
   };
-  const { deps, firstStart } = await bootstrap({ config, db, log, rules, deferFirstStart: true }).catch(
-    (error) => (isStorageError(error) ? giveUp(databaseMessage(config, error)) : Promise.reject(error)),
+  const { deps, firstStart } = await bootstrap({
+    config,
+    db,
+    log,
+    rules,
+    metrics,
+    lifecycle,
+    deferFirstStart: true,
+  }).catch((error) =>
+    isStorageError(error) ? giveUp(databaseMessage(config, error)) : Promise.reject(error),
   );
   const app = createApp(deps);
   let server: ReturnType<typeof runtime.serve>;
@@ -111,7 +124,33 @@ async function main() {
         `Try the password exchange:\n\n${demoCurl(config.issuer, demo)}\n`,
     );
   }
-  startLogRetention(deps);
+  const stopLogRetention = startLogRetention(deps);
+
+  // Graceful shutdown: readiness turns 503 at once; the node keeps serving for
+  // SHUTDOWN_GRACE_MS so load balancers see it and stop sending new work, then stops
+  // listening, lets the requests in flight finish, stops the rule hosts and closes the
+  // database. A second signal exits at once.
+  let stopping = false;
+  runtime.onSignals(["SIGTERM", "SIGINT"], (signal: ShutdownSignal) => {
+    if (stopping) {
+      log.warn({ event: "shutdown_forced", signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    lifecycle.shuttingDown = true;
+    log.info({ event: "shutting_down", signal, grace_ms: config.shutdownGraceMs }, "shutting down");
+    setTimeout(async () => {
+      lifecycle.drain();
+      deps.imports.stop();
+      stopLogRetention();
+      await server.drain();
+      await rules.close();
+      await database.close();
+      log.info({ event: "stopped" }, "Rulegate stopped");
+      process.exit(0);
+    }, config.shutdownGraceMs);
+  });
+
   await deps.imports.resume();
   // Warm the rule hosts in the background: the server answers meanwhile.
   const deployed = await findRule(db);

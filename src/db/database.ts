@@ -41,6 +41,11 @@ export interface Db {
    * @returns the function that stops listening
    */
   listen?(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * PostgreSQL only: the pool's size and the queries and transactions in progress on it (for
+   * `/metrics`). Absent on SQLite: one connection, and its queries never overlap.
+   */
+  poolUse?(): { maxConnections: number; inUse: number };
 }
 
 /** An open database: the handle and a way to close it. */

@@ -22,7 +22,52 @@ export interface PostgresOptions {
   migrationsFolder?: string;
 }
 
-function postgresDb(orm: PostgresJsDatabase<typeof pgSchema>, client?: postgres.Sql): Db {
+/**
+ * `client` with its queries and transactions counted while they are in progress: a query from
+ * when it is issued (Drizzle awaits it at once) until it settles, a transaction (one connection
+ * held throughout) as one. Those past the pool's size wait for a connection.
+ */
+function countInFlight(client: postgres.Sql): { client: postgres.Sql; inFlight: () => number } {
+  let inFlight = 0;
+  const unsafe = (...args: Parameters<postgres.Sql["unsafe"]>) => {
+    // postgres.js settles a query through these two; wrapping them leaves when it runs unchanged.
+    const query = client.unsafe(...args) as unknown as {
+      resolve(value: unknown): void;
+      reject(error: unknown): void;
+    };
+    inFlight++;
+    let settled = false;
+    const settle = () => {
+      if (!settled) inFlight--;
+      settled = true;
+    };
+    const { resolve, reject } = query;
+    query.resolve = (value) => {
+      settle();
+      resolve(value);
+    };
+    query.reject = (error) => {
+      settle();
+      reject(error);
+    };
+    return query;
+  };
+  const begin = ((...args: Parameters<postgres.Sql["begin"]>) => {
+    inFlight++;
+    return (client.begin as (...rest: unknown[]) => Promise<unknown>)(...args).finally(() => inFlight--);
+  }) as postgres.Sql["begin"];
+  const counted = new Proxy(client, {
+    get: (target, property, receiver) =>
+      property === "unsafe" ? unsafe : property === "begin" ? begin : Reflect.get(target, property, receiver),
+  });
+  return { client: counted, inFlight: () => inFlight };
+}
+
+function postgresDb(
+  orm: PostgresJsDatabase<typeof pgSchema>,
+  client?: postgres.Sql,
+  pool?: Db["poolUse"],
+): Db {
   return {
     engine: "postgres",
     // The query modules are typed with SQLite's dialect and use only the builder both share
@@ -34,6 +79,7 @@ function postgresDb(orm: PostgresJsDatabase<typeof pgSchema>, client?: postgres.
     },
     transaction: (work) =>
       orm.transaction((tx) => work(postgresDb(tx as unknown as PostgresJsDatabase<typeof pgSchema>))),
+    poolUse: pool,
     listen: client
       ? async (channel, onNotify) => {
           // postgres.js keeps one extra connection for LISTEN and re-listens after it breaks.
@@ -66,7 +112,7 @@ async function migrateOnce(options: PostgresOptions): Promise<void> {
  */
 export async function openPostgres(options: PostgresOptions): Promise<Database> {
   await migrateOnce(options);
-  const client = postgres(options.url, {
+  const pooled = postgres(options.url, {
     max: options.poolSize,
     onnotice: () => {},
     connect_timeout: 5,
@@ -78,7 +124,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     idle_timeout: 60,
     connection: { application_name: "rulegate", statement_timeout: options.statementTimeoutMs },
   });
+  const { client, inFlight } = countInFlight(pooled);
   const orm = drizzle(client, { schema: pgSchema });
   await orm.execute(sql`select 1`);
-  return { db: postgresDb(orm, client), close: () => client.end({ timeout: 5 }) };
+  const poolUse = () => ({ maxConnections: options.poolSize, inUse: inFlight() });
+  return { db: postgresDb(orm, pooled, poolUse), close: () => pooled.end({ timeout: 5 }) };
 }

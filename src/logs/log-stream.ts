@@ -81,12 +81,15 @@ export function logStream(
           });
       };
       const unsubscribe = deps.events.subscribe(wake);
+      deps.metrics.logStreamSubscribers.inc();
       const poll = setInterval(wake, POLL_MS);
       const heartbeat = setInterval(() => write(": heartbeat\n\n"), deps.config.logHeartbeatMs);
       cleanup = () => {
         if (closed) return;
         closed = true;
         unsubscribe();
+        deps.metrics.logStreamSubscribers.dec();
+        deps.lifecycle.draining.removeEventListener("abort", cleanup);
         clearInterval(poll);
         clearInterval(heartbeat);
         try {
@@ -94,6 +97,10 @@ export function logStream(
         } catch {}
       };
       signal.addEventListener("abort", cleanup);
+      // A node that is shutting down ends its streams, so they do not hold the drain open;
+      // clients resume elsewhere with Last-Event-ID.
+      deps.lifecycle.draining.addEventListener("abort", cleanup);
+      if (deps.lifecycle.draining.aborted) cleanup();
       write(": connected\n\n");
       wake();
     },

@@ -1,6 +1,7 @@
 import type { UserRow } from "../db/schema.ts";
 import { findUserByEmail, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
+import { timeStep } from "../metrics/time-step.ts";
 import { InvalidGrant } from "./errors.ts";
 
 /** Auth0's answer for a wrong password and for an unknown user alike. */
@@ -52,12 +53,15 @@ export async function authenticateUser(
   username: string,
   password: string,
 ): Promise<LoginAttempt> {
-  const user = await findUserByEmail(deps.db, username);
+  const user = await timeStep(deps.metrics, "database", () => findUserByEmail(deps.db, username));
   if (!user) {
-    await deps.hasher.verifyDummy(password);
+    await timeStep(deps.metrics, "password", () => deps.hasher.verifyDummy(password));
     return { failure: "unknown_user" };
   }
-  if (!(await deps.hasher.verify(user.passwordHash, password))) return { user, failure: "wrong_password" };
+  const verified = await timeStep(deps.metrics, "password", () =>
+    deps.hasher.verify(user.passwordHash, password),
+  );
+  if (!verified) return { user, failure: "wrong_password" };
   if (user.blocked) return { user, failure: "blocked_user" };
   if (deps.hasher.needsRehash(user.passwordHash)) return { user: await rehash(deps, user, password) };
   return { user };

@@ -86,6 +86,7 @@ export async function recordLoginAttempt(
   const known = { clientId: client.clientId, clientName: client.name };
   const { failures, blockedNow } = await addLoginFailure(deps.db, login, ip, now, settings.maxAttempts);
   if (blockedNow) {
+    deps.metrics.bruteForceBlocks.inc({ kind: "user_ip" });
     await deps.events.record({
       type: "limit_wc",
       description: `Blocked ${login} from ${ip} after ${failures} consecutive failed logins`,
@@ -96,6 +97,7 @@ export async function recordLoginAttempt(
     });
   }
   if (await addIpFailure(deps.db, ip, now, settings.ipMaxFailures, settings.ipBlockMs)) {
+    deps.metrics.bruteForceBlocks.inc({ kind: "ip" });
     await deps.events.record({
       type: "limit_mu",
       description: `Blocked IP ${ip} after ${settings.ipMaxFailures} failed logins in 24 hours`,

@@ -1,6 +1,8 @@
 import { findRule, readRuleSecrets } from "../db/rule.ts";
 import type { Deps } from "../deps.ts";
 import type { LogEvent } from "../logs/event-log.ts";
+import { ruleCallOutcome } from "../metrics/rule-pool-observer.ts";
+import { timeStep } from "../metrics/time-step.ts";
 import type { RuleInput, RuleOutcome } from "../rules/contract.ts";
 import { GarbageResult, normalizeOutcome } from "../rules/normalize-outcome.ts";
 import { ruleScript } from "../rules/rule-version.ts";
@@ -41,14 +43,28 @@ export async function runRule(deps: Deps, input: RuleInput, requestId: string): 
       ip: input.context.ip,
       userAgent: input.context.userAgent,
     });
-  const execution = await deps.rules.execute(
-    ruleScript(rule.script, rule.updatedAt),
-    { ...input, context: { ...input.context, webtask: { secrets } } },
-    requestId,
-    (line) => void record({ type: "rule_log", description: line.text, details: { level: line.level } }),
+  const execution = await timeStep(deps.metrics, "rule", () =>
+    deps.rules.execute(
+      ruleScript(rule.script, rule.updatedAt),
+      { ...input, context: { ...input.context, webtask: { secrets } } },
+      requestId,
+      (line) => void record({ type: "rule_log", description: line.text, details: { level: line.level } }),
+    ),
   );
-  if (execution.failure) throw ruleFailureError(execution.failure);
-  const { outcome, warnings } = readOutcome(execution.result);
+  if (execution.failure) {
+    deps.metrics.ruleCalls.inc({ outcome: ruleCallOutcome(execution.failure) });
+    throw ruleFailureError(execution.failure);
+  }
+  let read: ReturnType<typeof readOutcome>;
+  try {
+    read = readOutcome(execution.result);
+  } catch (error) {
+    // A result that breaks the rule contract is the rule's error.
+    deps.metrics.ruleCalls.inc({ outcome: "error" });
+    throw error;
+  }
+  deps.metrics.ruleCalls.inc({ outcome: "ok" });
+  const { outcome, warnings } = read;
   for (const warning of warnings) {
     deps.log.warn({ event: "rule_warning", request_id: requestId, warning });
     await record({ type: "rule_warning", description: warning });

@@ -14,6 +14,8 @@ export interface TokenContext {
   readonly deps: Deps;
   readonly request: Request;
   readonly requestId: string;
+  /** When the request started (`performance.now()`), for the exchange's latency metric. */
+  readonly startedAt: number;
   /** The body's parameters; empty until the body is read. */
   params: TokenParams;
   /** The grant `grant_type` names, once it is one this server implements. */
@@ -46,6 +48,7 @@ export function startTokenRequest(deps: Deps, request: Request): TokenContext {
     deps,
     request,
     requestId: requestIdOf(request),
+    startedAt: performance.now(),
     params: Object.create(null),
     ip: clientIp(request),
   };

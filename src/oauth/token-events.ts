@@ -1,4 +1,5 @@
 import type { LogEvent, LogType } from "../logs/event-log.ts";
+import { grantLabel } from "../metrics/metrics.ts";
 import type { OAuthError } from "./errors.ts";
 import type { TokenContext } from "./token-context.ts";
 
@@ -24,10 +25,23 @@ function eventFields(context: TokenContext): Omit<LogEvent, "type" | "descriptio
   };
 }
 
+/**
+ * Counts a token request's answer (`rulegate_token_requests_total`: `success` or the RFC 6749
+ * §5.2 error code) and its time since it arrived. Labels are the grant types this server has
+ * (`unknown` before the request named one) and the error codes of src/oauth/errors.ts.
+ */
+export function countTokenOutcome(context: TokenContext, outcome: string): void {
+  const grantType = grantLabel(context.grant?.type);
+  const { metrics } = context.deps;
+  metrics.tokenRequests.inc({ grant_type: grantType, outcome });
+  metrics.tokenDuration.observe({ grant_type: grantType }, (performance.now() - context.startedAt) / 1000);
+}
+
 /** The grant's success event (`sepft`, `sertft`). */
 export async function recordTokenSuccess(context: TokenContext): Promise<void> {
   const { grant } = context;
   if (!grant) return;
+  countTokenOutcome(context, "success");
   await context.deps.events.record({
     type: grant.events.success,
     description: grant.events.description,
@@ -43,6 +57,7 @@ export async function recordTokenSuccess(context: TokenContext): Promise<void> {
  */
 export async function recordTokenFailure(context: TokenContext, error: OAuthError): Promise<void> {
   const { deps, params } = context;
+  countTokenOutcome(context, error.error);
   deps.log.info({
     event: "token_failed",
     request_id: context.requestId,

@@ -45,6 +45,8 @@ export interface RulePool {
   prepare(rule: RuleScript): void;
   /** Whether the current version has a loaded host (or no rule was asked for yet). */
   warm(): boolean;
+  /** Calls waiting for a host, across versions. */
+  queueDepth(): number;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,8 @@ interface Host {
   lastCpuMs?: number;
   /** Why the pool killed it, for the call it fails. */
   killedFor?: HostFailure;
+  /** Why it is not trusted with another call after its last one (its rule overran or crashed). */
+  distrustedFor?: HostFailure["kind"];
   onLoaded?: (error: CompileError | undefined) => void;
 }
 
@@ -83,6 +87,12 @@ interface Group {
   earlyDeaths: number;
   respawnTimer?: ReturnType<typeof setTimeout>;
   loadError?: CompileError;
+}
+
+/** What the pool tells its watcher (the metrics): hosts it replaced, and calls it turned away. */
+export interface RulePoolObserver {
+  hostReplaced(reason: HostFailure["kind"]): void;
+  callRejected(): void;
 }
 
 /** The detail of a host the pool stopped because it was done with it, not because it failed. */
@@ -107,8 +117,9 @@ export function createRulePool(options: {
   config: Pick<Config, "ruleWorkers" | "ruleTimeoutMs" | "ruleMemoryMb">;
   log: Logger;
   maxQueue?: number;
+  observer?: RulePoolObserver;
 }): RulePool {
-  const { config, log } = options;
+  const { config, log, observer } = options;
   const timeoutMs = config.ruleTimeoutMs;
   const memoryLimitBytes = config.ruleMemoryMb * 1024 * 1024;
   const maxQueue = options.maxQueue ?? config.ruleWorkers * 128;
@@ -200,6 +211,8 @@ export function createRulePool(options: {
         finishJob(job, message.end);
         if (host.group.throwaway || message.end.kind === "timeout" || message.end.kind === "failed") {
           // A throwaway host serves one call; a host whose rule crashed or overran is not trusted again.
+          if (!host.group.throwaway)
+            host.distrustedFor = message.end.kind === "timeout" ? "timeout" : "crashed";
           return kill(host, { kind: "crashed", detail: RECYCLED });
         }
         host.state = "cleaning";
@@ -361,6 +374,8 @@ export function createRulePool(options: {
         failJob(job, failure);
       }
     }
+    const replacedFor = failure.detail === RECYCLED ? host.distrustedFor : failure.kind;
+    if (replacedFor && !closed && !group.throwaway) observer?.hostReplaced(replacedFor);
     if (failure.detail !== RECYCLED && !closed) {
       log.warn(
         { event: "rule_host_replaced", reason: failure.detail, pid: host.process.pid },
@@ -518,6 +533,10 @@ export function createRulePool(options: {
     kind: "busy",
     detail: "too many rule calls are waiting",
   };
+  const reject = (job: RunJob) => {
+    observer?.callRejected();
+    failJob(job, busyFailure);
+  };
 
   /** A throwaway host for one script: loads it, then runs `job` on it if given. */
   function throwaway(
@@ -546,7 +565,7 @@ export function createRulePool(options: {
       new Promise<RuleExecution>((finish) => {
         const job = newJob(input, requestId, finish, onConsole);
         if (closed) return failJob(job, { kind: "crashed", detail: "the rule pool is closed" });
-        if (queued >= maxQueue) return failJob(job, busyFailure);
+        if (queued >= maxQueue) return reject(job);
         const group = groupFor(rule);
         group.queue.push(job);
         queued++;
@@ -557,7 +576,7 @@ export function createRulePool(options: {
       new Promise<RuleExecution>((finish) => {
         const job = newJob(input, requestId, finish);
         if (closed) return failJob(job, { kind: "crashed", detail: "the rule pool is closed" });
-        if (queued >= maxQueue) return failJob(job, busyFailure);
+        if (queued >= maxQueue) return reject(job);
         throwaway(script, job, (error) => {
           if (error)
             failJob(job, {
@@ -574,6 +593,7 @@ export function createRulePool(options: {
     prepare(rule) {
       if (!closed) groupFor(rule);
     },
+    queueDepth: () => queued,
     warm: () =>
       !current || [...current.hosts].some((host) => host.state !== "starting" && host.state !== "loading"),
     async close() {

@@ -44,6 +44,14 @@ export const bunRuntime: Runtime = {
         return fetch(request);
       },
     });
-    return { port: server.port ?? port, stop: () => server.stop(true) };
+    return {
+      port: server.port ?? port,
+      stop: () => server.stop(true),
+      // Without closeActiveConnections Bun stops accepting and waits for the requests in flight.
+      drain: () => server.stop(false),
+    };
+  },
+  onSignals(signals, handler) {
+    for (const signal of signals) process.on(signal, () => handler(signal));
   },
 };

@@ -18,6 +18,7 @@ declare const Deno: {
     options: { port: number; hostname: string; onListen?: (address: { port: number }) => void },
     handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Response | Promise<Response>,
   ): { addr: { port: number }; shutdown(): Promise<void> };
+  addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
 };
 
 interface Statement {
@@ -104,6 +105,14 @@ export const denoRuntime: Runtime = {
         return fetch(request);
       },
     );
-    return { port: server.addr?.port ?? bound, stop: () => server.shutdown() };
+    return {
+      port: server.addr?.port ?? bound,
+      stop: () => server.shutdown(),
+      // Deno's shutdown() stops accepting and resolves once the requests in flight are answered.
+      drain: () => server.shutdown(),
+    };
+  },
+  onSignals(signals, handler) {
+    for (const signal of signals) Deno.addSignalListener(signal, () => handler(signal));
   },
 };

@@ -2,6 +2,7 @@ import { Type as t } from "@sinclair/typebox";
 import type { ResourceServerRow, UserRow } from "../../db/schema.ts";
 import { getTenantSettings } from "../../db/tenant-settings.ts";
 import { normalizeEmail } from "../../db/users.ts";
+import { timeStep } from "../../metrics/time-step.ts";
 import type { RuleInput } from "../../rules/contract.ts";
 import { issueRefreshToken } from "../../tokens/refresh-tokens.ts";
 import { authenticateUser, loginRefused } from "../authenticate-user.ts";
@@ -39,22 +40,27 @@ export async function passwordGrant(
   params: PasswordGrantParams,
 ): Promise<TokenResponse> {
   const { deps, client } = context;
-  const tenant = await getTenantSettings(deps.db);
+  const database = <T>(work: () => Promise<T>) => timeStep(deps.metrics, "database", work);
+  const tenant = await database(() => getTenantSettings(deps.db));
   const bruteForce = bruteForceSettings(tenant);
   const login = normalizeEmail(params.username);
 
-  await assertNotBlocked(deps, bruteForce, login, context.ip);
+  await database(() => assertNotBlocked(deps, bruteForce, login, context.ip));
   const attempt = await authenticateUser(deps, params.username, params.password);
   context.user = attempt.user;
-  await recordLoginAttempt(deps, bruteForce, { login, ip: context.ip, client, failure: attempt.failure });
+  await database(() =>
+    recordLoginAttempt(deps, bruteForce, { login, ip: context.ip, client, failure: attempt.failure }),
+  );
   if (attempt.failure) throw loginRefused(attempt.failure);
   const user = attempt.user;
 
-  const api = await resolveAudience(deps, {
-    audience: params.audience,
-    resource: params.resource,
-    defaultAudience: tenant?.defaultAudience,
-  });
+  const api = await database(() =>
+    resolveAudience(deps, {
+      audience: params.audience,
+      resource: params.resource,
+      defaultAudience: tenant?.defaultAudience,
+    }),
+  );
   context.api = api;
   const requestedScope = resolveScope(api, client, params.scope);
   const outcome = await runRule(deps, ruleInput(context, user, api, requestedScope), context.requestId);
@@ -69,8 +75,12 @@ export async function passwordGrant(
     idTokenClaims: outcome.idTokenClaims,
     authTime: deps.clock.now(),
   };
-  const refreshToken = scope.includes("offline_access") ? await issueRefreshToken(deps, grant) : undefined;
-  return mintTokens(deps, { ...grant, grantType: "password" }, refreshToken);
+  const refreshToken = scope.includes("offline_access")
+    ? await database(() => issueRefreshToken(deps, grant))
+    : undefined;
+  return timeStep(deps.metrics, "signing", () =>
+    mintTokens(deps, { ...grant, grantType: "password" }, refreshToken),
+  );
 }
 
 /** The rule's arguments (README, "The password-exchange rule"), Auth0's shapes. */

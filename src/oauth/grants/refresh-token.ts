@@ -3,6 +3,7 @@ import { findResourceServerByIdentifier } from "../../db/resource-servers.ts";
 import type { RefreshTokenFamilyRow, ResourceServerRow, UserRow } from "../../db/schema.ts";
 import { findUserById } from "../../db/users.ts";
 import type { Deps } from "../../deps.ts";
+import { timeStep } from "../../metrics/time-step.ts";
 import {
   checkRefreshToken,
   INVALID_REFRESH_TOKEN,
@@ -37,28 +38,31 @@ export async function refreshTokenGrant(
   params: RefreshTokenGrantParams,
 ): Promise<TokenResponse> {
   const { deps, client } = context;
-  const checked = redeemable(await checkRefreshToken(deps, params.refresh_token, client));
+  const database = <T>(work: () => Promise<T>) => timeStep(deps.metrics, "database", work);
+  const checked = redeemable(await database(() => checkRefreshToken(deps, params.refresh_token, client)));
   const family = checked.family;
   context.family = family;
-  const user = await usableUser(deps, family);
+  const user = await database(() => usableUser(deps, family));
   context.user = user;
-  const api = await familyApi(deps, family);
+  const api = await database(() => familyApi(deps, family));
   context.api = api;
   const scope = narrowScope(family.scope.split(" ").filter(Boolean), params.scope);
-  const refreshToken = redeemable(await rotateFamilyToken(deps, checked, client, api)).token;
-  return mintTokens(
-    deps,
-    {
-      user,
-      client,
-      api,
-      scope,
-      accessTokenClaims: family.accessTokenClaims,
-      idTokenClaims: family.idTokenClaims,
-      grantType: "refresh_token",
-      authTime: family.authTime,
-    },
-    refreshToken,
+  const refreshToken = redeemable(await database(() => rotateFamilyToken(deps, checked, client, api))).token;
+  return timeStep(deps.metrics, "signing", () =>
+    mintTokens(
+      deps,
+      {
+        user,
+        client,
+        api,
+        scope,
+        accessTokenClaims: family.accessTokenClaims,
+        idTokenClaims: family.idTokenClaims,
+        grantType: "refresh_token",
+        authTime: family.authTime,
+      },
+      refreshToken,
+    ),
   );
 }
 
