@@ -63,6 +63,7 @@ export async function prepareDemo(deps: Pick<Deps, "clock" | "hasher">): Promise
     refreshTokenLifetime: DEFAULT_REFRESH_TOKEN_LIFETIME,
     refreshTokenIdleLifetime: DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
     signingAlg: DEFAULT_SIGNING_ALG,
+    extras: {},
     createdAt: now,
     updatedAt: now,
   };
@@ -76,6 +77,9 @@ export async function prepareDemo(deps: Pick<Deps, "clock" | "hasher">): Promise
     isTokenEndpointIpHeaderTrusted: false,
     idTokenSignedResponseAlg: DEFAULT_SIGNING_ALG,
     refreshTokenLeeway: 0,
+    appType: "regular_web",
+    isFirstParty: true,
+    extras: {},
     createdAt: now,
     updatedAt: now,
   };

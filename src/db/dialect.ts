@@ -64,3 +64,45 @@ export async function exclusively<T>(db: Db, lock: number, work: (db: Db) => Pro
     return await work(tx);
   });
 }
+
+/** A JSON path below a JSON column, as plain keys (`["plan", "tier"]` for `.plan.tier`). */
+export type JsonPath = readonly string[];
+
+/** SQLite's path literal for `path`, every key quoted: `$."plan"."tier"`. */
+const sqlitePath = (path: JsonPath) => `$${path.map((key) => `."${key.replace(/"/g, '""')}"`).join("")}`;
+/** PostgreSQL's text[] path literal for `path`, every key quoted: `{"plan","tier"}`. */
+const pgPath = (path: JsonPath) =>
+  `{${path.map((key) => `"${key.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`).join(",")}}`;
+
+/**
+ * The value at `path` in a JSON column as text (`'true'`, `'42'`, `'gold'`), or NULL when
+ * there is none: SQLite's json_extract (with booleans spelled out as PostgreSQL spells them),
+ * PostgreSQL's `#>>`.
+ */
+export const jsonText = (db: Db, column: SQL | unknown, path: JsonPath): SQL =>
+  db.engine === "postgres"
+    ? sql`(${column} #>> ${pgPath(path)}::text[])`
+    : sql`(case json_type(${column}, ${sqlitePath(path)}) when 'true' then 'true' when 'false' then 'false' else cast(json_extract(${column}, ${sqlitePath(path)}) as text) end)`;
+
+/** Whether the value at `path` in a JSON column is an array holding the string `value`. */
+export const jsonArrayHas = (db: Db, column: SQL | unknown, path: JsonPath, value: string): SQL =>
+  db.engine === "postgres"
+    ? sql`(jsonb_typeof(${column} #> ${pgPath(path)}::text[]) = 'array' and (${column} #> ${pgPath(path)}::text[]) @> jsonb_build_array(${value}::text))`
+    : sql`(json_type(${column}, ${sqlitePath(path)}) = 'array' and exists (select 1 from json_each(${column}, ${sqlitePath(path)}) as element where element.type = 'text' and element.value = ${value}))`;
+
+/** Whether a JSON column has a non-null value at `path`. */
+export const jsonHas = (db: Db, column: SQL | unknown, path: JsonPath): SQL =>
+  db.engine === "postgres"
+    ? sql`(coalesce(jsonb_typeof(${column} #> ${pgPath(path)}::text[]), 'null') <> 'null')`
+    : sql`(coalesce(json_type(${column}, ${sqlitePath(path)}), 'null') <> 'null')`;
+
+/**
+ * Whether the text `expression` starts with `prefix`, case-sensitively on both engines, in a
+ * form each engine's planner can answer from a plain index on the expression: on SQLite a
+ * range (its BINARY collation orders UTF-8 bytes, and U+10FFFF sorts after every character),
+ * on PostgreSQL `LIKE` with the prefix's wildcards escaped.
+ */
+export const startsWith = (db: Db, expression: SQL | unknown, prefix: string): SQL =>
+  db.engine === "postgres"
+    ? sql`(${expression} like ${`${prefix.replace(/[\\%_]/g, (char) => `\\${char}`)}%`})`
+    : sql`(${expression} >= ${prefix} and ${expression} < ${`${prefix}\u{10FFFF}`})`;

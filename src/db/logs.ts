@@ -1,7 +1,8 @@
-import { and, asc, count, desc, eq, gt, gte, lt, lte, type SQL } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, lt, lte, type SQL, type SQLWrapper } from "drizzle-orm";
 import { type Db, first, type Tables } from "./database.ts";
 import type { Page } from "./page.ts";
 import type { LogRow } from "./schema.ts";
+import { searchCondition } from "./search-condition.ts";
 
 /** A log event before it is stored (the store adds `seq`). */
 export type NewLog = Omit<LogRow, "seq">;
@@ -14,6 +15,36 @@ export interface LogFilters {
   requestId?: string;
   from?: Date;
   to?: Date;
+  /** A search condition (`logSearch`). */
+  search?: SQL;
+}
+
+/**
+ * The condition of Auth0's search query `q` over log events.
+ * @throws SearchSyntaxError for bad or unsupported syntax and unknown fields
+ */
+export function logSearch(db: Db, q: string): SQL {
+  const { logs } = db.tables;
+  const text = (column: SQLWrapper) => ({ kind: "text" as const, column });
+  return searchCondition(db, q, {
+    fields: {
+      log_id: text(logs.logId),
+      type: text(logs.type),
+      date: { kind: "date", column: logs.date },
+      description: text(logs.description),
+      ip: text(logs.ip),
+      user_agent: text(logs.userAgent),
+      client_id: text(logs.clientId),
+      client_name: text(logs.clientName),
+      user_id: text(logs.userId),
+      user_name: text(logs.userName),
+      audience: text(logs.audience),
+      scope: text(logs.scope),
+      request_id: text(logs.requestId),
+    },
+    json: { details: { column: logs.details, wildcards: true } },
+    bare: ["description", "user_name", "client_name"],
+  });
 }
 
 function where(logs: Tables["logs"], filters: LogFilters): SQL | undefined {
@@ -24,6 +55,7 @@ function where(logs: Tables["logs"], filters: LogFilters): SQL | undefined {
     filters.requestId === undefined ? undefined : eq(logs.requestId, filters.requestId),
     filters.from === undefined ? undefined : gte(logs.date, filters.from),
     filters.to === undefined ? undefined : lte(logs.date, filters.to),
+    filters.search,
   );
 }
 

@@ -8,6 +8,8 @@
  * Type mapping: `timestamp_ms` integers are `timestamptz(3)` (milliseconds, as in SQLite),
  * boolean integers are `boolean`, JSON text is `jsonb`, and `logs.seq` is an identity column.
  */
+
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -19,7 +21,7 @@ import {
   text,
   timestamp,
 } from "drizzle-orm/pg-core";
-import type { GrantType } from "../model/grant-types.ts";
+import type { ClientGrantType } from "../model/client-grant-types.ts";
 import type { SigningAlg } from "../model/signing-algorithms.ts";
 import type { TokenEndpointAuthMethod } from "../model/token-endpoint-auth-methods.ts";
 import {
@@ -39,23 +41,36 @@ const timestamps = {
 };
 
 /** See `users` in `schema.ts`. */
-export const users = pgTable("users", {
-  id: text("id").primaryKey(),
-  email: text("email").notNull().unique(),
-  emailVerified: boolean("email_verified").notNull().default(false),
-  name: text("name").notNull(),
-  passwordHash: text("password_hash").notNull(),
-  userMetadata: jsonb("user_metadata").$type<JsonObject>().notNull(),
-  appMetadata: jsonb("app_metadata").$type<JsonObject>().notNull(),
-  blocked: boolean("blocked").notNull().default(false),
-  givenName: text("given_name"),
-  familyName: text("family_name"),
-  nickname: text("nickname"),
-  picture: text("picture"),
-  importJobId: text("import_job_id"),
-  importLine: integer("import_line"),
-  ...timestamps,
-});
+export const users = pgTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull().unique(),
+    emailVerified: boolean("email_verified").notNull().default(false),
+    name: text("name").notNull(),
+    passwordHash: text("password_hash").notNull(),
+    userMetadata: jsonb("user_metadata").$type<JsonObject>().notNull(),
+    appMetadata: jsonb("app_metadata").$type<JsonObject>().notNull(),
+    blocked: boolean("blocked").notNull().default(false),
+    givenName: text("given_name"),
+    familyName: text("family_name"),
+    nickname: text("nickname"),
+    picture: text("picture"),
+    username: text("username").unique(),
+    phoneNumber: text("phone_number"),
+    phoneVerified: boolean("phone_verified").notNull().default(false),
+    loginsCount: integer("logins_count").notNull().default(0),
+    lastLogin: instant("last_login"),
+    lastIp: text("last_ip"),
+    importJobId: text("import_job_id"),
+    importLine: integer("import_line"),
+    ...timestamps,
+  },
+  (table) => [
+    index("users_created_at").on(table.createdAt, table.id),
+    index("users_name_lower").on(sql`lower(${table.name})`),
+  ],
+);
 
 /** See `clients` in `schema.ts`. */
 export const clients = pgTable("clients", {
@@ -63,7 +78,7 @@ export const clients = pgTable("clients", {
   clientSecretHash: text("client_secret_hash"),
   name: text("name").notNull(),
   tokenEndpointAuthMethod: text("token_endpoint_auth_method").$type<TokenEndpointAuthMethod>().notNull(),
-  grantTypes: jsonb("grant_types").$type<GrantType[]>().notNull(),
+  grantTypes: jsonb("grant_types").$type<ClientGrantType[]>().notNull(),
   clientMetadata: jsonb("client_metadata").$type<Record<string, string>>().notNull(),
   isTokenEndpointIpHeaderTrusted: boolean("is_token_endpoint_ip_header_trusted").notNull().default(false),
   idTokenSignedResponseAlg: text("id_token_signed_response_alg")
@@ -71,6 +86,9 @@ export const clients = pgTable("clients", {
     .notNull()
     .default("RS256"),
   refreshTokenLeeway: integer("refresh_token_leeway").notNull().default(0),
+  appType: text("app_type"),
+  isFirstParty: boolean("is_first_party").notNull().default(true),
+  extras: jsonb("extras").$type<JsonObject>().notNull().default({}),
   ...timestamps,
 });
 
@@ -87,6 +105,7 @@ export const resourceServers = pgTable("resource_servers", {
     .notNull()
     .default(DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME),
   signingAlg: text("signing_alg").$type<SigningAlg>().notNull(),
+  extras: jsonb("extras").$type<JsonObject>().notNull().default({}),
   ...timestamps,
 });
 
@@ -100,6 +119,7 @@ export const tenantSettings = pgTable("tenant_settings", {
   bruteForceMaxAttempts: integer("brute_force_max_attempts").notNull().default(10),
   ipMaxFailures: integer("ip_max_failures").notNull().default(100),
   ipBlockSeconds: integer("ip_block_seconds").notNull().default(900),
+  extras: jsonb("extras").$type<JsonObject>().notNull().default({}),
   ...timestamps,
 });
 
@@ -259,7 +279,7 @@ export const jobErrors = pgTable(
     line: integer("line").notNull(),
     email: text("email"),
     userId: text("user_id"),
-    errors: jsonb("errors").$type<Array<{ code: string; message: string }>>().notNull(),
+    errors: jsonb("errors").$type<Array<{ code: string; message: string; path?: string }>>().notNull(),
   },
   (table) => [primaryKey({ columns: [table.jobId, table.line] })],
 );

@@ -1,7 +1,7 @@
-import { count, eq, max, or } from "drizzle-orm";
+import { count, eq, inArray, max, or } from "drizzle-orm";
 import { type Db, first } from "./database.ts";
 import type { Page } from "./page.ts";
-import type { ResourceServerRow } from "./schema.ts";
+import type { ResourceServerRow, resourceServers } from "./schema.ts";
 
 /** The API whose identifier is `audience`. */
 export async function findResourceServerByIdentifier(
@@ -29,10 +29,14 @@ export async function findResourceServer(
   );
 }
 
-export async function insertResourceServer(db: Db, row: ResourceServerRow): Promise<ResourceServerRow> {
+/** A new API: the Auth0 fields with defaults may be left out. */
+export type NewResourceServer = typeof resourceServers.$inferInsert;
+
+export async function insertResourceServer(db: Db, row: NewResourceServer): Promise<ResourceServerRow> {
   const { resourceServers } = db.tables;
-  await db.orm.insert(resourceServers).values(row);
-  return row;
+  const stored = await first(db.orm.insert(resourceServers).values(row).returning());
+  if (!stored) throw new Error("resource server insert returned nothing");
+  return stored;
 }
 
 export async function updateResourceServer(
@@ -53,19 +57,31 @@ export async function deleteResourceServer(db: Db, id: string): Promise<boolean>
   return deleted.length > 0;
 }
 
-export async function listResourceServers(db: Db, { page, perPage }: Page): Promise<ResourceServerRow[]> {
+/** A page of APIs, all or those with one of `identifiers` (Auth0's `identifiers` filter). */
+export async function listResourceServers(
+  db: Db,
+  { page, perPage }: Page,
+  identifiers?: string[],
+): Promise<ResourceServerRow[]> {
   const { resourceServers } = db.tables;
   return await db.orm
     .select()
     .from(resourceServers)
+    .where(identifiers === undefined ? undefined : inArray(resourceServers.identifier, identifiers))
     .orderBy(resourceServers.createdAt, resourceServers.id)
     .limit(perPage)
     .offset(page * perPage);
 }
 
-export async function countResourceServers(db: Db): Promise<number> {
+export async function countResourceServers(db: Db, identifiers?: string[]): Promise<number> {
   const { resourceServers } = db.tables;
-  const row = await first(db.orm.select({ total: count() }).from(resourceServers).limit(1));
+  const row = await first(
+    db.orm
+      .select({ total: count() })
+      .from(resourceServers)
+      .where(identifiers === undefined ? undefined : inArray(resourceServers.identifier, identifiers))
+      .limit(1),
+  );
   return row?.total ?? 0;
 }
 

@@ -1,5 +1,6 @@
+import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { GrantType } from "../model/grant-types.ts";
+import type { ClientGrantType } from "../model/client-grant-types.ts";
 import type { SigningAlg } from "../model/signing-algorithms.ts";
 import type { TokenEndpointAuthMethod } from "../model/token-endpoint-auth-methods.ts";
 import {
@@ -14,27 +15,46 @@ const timestamps = {
   updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
 };
 
-/** End users who exchange a password for tokens. Emails are stored lower-cased (Auth0 does the same). */
-export const users = sqliteTable("users", {
-  id: text("id").primaryKey(),
-  email: text("email").notNull().unique(),
-  emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
-  name: text("name").notNull(),
-  /** argon2id PHC string; never returned by any API. */
-  passwordHash: text("password_hash").notNull(),
-  userMetadata: text("user_metadata", { mode: "json" }).$type<JsonObject>().notNull(),
-  appMetadata: text("app_metadata", { mode: "json" }).$type<JsonObject>().notNull(),
-  blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
-  /** Profile fields kept from an Auth0 import (Auth0's names). */
-  givenName: text("given_name"),
-  familyName: text("family_name"),
-  nickname: text("nickname"),
-  picture: text("picture"),
-  /** The import job and line a user came from, so an interrupted import knows what landed. */
-  importJobId: text("import_job_id"),
-  importLine: integer("import_line"),
-  ...timestamps,
-});
+/**
+ * End users who exchange a password for tokens. Emails are stored lower-cased (Auth0 does the
+ * same). The indexes serve the user search (`GET /api/v2/users?q=`) and its default order.
+ */
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull().unique(),
+    emailVerified: integer("email_verified", { mode: "boolean" }).notNull().default(false),
+    name: text("name").notNull(),
+    /** argon2id PHC string; never returned by any API. */
+    passwordHash: text("password_hash").notNull(),
+    userMetadata: text("user_metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+    appMetadata: text("app_metadata", { mode: "json" }).$type<JsonObject>().notNull(),
+    blocked: integer("blocked", { mode: "boolean" }).notNull().default(false),
+    /** Profile fields kept from an Auth0 import (Auth0's names). */
+    givenName: text("given_name"),
+    familyName: text("family_name"),
+    nickname: text("nickname"),
+    picture: text("picture"),
+    /** Auth0's optional login name of a database connection; unique when set. */
+    username: text("username").unique(),
+    phoneNumber: text("phone_number"),
+    phoneVerified: integer("phone_verified", { mode: "boolean" }).notNull().default(false),
+    /** Successful password exchanges, the last one's time and end-user IP (Auth0's fields). */
+    loginsCount: integer("logins_count").notNull().default(0),
+    lastLogin: integer("last_login", { mode: "timestamp_ms" }),
+    lastIp: text("last_ip"),
+    /** The import job and line a user came from, so an interrupted import knows what landed. */
+    importJobId: text("import_job_id"),
+    importLine: integer("import_line"),
+    ...timestamps,
+  },
+  (table) => [
+    index("users_created_at").on(table.createdAt, table.id),
+    // name, given_name… are searched case-insensitively (as in Auth0): by their lower case.
+    index("users_name_lower").on(sql`lower(${table.name})`),
+  ],
+);
 
 // Re-exported for the modules that still import them from here; src/model/ is their source.
 
@@ -44,7 +64,7 @@ export const clients = sqliteTable("clients", {
   clientSecretHash: text("client_secret_hash"),
   name: text("name").notNull(),
   tokenEndpointAuthMethod: text("token_endpoint_auth_method").$type<TokenEndpointAuthMethod>().notNull(),
-  grantTypes: text("grant_types", { mode: "json" }).$type<GrantType[]>().notNull(),
+  grantTypes: text("grant_types", { mode: "json" }).$type<ClientGrantType[]>().notNull(),
   clientMetadata: text("client_metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
   /** Auth0's flag: a confidential client may name the end user's IP in `auth0-forwarded-for`. */
   isTokenEndpointIpHeaderTrusted: integer("is_token_endpoint_ip_header_trusted", { mode: "boolean" })
@@ -61,6 +81,12 @@ export const clients = sqliteTable("clients", {
    * leaves the grace to the server); 0 makes every second use reuse.
    */
   refreshTokenLeeway: integer("refresh_token_leeway").notNull().default(0),
+  /** Auth0's `app_type` (`native`, `spa`, `regular_web`, `non_interactive`…): listed, searched. */
+  appType: text("app_type"),
+  /** Auth0's `is_first_party` (true unless set): listed, searched. */
+  isFirstParty: integer("is_first_party", { mode: "boolean" }).notNull().default(true),
+  /** Auth0's client fields Rulegate stores and echoes but does not act on (see AUTH0_EXTRAS). */
+  extras: text("extras", { mode: "json" }).$type<JsonObject>().notNull().default({}),
   ...timestamps,
 });
 
@@ -81,6 +107,8 @@ export const resourceServers = sqliteTable("resource_servers", {
     .notNull()
     .default(DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME),
   signingAlg: text("signing_alg").$type<SigningAlg>().notNull(),
+  /** Auth0's resource-server fields Rulegate stores and echoes but does not act on. */
+  extras: text("extras", { mode: "json" }).$type<JsonObject>().notNull().default({}),
   ...timestamps,
 });
 
@@ -95,6 +123,8 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   bruteForceMaxAttempts: integer("brute_force_max_attempts").notNull().default(10),
   ipMaxFailures: integer("ip_max_failures").notNull().default(100),
   ipBlockSeconds: integer("ip_block_seconds").notNull().default(900),
+  /** Auth0's tenant settings Rulegate stores and echoes but does not act on. */
+  extras: text("extras", { mode: "json" }).$type<JsonObject>().notNull().default({}),
   ...timestamps,
 });
 
@@ -286,7 +316,9 @@ export const jobErrors = sqliteTable(
     line: integer("line").notNull(),
     email: text("email"),
     userId: text("user_id"),
-    errors: text("errors", { mode: "json" }).$type<Array<{ code: string; message: string }>>().notNull(),
+    errors: text("errors", { mode: "json" })
+      .$type<Array<{ code: string; message: string; path?: string }>>()
+      .notNull(),
   },
   (table) => [primaryKey({ columns: [table.jobId, table.line] })],
 );

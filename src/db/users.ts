@@ -1,7 +1,8 @@
-import { count, eq, inArray } from "drizzle-orm";
+import { asc, count, eq, inArray, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { type Db, first } from "./database.ts";
 import type { Page } from "./page.ts";
 import type { UserRow, users } from "./schema.ts";
+import { type SearchSpec, searchCondition } from "./search-condition.ts";
 
 /** Emails are matched case-insensitively: they are stored and looked up lower-cased. */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
@@ -82,18 +83,119 @@ export async function deleteUser(db: Db, id: string): Promise<boolean> {
   return deleted.length > 0;
 }
 
-export async function listUsers(db: Db, { page, perPage }: Page): Promise<UserRow[]> {
+/** The fields of Auth0's user search and what each is (Auth0's user search v3). */
+function userSearchSpec(db: Db): SearchSpec {
   const { users } = db.tables;
+  const text = (column: SQLWrapper, caseInsensitive = false) => ({
+    kind: "text" as const,
+    column,
+    caseInsensitive,
+  });
+  return {
+    fields: {
+      user_id: text(users.id),
+      email: { kind: "text", column: users.email, caseInsensitive: true, storedLowerCase: true },
+      email_verified: { kind: "boolean", column: users.emailVerified },
+      name: text(users.name, true),
+      given_name: text(users.givenName, true),
+      family_name: text(users.familyName, true),
+      nickname: text(users.nickname, true),
+      username: text(users.username),
+      phone_number: text(users.phoneNumber),
+      phone_verified: { kind: "boolean", column: users.phoneVerified },
+      last_ip: text(users.lastIp),
+      created_at: { kind: "date", column: users.createdAt },
+      updated_at: { kind: "date", column: users.updatedAt },
+      last_login: { kind: "date", column: users.lastLogin },
+      logins_count: { kind: "integer", column: users.loginsCount },
+      blocked: { kind: "boolean", column: users.blocked },
+    },
+    json: {
+      app_metadata: { column: users.appMetadata, wildcards: true },
+      user_metadata: { column: users.userMetadata, wildcards: false },
+    },
+    bare: ["email", "name", "given_name", "family_name", "nickname", "username"],
+  };
+}
+
+/**
+ * The condition of Auth0's user search query `q`.
+ * @throws SearchSyntaxError for bad or unsupported syntax and unknown fields
+ */
+export const userSearch = (db: Db, q: string): SQL => searchCondition(db, q, userSearchSpec(db));
+
+/** The fields users can be sorted by (Auth0's `sort=field:1|-1`). */
+export const USER_SORT_FIELDS = [
+  "user_id",
+  "email",
+  "name",
+  "given_name",
+  "family_name",
+  "nickname",
+  "username",
+  "created_at",
+  "updated_at",
+  "last_login",
+  "logins_count",
+] as const;
+export type UserSort = { field: (typeof USER_SORT_FIELDS)[number]; direction: 1 | -1 };
+
+function sortColumn(db: Db, field: UserSort["field"]) {
+  const { users } = db.tables;
+  // Profile names sort as they are searched: whatever their case.
+  const columns = {
+    user_id: users.id,
+    email: users.email,
+    name: sql`lower(${users.name})`,
+    given_name: sql`lower(${users.givenName})`,
+    family_name: sql`lower(${users.familyName})`,
+    nickname: sql`lower(${users.nickname})`,
+    username: users.username,
+    created_at: users.createdAt,
+    updated_at: users.updatedAt,
+    last_login: users.lastLogin,
+    logins_count: users.loginsCount,
+  };
+  return columns[field];
+}
+
+/** A page of users matching `where` (all without), oldest first unless `sort` says otherwise. */
+export async function listUsers(
+  db: Db,
+  { page, perPage }: Page,
+  options: { where?: SQL; sort?: UserSort } = {},
+): Promise<UserRow[]> {
+  const { users } = db.tables;
+  // Users without the value (no last login…) come last either way, on both engines.
+  const order = options.sort
+    ? [
+        sql`${sortColumn(db, options.sort.field)} ${sql.raw(options.sort.direction === 1 ? "asc" : "desc")} nulls last`,
+        asc(users.id),
+      ]
+    : [asc(users.createdAt), asc(users.id)];
   return await db.orm
     .select()
     .from(users)
-    .orderBy(users.createdAt, users.id)
+    .where(options.where)
+    .orderBy(...order)
     .limit(perPage)
     .offset(page * perPage);
 }
 
-export async function countUsers(db: Db): Promise<number> {
+export async function countUsers(db: Db, where?: SQL): Promise<number> {
   const { users } = db.tables;
-  const row = await first(db.orm.select({ total: count() }).from(users).limit(1));
+  const row = await first(db.orm.select({ total: count() }).from(users).where(where).limit(1));
   return row?.total ?? 0;
+}
+
+/**
+ * Counts a successful password exchange: Auth0's `logins_count`, `last_login` and `last_ip`,
+ * in one statement (concurrent logins each count).
+ */
+export async function recordLogin(db: Db, userId: string, ip: string | undefined, now: Date): Promise<void> {
+  const { users } = db.tables;
+  await db.orm
+    .update(users)
+    .set({ loginsCount: sql`${users.loginsCount} + 1`, lastLogin: now, lastIp: ip ?? null })
+    .where(eq(users.id, userId));
 }

@@ -6,6 +6,8 @@ import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-ha
 export interface RecordError {
   code: string;
   message: string;
+  /** The property at fault (Auth0's `path`), when there is one. */
+  path?: string;
 }
 
 /** A record that can be imported. */
@@ -59,7 +61,9 @@ function decode(value: string, encoding: unknown): Buffer | undefined {
  * `$rg-<alg>$<position>$<salt>$<hash>`.
  */
 function customHash(custom: unknown): { hash?: string; error?: RecordError } {
-  const invalid = (message: string) => ({ error: { code: "INVALID_PASSWORD_HASH", message } });
+  const invalid = (message: string) => ({
+    error: { code: "INVALID_PASSWORD_HASH", message, path: "custom_password_hash" },
+  });
   if (!isObject(custom) || typeof custom.algorithm !== "string" || !isObject(custom.hash)) {
     return invalid("custom_password_hash needs an algorithm and a hash {value, encoding}.");
   }
@@ -111,6 +115,7 @@ function customHash(custom: unknown): { hash?: string; error?: RecordError } {
       return {
         error: {
           code: "UNSUPPORTED_HASH_ALGORITHM",
+          path: "custom_password_hash.algorithm",
           message: `The ${String(algorithm).slice(0, 32)} algorithm is not supported: use argon2, bcrypt, pbkdf2, sha256 or sha512.`,
         },
       };
@@ -133,36 +138,54 @@ export function parseUserRecord(input: unknown): { user: ImportedUser } | { erro
     const value = record[name];
     if (value === undefined || value === null) return undefined;
     if (typeof value !== "string" || value.length === 0 || value.length > max) {
-      errors.push({ code: "INVALID_FORMAT", message: `${name} must be a string of 1 to ${max} characters.` });
+      errors.push({
+        code: "INVALID_FORMAT",
+        message: `${name} must be a string of 1 to ${max} characters.`,
+        path: name,
+      });
       return undefined;
     }
     return value;
   };
   for (const key of Object.keys(record)) {
     if (!KNOWN.has(key))
-      errors.push({ code: "INVALID_FORMAT", message: `Unknown property ${key.slice(0, 64)}.` });
+      errors.push({
+        code: "INVALID_FORMAT",
+        message: `Unknown property ${key.slice(0, 64)}.`,
+        path: key.slice(0, 64),
+      });
   }
   const email = text("email", 320);
   if (email === undefined || !EMAIL.test(email))
-    errors.push({ code: "INVALID_FORMAT", message: "email is required and must be an email address." });
+    errors.push({
+      code: "INVALID_FORMAT",
+      message: "email is required and must be an email address.",
+      path: "email",
+    });
   for (const name of ["email_verified", "blocked"]) {
     if (record[name] !== undefined && typeof record[name] !== "boolean") {
-      errors.push({ code: "INVALID_FORMAT", message: `${name} must be a boolean.` });
+      errors.push({ code: "INVALID_FORMAT", message: `${name} must be a boolean.`, path: name });
     }
   }
   for (const name of ["user_metadata", "app_metadata"]) {
     const value = record[name];
     if (value === undefined) continue;
-    if (!isObject(value)) errors.push({ code: "INVALID_FORMAT", message: `${name} must be an object.` });
+    if (!isObject(value))
+      errors.push({ code: "INVALID_FORMAT", message: `${name} must be an object.`, path: name });
     else if (JSON.stringify(value).length > USER_METADATA_BYTES)
       errors.push({
         code: "INVALID_FORMAT",
         message: `${name} must not exceed ${USER_METADATA_BYTES / 1024} KiB.`,
+        path: name,
       });
   }
   let passwordHash: string | undefined;
   if (record.password_hash !== undefined && record.custom_password_hash !== undefined) {
-    errors.push({ code: "INVALID_FORMAT", message: "Give password_hash or custom_password_hash, not both." });
+    errors.push({
+      code: "INVALID_FORMAT",
+      message: "Give password_hash or custom_password_hash, not both.",
+      path: "custom_password_hash",
+    });
   } else if (record.password_hash !== undefined) {
     if (
       typeof record.password_hash === "string" &&
@@ -174,6 +197,7 @@ export function parseUserRecord(input: unknown): { user: ImportedUser } | { erro
       errors.push({
         code: "INVALID_PASSWORD_HASH",
         message: `${exported ? "passwordHash" : "password_hash"} must be a bcrypt hash ($2a$, $2b$ or $2y$).`,
+        path: exported ? "passwordHash" : "password_hash",
       });
     }
   } else if (record.custom_password_hash !== undefined) {

@@ -5,7 +5,7 @@ import { clearLoginBlocks } from "../db/login-failures.ts";
 import type { JobRow } from "../db/schema.ts";
 import { findUserIdsByEmails, insertImportedUsers, normalizeEmail, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
-import { newId } from "../security/new-id.ts";
+import { newDatabaseUserId } from "../security/new-id.ts";
 import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-hash-export.ts";
 import { holdLease } from "./hold-lease.ts";
 import { type ImportedUser, parseUserRecord, type RecordError } from "./parse-user-record.ts";
@@ -19,7 +19,7 @@ const NO_PASSWORD = "!";
 /** Auth0 keeps imported ids under the database connection's prefix: `auth0|<user_id>`. */
 const idOf = (user: ImportedUser) =>
   user.userId === undefined
-    ? newId("usr")
+    ? newDatabaseUserId()
     : user.userId.startsWith("auth0|")
       ? user.userId
       : `auth0|${user.userId}`;
@@ -103,8 +103,12 @@ async function importBatch(deps: Deps, jobId: string, upsert: boolean, batch: Pa
         userId: row.id,
         errors: [
           duplicateId
-            ? { code: "DUPLICATED_USER", message: `A user with the id ${row.id} already exists.` }
-            : { code: "DUPLICATED_USER", message: "The user already exists (upsert is off)." },
+            ? {
+                code: "DUPLICATED_USER",
+                message: `A user with the id ${row.id} already exists.`,
+                path: "user_id",
+              }
+            : { code: "DUPLICATED_USER", message: "The user already exists (upsert is off).", path: "email" },
         ],
       });
     }

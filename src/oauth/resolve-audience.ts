@@ -56,6 +56,7 @@ export function userinfoApi(deps: Deps): ResourceServerRow {
     refreshTokenLifetime: 0,
     refreshTokenIdleLifetime: 0,
     signingAlg: DEFAULT_SIGNING_ALG,
+    extras: {},
     createdAt: epoch,
     updatedAt: epoch,
   };

@@ -1,7 +1,7 @@
 import { Type as t } from "@sinclair/typebox";
 import type { ResourceServerRow, UserRow } from "../../db/schema.ts";
 import { getTenantSettings } from "../../db/tenant-settings.ts";
-import { normalizeEmail } from "../../db/users.ts";
+import { normalizeEmail, recordLogin } from "../../db/users.ts";
 import { timeStep } from "../../metrics/time-step.ts";
 import type { RuleInput } from "../../rules/contract.ts";
 import { issueRefreshToken } from "../../tokens/refresh-tokens.ts";
@@ -53,6 +53,7 @@ export async function passwordGrant(
   );
   if (attempt.failure) throw loginRefused(attempt.failure);
   const user = attempt.user;
+  await recordLogin(deps.db, user.id, context.ip, deps.clock.now());
 
   const api = await database(() =>
     resolveAudience(deps, {
