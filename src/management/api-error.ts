@@ -35,3 +35,7 @@ export const badRequest = (message: string) => new ApiError(400, message, "inval
 export const notFound = (what: string) =>
   new ApiError(404, `The ${what} does not exist.`, "inexistent_entity");
 export const conflict = (message: string) => new ApiError(409, message, "already_exists");
+
+/** A query parameter Auth0's search cannot take: Auth0's `invalid_query_string`, naming the parameter. */
+export const invalidQuery = (reason: string, parameter: string) =>
+  new ApiError(400, `Query validation error: '${reason}' on property ${parameter}.`, "invalid_query_string");

@@ -8,9 +8,11 @@ import { completeUpload, deleteJob, findJob, insertJob, listJobErrors } from "..
 import type { JobRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { holdLease } from "../imports/hold-lease.ts";
+import { DATABASE_CONNECTION, DATABASE_CONNECTION_ID } from "../model/database-connection.ts";
 import { newId } from "../security/new-id.ts";
 import { ApiError, badRequest, notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
+import { noContent } from "./no-content.ts";
 
 /** Auth0 accepts import files up to 500 MB. */
 export const IMPORT_FILE_LIMIT = 500 * 1024 * 1024;
@@ -25,6 +27,9 @@ export const Job = t.Object({
     t.Literal("failed"),
   ]),
   created_at: t.String(),
+  /** Auth0's id of the connection the users go to: Rulegate's one database connection. */
+  connection_id: t.String(),
+  connection: t.String(),
   upsert: t.Boolean(),
   external_id: t.Optional(t.String()),
   summary: t.Object({ total: t.Integer(), inserted: t.Integer(), updated: t.Integer(), failed: t.Integer() }),
@@ -35,7 +40,7 @@ export const Job = t.Object({
 export const JobError = t.Object({
   line: t.Integer(),
   user: t.Object({ email: t.Optional(t.String()), user_id: t.Optional(t.String()) }),
-  errors: t.Array(t.Object({ code: t.String(), message: t.String() })),
+  errors: t.Array(t.Object({ code: t.String(), message: t.String(), path: t.Optional(t.String()) })),
 });
 
 const jobView = (job: JobRow): typeof Job.static => ({
@@ -44,6 +49,8 @@ const jobView = (job: JobRow): typeof Job.static => ({
   // An uploading job's id is returned only once its upload is stored: it is pending by then.
   status: job.status === "uploading" ? "pending" : job.status,
   created_at: job.createdAt.toISOString(),
+  connection_id: DATABASE_CONNECTION_ID,
+  connection: DATABASE_CONNECTION,
   upsert: job.upsert,
   ...(job.externalId ? { external_id: job.externalId } : {}),
   summary: { total: job.total, inserted: job.inserted, updated: job.updated, failed: job.failed },
@@ -178,19 +185,18 @@ export function jobsRoutes(deps: Deps) {
       },
       { response: Job },
     )
-    .get(
-      "/:id/errors",
-      async ({ params }) => {
-        if (!(await findJob(deps.db, params.id))) throw notFound("job");
-        return (await listJobErrors(deps.db, params.id)).map((row) => ({
-          line: row.line,
-          user: {
-            ...(row.email ? { email: row.email } : {}),
-            ...(row.userId ? { user_id: row.userId } : {}),
-          },
-          errors: row.errors,
-        }));
-      },
-      { response: t.Array(JobError) },
-    );
+    .get("/:id/errors", async ({ params }) => {
+      if (!(await findJob(deps.db, params.id))) throw notFound("job");
+      const rows = await listJobErrors(deps.db, params.id);
+      // Auth0 answers 204 when the job has no errors.
+      if (rows.length === 0) return noContent();
+      return rows.map((row) => ({
+        line: row.line,
+        user: {
+          ...(row.email ? { email: row.email } : {}),
+          ...(row.userId ? { user_id: row.userId } : {}),
+        },
+        errors: row.errors,
+      }));
+    });
 }

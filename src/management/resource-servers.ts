@@ -20,6 +20,7 @@ import {
 } from "../model/token-lifetimes.ts";
 import { newId } from "../security/new-id.ts";
 import { badRequest, conflict, notFound } from "./api-error.ts";
+import { FieldsQuery, projectFields } from "./fields.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
@@ -37,8 +38,28 @@ const TokenLifetime = t.Integer({ minimum: 60, maximum: MAX_TOKEN_LIFETIME });
 const Name = t.String({ minLength: 1, maxLength: 200 });
 const RefreshLifetime = t.Integer({ minimum: 60, maximum: MAX_REFRESH_TOKEN_LIFETIME });
 
+/**
+ * Auth0's API fields that Rulegate stores and shows without acting on them (there is no
+ * consent screen, no web flow, no authorization policy; tokens are Rulegate's one dialect).
+ */
+const Auth0Extras = {
+  skip_consent_for_verifiable_first_party_clients: t.Optional(t.Boolean()),
+  token_lifetime_for_web: t.Optional(TokenLifetime),
+  enforce_policies: t.Optional(t.Boolean()),
+  token_dialect: t.Optional(
+    t.Union([
+      t.Literal("access_token"),
+      t.Literal("access_token_authz"),
+      t.Literal("rfc9068_profile"),
+      t.Literal("rfc9068_profile_authz"),
+    ]),
+  ),
+};
+const EXTRA_KEYS = Object.keys(Auth0Extras) as Array<keyof typeof Auth0Extras>;
+
 /** What can be set on an API; the identifier only at creation. */
 const Settable = {
+  ...Auth0Extras,
   name: t.Optional(Name),
   scopes: t.Optional(Scopes),
   token_lifetime: t.Optional(TokenLifetime),
@@ -53,7 +74,22 @@ export const CreateResourceServer = t.Object(
   { additionalProperties: false },
 );
 
-export const UpdateResourceServer = t.Object(Settable, { additionalProperties: false, minProperties: 1 });
+/**
+ * Read-only fields an Auth0 export sends back: accepted on update and ignored, as Auth0 does
+ * (an `identifier` other than the API's own is refused: it cannot change).
+ */
+const ReadOnlyFields = {
+  id: t.Optional(t.Unknown()),
+  identifier: t.Optional(t.String()),
+  is_system: t.Optional(t.Unknown()),
+  created_at: t.Optional(t.Unknown()),
+  updated_at: t.Optional(t.Unknown()),
+};
+
+export const UpdateResourceServer = t.Object(
+  { ...Settable, ...ReadOnlyFields },
+  { additionalProperties: false, minProperties: 1 },
+);
 
 export const ResourceServer = t.Object({
   id: t.String(),
@@ -65,6 +101,7 @@ export const ResourceServer = t.Object({
   refresh_token_lifetime: t.Integer(),
   refresh_token_idle_lifetime: t.Integer(),
   signing_alg: SigningAlg,
+  ...Auth0Extras,
   created_at: t.String(),
   updated_at: t.String(),
 });
@@ -81,10 +118,25 @@ export function resourceServerView(row: ResourceServerRow): ResourceServer {
     refresh_token_lifetime: row.refreshTokenLifetime,
     refresh_token_idle_lifetime: row.refreshTokenIdleLifetime,
     signing_alg: row.signingAlg,
+    ...(row.extras as Partial<ResourceServer>),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
 }
+
+/** The stored extras after a create or update body: its inert Auth0 fields over `current`. */
+function extrasOf(body: Partial<Record<(typeof EXTRA_KEYS)[number], unknown>>, current: object = {}) {
+  const extras: Record<string, unknown> = { ...current };
+  for (const key of EXTRA_KEYS) if (body[key] !== undefined) extras[key] = body[key];
+  return extras;
+}
+
+/** Auth0's parameters of `GET /api/v2/resource-servers`: `identifiers` may repeat. */
+export const ResourceServerListQuery = t.Object({
+  ...ListQuery.properties,
+  ...FieldsQuery,
+  identifiers: t.Optional(t.Array(t.String({ maxLength: 600 }), { maxItems: 100, title: "identifiers" })),
+});
 
 function assertDistinct(scopes: ApiScope[] | undefined): void {
   const values = scopes?.map((scope) => scope.value) ?? [];
@@ -116,6 +168,7 @@ export function resourceServersRoutes(deps: Deps) {
             refreshTokenLifetime: body.refresh_token_lifetime ?? DEFAULT_REFRESH_TOKEN_LIFETIME,
             refreshTokenIdleLifetime: body.refresh_token_idle_lifetime ?? DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
             signingAlg: body.signing_alg ?? DEFAULT_SIGNING_ALG,
+            extras: extrasOf(body),
             createdAt: now,
             updatedAt: now,
           });
@@ -131,23 +184,34 @@ export function resourceServersRoutes(deps: Deps) {
     )
     .get(
       "",
-      async ({ query }) =>
-        listAnswer(
+      async ({ query }) => {
+        const identifiers = query.identifiers;
+        const rows = await listResourceServers(db, pageOf(query), identifiers);
+        return listAnswer(
           query,
           "resource_servers",
-          (await listResourceServers(db, pageOf(query))).map(resourceServerView),
-          () => countResourceServers(db),
-        ),
-      { query: ListQuery },
+          rows.map((row) => projectFields(resourceServerView(row), query)),
+          () => countResourceServers(db, identifiers),
+        );
+      },
+      { query: ResourceServerListQuery },
     )
-    .get("/:id", async ({ params }) => resourceServerView(await mustFind(params.id)), {
-      response: ResourceServer,
-    })
+    .get(
+      "/:id",
+      async ({ params, query }) => projectFields(resourceServerView(await mustFind(params.id)), query),
+      {
+        query: t.Object(FieldsQuery),
+      },
+    )
     .patch(
       "/:id",
       async ({ params, body }) => {
         assertDistinct(body.scopes);
         const current = await mustFind(params.id);
+        if (body.identifier !== undefined && body.identifier !== current.identifier)
+          throw badRequest(
+            "Payload validation error: 'identifier cannot be changed' on property identifier.",
+          );
         const updated = await updateResourceServer(db, current.id, {
           name: body.name,
           scopes: body.scopes,
@@ -156,6 +220,7 @@ export function resourceServersRoutes(deps: Deps) {
           refreshTokenLifetime: body.refresh_token_lifetime,
           refreshTokenIdleLifetime: body.refresh_token_idle_lifetime,
           signingAlg: body.signing_alg,
+          extras: extrasOf(body, current.extras),
           updatedAt: deps.clock.now(),
         });
         if (!updated) throw notFound("resource server");

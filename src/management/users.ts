@@ -1,11 +1,25 @@
+import type { TSchema } from "@sinclair/typebox";
 import { t } from "elysia";
 import { isUniqueViolation } from "../db/errors.ts";
 import { clearLoginBlocks } from "../db/login-failures.ts";
+import { SearchSyntaxError } from "../db/parse-search-query.ts";
 import type { UserRow } from "../db/schema.ts";
-import { countUsers, deleteUser, findUserById, insertUser, listUsers, updateUser } from "../db/users.ts";
+import {
+  countUsers,
+  deleteUser,
+  findUserById,
+  insertUser,
+  listUsers,
+  USER_SORT_FIELDS,
+  type UserSort,
+  updateUser,
+  userSearch,
+} from "../db/users.ts";
 import type { Deps } from "../deps.ts";
-import { newId } from "../security/new-id.ts";
-import { conflict, notFound } from "./api-error.ts";
+import { DATABASE_CONNECTION, DATABASE_PROVIDER } from "../model/database-connection.ts";
+import { newDatabaseUserId } from "../security/new-id.ts";
+import { conflict, invalidQuery, notFound } from "./api-error.ts";
+import { FieldsQuery, projectFields } from "./fields.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { assertMetadataSize, Metadata, mergeMetadata } from "./metadata.ts";
 import { noContent } from "./no-content.ts";
@@ -14,6 +28,14 @@ import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
 const Email = t.String({ format: "email", maxLength: 320 });
 const Password = t.String({ minLength: 8, maxLength: 1024 });
 const Name = t.String({ minLength: 1, maxLength: 300 });
+/** Auth0's profile fields of a database user. */
+const ProfileText = t.String({ minLength: 1, maxLength: 150 });
+const Picture = t.String({ format: "uri", maxLength: 2000 });
+/** Auth0's username rules for a database connection: 1 to 128 characters, no `@` or spaces. */
+const Username = t.String({ pattern: "^[^@\\s]{1,128}$" });
+const PhoneNumber = t.String({ pattern: "^\\+?[0-9][0-9 ()-]{2,30}$" });
+/** A profile field on update: a value, or `null` to remove it. */
+const Clearable = <Schema extends TSchema>(schema: Schema) => t.Optional(t.Union([schema, t.Null()]));
 
 export const CreateUser = t.Object(
   {
@@ -21,6 +43,17 @@ export const CreateUser = t.Object(
     email_verified: t.Optional(t.Boolean()),
     password: Password,
     name: t.Optional(Name),
+    given_name: t.Optional(ProfileText),
+    family_name: t.Optional(ProfileText),
+    nickname: t.Optional(ProfileText),
+    picture: t.Optional(Picture),
+    username: t.Optional(Username),
+    phone_number: t.Optional(PhoneNumber),
+    phone_verified: t.Optional(t.Boolean()),
+    /** Auth0's id of a database user without its `auth0|` prefix (the prefix is accepted too). */
+    user_id: t.Optional(t.String({ pattern: "^[A-Za-z0-9_.|-]{1,255}$" })),
+    /** Accepted for Auth0 compatibility; Rulegate sends no email. */
+    verify_email: t.Optional(t.Boolean()),
     user_metadata: t.Optional(Metadata),
     app_metadata: t.Optional(Metadata),
     blocked: t.Optional(t.Boolean()),
@@ -30,19 +63,50 @@ export const CreateUser = t.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Read-only fields an Auth0 export sends back: accepted on update and ignored, as Auth0
+ * ignores them.
+ */
+const ReadOnlyUserFields = {
+  user_id: t.Optional(t.Unknown()),
+  identities: t.Optional(t.Unknown()),
+  logins_count: t.Optional(t.Unknown()),
+  last_login: t.Optional(t.Unknown()),
+  last_ip: t.Optional(t.Unknown()),
+  created_at: t.Optional(t.Unknown()),
+  updated_at: t.Optional(t.Unknown()),
+};
+
 export const UpdateUser = t.Object(
   {
     email: t.Optional(Email),
     email_verified: t.Optional(t.Boolean()),
     password: t.Optional(Password),
     name: t.Optional(Name),
+    given_name: Clearable(ProfileText),
+    family_name: Clearable(ProfileText),
+    nickname: Clearable(ProfileText),
+    picture: Clearable(Picture),
+    username: Clearable(Username),
+    phone_number: Clearable(PhoneNumber),
+    phone_verified: t.Optional(t.Boolean()),
+    verify_email: t.Optional(t.Boolean()),
     user_metadata: t.Optional(Metadata),
     app_metadata: t.Optional(Metadata),
     blocked: t.Optional(t.Boolean()),
     connection: t.Optional(t.String({ maxLength: 128 })),
+    ...ReadOnlyUserFields,
   },
   { additionalProperties: false, minProperties: 1 },
 );
+
+/** Auth0's identity of a database user. */
+const Identity = t.Object({
+  connection: t.String(),
+  user_id: t.String(),
+  provider: t.String(),
+  isSocial: t.Boolean(),
+});
 
 /** A user as the Management API shows it: never the password or its hash. */
 export const User = t.Object({
@@ -57,10 +121,21 @@ export const User = t.Object({
   family_name: t.Optional(t.String()),
   nickname: t.Optional(t.String()),
   picture: t.Optional(t.String()),
+  username: t.Optional(t.String()),
+  phone_number: t.Optional(t.String()),
+  phone_verified: t.Optional(t.Boolean()),
+  identities: t.Array(Identity),
+  logins_count: t.Optional(t.Integer()),
+  last_login: t.Optional(t.String()),
+  last_ip: t.Optional(t.String()),
   created_at: t.String(),
   updated_at: t.String(),
 });
 export type User = typeof User.static;
+
+/** Auth0's `identities[0].user_id` of a database user: the id without its `auth0|` prefix. */
+const identityUserId = (id: string) =>
+  id.startsWith(`${DATABASE_PROVIDER}|`) ? id.slice(DATABASE_PROVIDER.length + 1) : id;
 
 export function userView(row: UserRow): User {
   return {
@@ -75,12 +150,81 @@ export function userView(row: UserRow): User {
     ...(row.familyName ? { family_name: row.familyName } : {}),
     ...(row.nickname ? { nickname: row.nickname } : {}),
     ...(row.picture ? { picture: row.picture } : {}),
+    ...(row.username ? { username: row.username } : {}),
+    ...(row.phoneNumber ? { phone_number: row.phoneNumber, phone_verified: row.phoneVerified } : {}),
+    identities: [
+      {
+        connection: DATABASE_CONNECTION,
+        user_id: identityUserId(row.id),
+        provider: DATABASE_PROVIDER,
+        isSocial: false,
+      },
+    ],
+    // Auth0 shows these once the user has logged in.
+    ...(row.lastLogin
+      ? {
+          logins_count: row.loginsCount,
+          last_login: row.lastLogin.toISOString(),
+          ...(row.lastIp ? { last_ip: row.lastIp } : {}),
+        }
+      : {}),
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };
 }
 
+/** Auth0's parameters of `GET /api/v2/users`. */
+export const UserListQuery = t.Object({
+  ...ListQuery.properties,
+  ...FieldsQuery,
+  q: t.Optional(t.String({ maxLength: 4000, title: "q" })),
+  /** Auth0's search engine version; Rulegate has one search, v3's syntax. */
+  search_engine: t.Optional(t.Union([t.Literal("v2"), t.Literal("v3")], { title: "search_engine" })),
+  sort: t.Optional(t.String({ pattern: "^[a-z_]{1,32}:(1|-1)$", title: "sort" })),
+  connection: t.Optional(t.String({ maxLength: 128, title: "connection" })),
+});
+
+/** `sort=field:1|-1`. @throws ApiError 400 for a field users cannot be sorted by */
+function userSortOf(sort: string | undefined): UserSort | undefined {
+  if (sort === undefined) return undefined;
+  const [field, direction] = sort.split(":");
+  if (!(USER_SORT_FIELDS as readonly string[]).includes(field!)) {
+    throw invalidQuery(`users cannot be sorted by ${field} (fields: ${USER_SORT_FIELDS.join(", ")})`, "sort");
+  }
+  return { field: field as UserSort["field"], direction: direction === "1" ? 1 : -1 };
+}
+
+/** The condition of a user list's `q`. @throws ApiError 400 naming what is wrong or unsupported */
+function userSearchOf(db: Deps["db"], q: string | undefined) {
+  if (q === undefined || q.trim() === "") return undefined;
+  try {
+    return userSearch(db, q);
+  } catch (error) {
+    if (error instanceof SearchSyntaxError) throw invalidQuery(error.message, "q");
+    throw error;
+  }
+}
+
+/** The fields a user gets from the profile fields of a create or update body. */
+const profileOf = (body: typeof UpdateUser.static) => ({
+  givenName: body.given_name,
+  familyName: body.family_name,
+  nickname: body.nickname,
+  picture: body.picture,
+  username: body.username,
+  phoneNumber: body.phone_number,
+  phoneVerified: body.phone_verified,
+});
+
 const emailTaken = () => conflict("The user already exists.");
+
+/** The id of a new user: Auth0's `auth0|<user_id>` when one is given, else a new one alike. */
+const newUserIdOf = (userId: string | undefined) =>
+  userId === undefined
+    ? newDatabaseUserId()
+    : userId.startsWith(`${DATABASE_PROVIDER}|`)
+      ? userId
+      : `${DATABASE_PROVIDER}|${userId}`;
 
 /** `/api/v2/users`: create, read, update (including the password) and delete users. */
 export function usersRoutes(deps: Deps) {
@@ -99,10 +243,11 @@ export function usersRoutes(deps: Deps) {
         const now = deps.clock.now();
         try {
           const row = await insertUser(db, {
-            id: newId("usr"),
+            id: newUserIdOf(body.user_id),
             email: body.email,
             emailVerified: body.email_verified ?? false,
             name: body.name ?? body.email,
+            ...profileOf(body),
             passwordHash: await deps.hasher.hash(body.password),
             userMetadata: body.user_metadata ?? {},
             appMetadata: body.app_metadata ?? {},
@@ -121,11 +266,25 @@ export function usersRoutes(deps: Deps) {
     )
     .get(
       "",
-      async ({ query }) =>
-        listAnswer(query, "users", (await listUsers(db, pageOf(query))).map(userView), () => countUsers(db)),
-      { query: ListQuery },
+      async ({ query }) => {
+        const where = userSearchOf(db, query.q);
+        const sort = userSortOf(query.sort);
+        // Rulegate's users are all in its one database connection.
+        if (query.connection !== undefined && query.connection !== DATABASE_CONNECTION)
+          return listAnswer(query, "users", [], async () => 0);
+        const rows = await listUsers(db, pageOf(query), { where, sort });
+        return listAnswer(
+          query,
+          "users",
+          rows.map((row) => projectFields(userView(row), query)),
+          () => countUsers(db, where),
+        );
+      },
+      { query: UserListQuery },
     )
-    .get("/:id", async ({ params }) => userView(await mustFind(params.id)), { response: User })
+    .get("/:id", async ({ params, query }) => projectFields(userView(await mustFind(params.id)), query), {
+      query: t.Object(FieldsQuery),
+    })
     .patch(
       "/:id",
       async ({ params, body }) => {
@@ -139,6 +298,7 @@ export function usersRoutes(deps: Deps) {
             email: body.email,
             emailVerified: body.email_verified,
             name: body.name,
+            ...profileOf(body),
             blocked: body.blocked,
             passwordHash: body.password === undefined ? undefined : await deps.hasher.hash(body.password),
             userMetadata,

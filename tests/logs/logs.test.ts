@@ -134,9 +134,9 @@ describe("stored events", () => {
       expect(event.client_id).toBe(seed.postClient.client_id);
       expect(event.type).toBe("sepft");
     }
-    expect(await logsOf("from=2999-01-01T00:00:00Z")).toEqual([]);
+    expect(await logsOf("from_date=2999-01-01T00:00:00Z")).toEqual([]);
     expect((await logsOf("to=2000-01-01T00:00:00Z")).length).toBe(0);
-    expect((await h.admin("GET", "/logs?from=yesterday")).status).toBe(400);
+    expect((await h.admin("GET", "/logs?from_date=yesterday")).status).toBe(400);
     expect((await h.admin("GET", "/logs?type=NOT-A-TYPE")).status).toBe(400);
     expect((await h.request("/api/v2/logs")).status).toBe(401);
   });

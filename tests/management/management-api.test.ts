@@ -56,6 +56,7 @@ describe("/api/v2/users", () => {
         "created_at",
         "email",
         "email_verified",
+        "identities",
         "name",
         "updated_at",
         "user_id",
@@ -221,7 +222,7 @@ describe("/api/v2/clients", () => {
       400,
       /token_endpoint_auth_method/,
     );
-    await expectApiError(await h.admin("POST", "/clients", { name: "x", grant_types: ["implicit"] }), 400);
+    await expectApiError(await h.admin("POST", "/clients", { name: "x", grant_types: ["magic"] }), 400);
     await expectApiError(await h.admin("POST", "/clients", { name: "x", client_metadata: { n: 1 } }), 400);
   });
 });

@@ -274,7 +274,7 @@ describe("the management API answers as documented", () => {
     expect((await call("GET", "/api/v2/clients?include_totals=true", admin())).status).toBe(200);
     expect((await call("GET", `/api/v2/clients/${id}`, admin())).status).toBe(200);
     expect((await call("PATCH", `/api/v2/clients/${id}`, admin({ name: "renamed" }))).status).toBe(200);
-    expect((await call("PATCH", `/api/v2/clients/${id}`, admin({ grant_types: ["implicit"] }))).status).toBe(
+    expect((await call("PATCH", `/api/v2/clients/${id}`, admin({ grant_types: ["magic"] }))).status).toBe(
       400,
     );
     expect((await call("POST", `/api/v2/clients/${id}/rotate-secret`, admin())).status).toBe(200);
@@ -374,7 +374,7 @@ test("logs answer as documented", async () => {
   expect((await call("GET", "/api/v2/logs?include_totals=true&per_page=5", admin())).status).toBe(200);
   expect((await call("GET", `/api/v2/logs/${list.body[0]!.log_id}`, admin())).status).toBe(200);
   expect((await call("GET", "/api/v2/logs/log_missing", admin())).status).toBe(404);
-  expect((await call("GET", "/api/v2/logs?from=never", admin())).status).toBe(400);
+  expect((await call("GET", "/api/v2/logs?from_date=never", admin())).status).toBe(400);
   expect((await call("GET", "/api/v2/logs")).status).toBe(401);
   // The stream never ends, so only its status and media type are checked here.
   const stream = await h.request("/api/v2/logs/stream", admin());

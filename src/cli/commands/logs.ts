@@ -71,7 +71,7 @@ export function registerLogs(program: Command, cli: CliContext): void {
         process.stdout.write(`${out.json ? JSON.stringify(entry) : formatLog(entry)}\n`);
       if (options.since) {
         const query = filterQuery(options);
-        query.set("from", options.since);
+        query.set("from_date", options.since);
         query.set("per_page", "100");
         const history = await api.call<LogEntry[]>("GET", `/api/v2/logs?${query}`);
         for (const entry of history.reverse()) print(entry);
