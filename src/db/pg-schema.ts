@@ -68,7 +68,9 @@ export const users = pgTable(
   },
   (table) => [
     index("users_created_at").on(table.createdAt, table.id),
-    index("users_name_lower").on(sql`lower(${table.name})`),
+    // text_pattern_ops: so that a prefix search (LIKE 'jan%') can use the index whatever the
+    // database's collation (SQLite's BINARY ranges need no such thing).
+    index("users_name_lower").on(sql`lower(${table.name}) text_pattern_ops`),
   ],
 );
 
