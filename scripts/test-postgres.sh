@@ -19,5 +19,5 @@ if [ "$runtime" = deno ]; then
   ./node_modules/.bin/deno test --no-check --allow-all tests/e2e/
 else
   ./node_modules/.bin/bun test tests/oauth tests/management tests/security tests/logs tests/tokens tests/imports \
-    tests/e2e tests/first-start.test.ts tests/cli/import.test.ts
+    tests/e2e tests/ops tests/first-start.test.ts tests/cli/import.test.ts
 fi

@@ -1,0 +1,49 @@
+/**
+ * The rule queue's metrics on a real node: with one rule host and a slow rule, a burst of
+ * exchanges fills the queue (`rulegate_rule_queue_depth`) past its bound (128 calls per host),
+ * and the calls turned away are counted (`rulegate_rule_queue_rejections_total`) and answered.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { deployRule, killAllNodes, scrape, seed, sleep, startNode, until } from "./node.ts";
+
+afterAll(() => killAllNodes());
+
+test("a full rule queue shows in rulegate_rule_queue_depth and rulegate_rule_queue_rejections_total", async () => {
+  const node = await startNode({ RULE_WORKERS: "1" });
+  try {
+    const tenant = await seed(node);
+    await deployRule(
+      node,
+      "module.exports = function (u, c, s, a, ctx, cb) { var end = Date.now() + 1000; while (Date.now() < end) {} cb(null, {}); };",
+    );
+    const before = await scrape(node);
+    expect(before.value("rulegate_rule_queue_depth")).toBe(0);
+    const statuses: number[] = [];
+    const burst = Array.from({ length: 160 }, () =>
+      tenant.exchange().then(
+        (response) => statuses.push(response.status),
+        () => statuses.push(0),
+      ),
+    );
+    let deepest = 0;
+    const after = await until(
+      node,
+      (current) => {
+        deepest = Math.max(deepest, current.value("rulegate_rule_queue_depth"));
+        return current.value("rulegate_rule_queue_rejections_total") > 0;
+      },
+      30_000,
+    );
+    expect(deepest).toBeGreaterThan(0);
+    expect(deepest).toBeLessThanOrEqual(128);
+    expect(after.value("rulegate_rule_queue_rejections_total")).toBeGreaterThan(0);
+    // A turned-away call counts as a rule error, answered at once with RFC 6749's temporarily_unavailable.
+    expect(after.value("rulegate_rule_calls_total", { outcome: "error" })).toBeGreaterThan(0);
+    const deadline = Date.now() + 10_000;
+    while (!statuses.includes(503) && Date.now() < deadline) await sleep(20);
+    expect(statuses).toContain(503);
+    void burst;
+  } finally {
+    await node.kill();
+  }
+}, 90_000);
