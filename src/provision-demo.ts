@@ -15,7 +15,7 @@ import {
   DEFAULT_TOKEN_LIFETIME,
 } from "./model/token-lifetimes.ts";
 import { issuerUrl } from "./oauth/issuer-url.ts";
-import { newId } from "./security/new-id.ts";
+import { newDatabaseUserId, newId } from "./security/new-id.ts";
 import { randomSecret } from "./security/random-secret.ts";
 import { secretDigest } from "./security/secret-digest.ts";
 
@@ -84,7 +84,7 @@ export async function prepareDemo(deps: Pick<Deps, "clock" | "hasher">): Promise
     updatedAt: now,
   };
   const user: NewUser = {
-    id: newId("usr"),
+    id: newDatabaseUserId(),
     email: "user@example.com",
     emailVerified: true,
     name: "Example User",
