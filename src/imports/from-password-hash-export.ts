@@ -41,10 +41,10 @@ export function fromPasswordHashExport(record: Record<string, unknown>): {
 
   if (altId !== undefined && altId !== null) {
     if (typeof altId === "string") mapped.user_id = altId;
-    else errors.push({ code: "INVALID_FORMAT", message: "alt_id must be a string." });
+    else errors.push({ code: "INVALID_FORMAT", message: "alt_id must be a string.", path: "alt_id" });
   } else if (objectId !== undefined) {
     if (isObject(objectId) && typeof objectId.$oid === "string") mapped.user_id = objectId.$oid;
-    else errors.push({ code: "INVALID_FORMAT", message: "_id must be {$oid: string}." });
+    else errors.push({ code: "INVALID_FORMAT", message: "_id must be {$oid: string}.", path: "_id" });
   }
 
   if (identifiers !== undefined) {
@@ -52,7 +52,7 @@ export function fromPasswordHashExport(record: Record<string, unknown>): {
       ? identifiers.find((entry) => isObject(entry) && entry.type === "email")
       : undefined;
     if (!Array.isArray(identifiers))
-      errors.push({ code: "INVALID_FORMAT", message: "identifiers must be an array." });
+      errors.push({ code: "INVALID_FORMAT", message: "identifiers must be an array.", path: "identifiers" });
     if (isObject(email)) {
       mapped.email ??= email.value;
       if (email.verified !== undefined) mapped.email_verified ??= email.verified;

@@ -216,7 +216,7 @@ describe("bulk user import with Auth0 password hashes", () => {
       {
         line: 1,
         user: { email: "oid@example.com" },
-        errors: [{ code: "INVALID_FORMAT", message: "_id must be {$oid: string}." }],
+        errors: [{ code: "INVALID_FORMAT", message: "_id must be {$oid: string}.", path: "_id" }],
       },
       {
         line: 2,
@@ -225,13 +225,14 @@ describe("bulk user import with Auth0 password hashes", () => {
           {
             code: "INVALID_PASSWORD_HASH",
             message: "passwordHash must be a bcrypt hash ($2a$, $2b$ or $2y$).",
+            path: "passwordHash",
           },
         ],
       },
       {
         line: 3,
         user: { email: "extra@example.com", user_id: "5f1c" },
-        errors: [{ code: "INVALID_FORMAT", message: "Unknown property username." }],
+        errors: [{ code: "INVALID_FORMAT", message: "Unknown property username.", path: "username" }],
       },
     ]);
   });

@@ -174,7 +174,7 @@ describe("clients: Auth0's fields and list parameters", () => {
     const created = await admin<Client>("POST", "/clients", auth0Client);
     expect(created.status).toBe(201);
     const { client_secret: _secret, client_id: _id, created_at: _c, updated_at: _u, ...shown } = created.body;
-    expect(shown).toEqual({
+    expect(shown as Record<string, unknown>).toEqual({
       ...auth0Client,
       token_endpoint_auth_method: "client_secret_post",
       client_metadata: {},
@@ -182,7 +182,7 @@ describe("clients: Auth0's fields and list parameters", () => {
       id_token_signed_response_alg: "RS256",
     });
     const fetched = await admin<Client>("GET", `/clients/${created.body.client_id}`);
-    expect(fetched.body.refresh_token).toEqual(auth0Client.refresh_token);
+    expect(fetched.body.refresh_token as Record<string, unknown>).toEqual(auth0Client.refresh_token);
   });
 
   test("PATCH ignores read-only fields and merges refresh_token settings", async () => {
@@ -351,8 +351,8 @@ describe("logs: q, sort, fields, take and from as a checkpoint", () => {
     ]);
     const oldest = (await admin<LogEntry[]>("GET", `/logs?q=${q(mine)}&sort=date:1`)).body;
     const after = await admin<LogEntry[]>("GET", `/logs?from=${oldest[0]?.log_id}&take=1&q=${q(mine)}`);
-    expect(after.body.map((entry) => entry.log_id)).toEqual([oldest[1]?.log_id]);
-    const projected = await admin("GET", `/logs?q=${q(mine)}&fields=type&take=1`);
+    expect(after.body.map((entry) => entry.log_id)).toEqual([oldest[1]!.log_id]);
+    const projected = await admin<unknown>("GET", `/logs?q=${q(mine)}&fields=type&take=1`);
     expect(projected.body).toEqual([{ type: "fepft" }]);
     const one = await admin("GET", `/logs/${oldest[0]?.log_id}?fields=log_id,type`);
     expect(one.body).toEqual({ log_id: oldest[0]?.log_id, type: "sepft" });
@@ -364,8 +364,8 @@ describe("logs: q, sort, fields, take and from as a checkpoint", () => {
       errorCode: "invalid_query_string",
     });
     expect((await admin("GET", `/logs?q=${q("type:sepft^4")}`)).status).toBe(400);
-    expect((await admin("GET", "/logs?to=2000-01-01T00:00:00Z")).body).toEqual([]);
-    expect((await admin("GET", "/logs?from_date=2999-01-01T00:00:00Z")).body).toEqual([]);
+    expect((await admin<unknown>("GET", "/logs?to=2000-01-01T00:00:00Z")).body).toEqual([]);
+    expect((await admin<unknown>("GET", "/logs?from_date=2999-01-01T00:00:00Z")).body).toEqual([]);
   });
 });
 
