@@ -29,9 +29,13 @@ export interface PostgresOptions {
  */
 function countInFlight(client: postgres.Sql): { client: postgres.Sql; inFlight: () => number } {
   let inFlight = 0;
-  const unsafe = (...args: Parameters<postgres.Sql["unsafe"]>) => {
+  const unsafe = (...[text, parameters, options]: Parameters<postgres.Sql["unsafe"]>) => {
+    // Drizzle asks postgres.js to prepare only queries it names; every statement here has a
+    // fixed shape, so each is prepared once per connection: one round trip instead of two
+    // (describe, then execute) and no re-planning. postgres.js re-prepares by itself when a
+    // migration changed what a prepared statement returns.
     // postgres.js settles a query through these two; wrapping them leaves when it runs unchanged.
-    const query = client.unsafe(...args) as unknown as {
+    const query = client.unsafe(text, parameters, { ...options, prepare: true }) as unknown as {
       resolve(value: unknown): void;
       reject(error: unknown): void;
     };
