@@ -339,13 +339,17 @@ describe("e2e: operating a node", () => {
       // A rule that takes a moment, so the burst is still in flight when the grace period ends.
       await deployRule(
         draining,
-        "module.exports = function (u, c, s, a, ctx, cb) { var end = Date.now() + 15; while (Date.now() < end) {} cb(null, {}); };",
+        "module.exports = function (u, c, s, a, ctx, cb) { var end = Date.now() + 25; while (Date.now() < end) {} cb(null, {}); };",
       );
       expect((await drainingTenant.exchange()).status).toBe(200);
       const answers = Array.from({ length: 100 }, () =>
         drainingTenant.exchange().then(
-          async (response) => ({ status: response.status, body: await response.text() }),
-          (error: Error) => ({ status: 0, body: String(error) }),
+          async (response) => ({
+            status: response.status,
+            body: await response.text(),
+            at: performance.now(),
+          }),
+          (error: Error) => ({ status: 0, body: String(error), at: performance.now() }),
         ),
       );
       await sleep(100);
@@ -363,6 +367,9 @@ describe("e2e: operating a node", () => {
       const statuses = results.map((result) => result.status);
       expect(statuses.filter((status) => status === 200).length).toBe(100);
       for (const result of results) expect(typeof JSON.parse(result.body).access_token).toBe("string");
+      // One rule host at 25 ms a call: the burst outlasts the grace period, so the drain had
+      // requests in flight to finish.
+      expect(results.filter((result) => result.at > signalledAt + grace).length).toBeGreaterThan(0);
       const remaining = grace + 200 - (performance.now() - signalledAt);
       if (remaining > 0) await sleep(remaining);
       expect(await refused(draining.port)).toBe(true);

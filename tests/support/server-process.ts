@@ -43,6 +43,8 @@ export async function startServer(env: Record<string, string>, until: Until) {
       PATH: process.env.PATH ?? "",
       PORT: String(await freePort()),
       LOG_LEVEL: "info",
+      // Tests stop their servers with SIGTERM: no grace period for a load balancer to notice.
+      SHUTDOWN_GRACE_MS: "0",
       ...(env.DB_PATH && !env.DATABASE_URL ? await databaseEnv(env.DB_PATH) : {}),
       ...env,
     },
