@@ -4,16 +4,10 @@
  * leaves a screenshot in test-artifacts/ (git-ignored).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { decodeJwt } from "jose";
-import { type Browser, chromium, type Page } from "playwright-core";
-import { demoRequestBody, portOf, startServer, stopAllServers } from "../support/server-process.ts";
+import type { Page } from "playwright-core";
+import { ADMIN_KEY, exchange, openWorkbench, replaceRule as pasteRule, type Workbench } from "./support.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const ARTIFACTS = join(import.meta.dir, "..", "..", "test-artifacts");
-const ADMIN_KEY = "console-test-key-0123456789abcdef";
 const CLAIM = "https://rulegate.test/plan";
 
 /** The edited rule, with a syntax error on line 4 (column 38: the `;` where a value belongs). */
@@ -26,92 +20,21 @@ const BROKEN_RULE = `module.exports = function (user, client, scope, audience, c
 `;
 const FIXED_RULE = BROKEN_RULE.replace("] = ;", "] = 'gold';");
 
-const dir = mkdtempSync(join(tmpdir(), "rulegate-console-"));
-let browser: Browser;
+let workbench: Workbench;
 let page: Page;
 let baseUrl: string;
 let demoBody: string;
-/** Every URL the page asked for, and those that were not the local server (aborted). */
-const requested: string[] = [];
-const external: string[] = [];
-const consoleErrors: string[] = [];
 
-const shot = (name: string) => page.screenshot({ path: join(ARTIFACTS, `console-${name}.png`) });
-
-/**
- * Replaces the editor's whole text as a user pasting does: select all, then a `paste`
- * event that CodeMirror handles. (Playwright's `insertText` would go through the browser's
- * own contenteditable editing, which writes a style attribute that CodeMirror then removes:
- * a CSP report no user action produces.)
- */
-async function replaceRule(text: string) {
-  await page.locator(".cm-content").first().click();
-  await page.keyboard.press("Control+A");
-  await page
-    .locator(".cm-content")
-    .first()
-    .evaluate((content, pasted) => {
-      const clipboardData = new DataTransfer();
-      clipboardData.setData("text/plain", pasted);
-      content.dispatchEvent(new ClipboardEvent("paste", { clipboardData, bubbles: true, cancelable: true }));
-    }, text);
-}
+const shot = (name: string) => workbench.shot(name);
+const replaceRule = (text: string) => pasteRule(page, text);
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does) or apt-get install chromium`,
-    );
-  }
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const { done } = await startServer(
-    { DB_PATH: join(dir, "db.sqlite"), ADMIN_API_KEY: ADMIN_KEY, RULE_WORKERS: "1" },
-    /^curl .*$/m,
-  );
-  const { stdout } = await done;
-  baseUrl = `http://localhost:${portOf(stdout)}`;
-  demoBody = demoRequestBody(stdout);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1366, height: 860 } });
-  await page.route("**/*", (route) => {
-    const url = route.request().url();
-    requested.push(url);
-    if (url.startsWith(`${baseUrl}/`)) return route.continue();
-    external.push(url);
-    return route.abort();
-  });
-  page.on("console", (message) => {
-    if (message.type() === "error") consoleErrors.push(message.text());
-  });
-  page.on("pageerror", (error) => consoleErrors.push(String(error)));
-  // Violations are reported to the page as events: collect them there, from the first script on.
-  await page.addInitScript(() => {
-    const seen: string[] = [];
-    (window as unknown as { cspViolations: string[] }).cspViolations = seen;
-    document.addEventListener("securitypolicyviolation", (event) =>
-      seen.push(
-        `${event.violatedDirective} ${event.blockedURI} ${event.sourceFile}:${event.lineNumber}:${event.columnNumber} ${event.sample}`,
-      ),
-    );
-  });
+  workbench = await openWorkbench({ artifactPrefix: "console" });
+  ({ page, baseUrl, demoBody } = workbench);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  stopAllServers();
-  rmSync(dir, { recursive: true, force: true });
+  await workbench?.close();
 });
 
 describe("the rule workbench at /console, in Chromium", () => {
@@ -195,11 +118,7 @@ describe("the rule workbench at /console, in Chromium", () => {
     await page.locator("#rule-status", { hasText: "Deployed" }).waitFor();
     expect(await page.title()).not.toStartWith("•");
 
-    const response = await fetch(`${baseUrl}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: demoBody,
-    });
+    const response = await exchange(baseUrl, demoBody);
     expect(response.status).toBe(200);
     const { access_token } = (await response.json()) as { access_token: string };
     expect(decodeJwt(access_token)[CLAIM]).toBe("gold");
@@ -209,11 +128,7 @@ describe("the rule workbench at /console, in Chromium", () => {
     await page.click("#tabs button[data-view=logs-view]");
     await page.locator("#log-state", { hasText: "Live" }).waitFor();
     const before = await page.locator("#log-list li[data-type=sepft]").count();
-    const response = await fetch(`${baseUrl}/oauth/token`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: demoBody,
-    });
+    const response = await exchange(baseUrl, demoBody);
     expect(response.status).toBe(200);
     const answered = performance.now();
     await page.locator("#log-list li[data-type=sepft]").nth(before).waitFor({ timeout: 1000 });
@@ -261,14 +176,12 @@ describe("the rule workbench at /console, in Chromium", () => {
   });
 
   test("nothing left localhost, the key never went into a URL, and no CSP violation or error", async () => {
-    expect(requested.length).toBeGreaterThan(5);
-    expect(external).toEqual([]);
-    expect(requested.filter((url) => url.includes(ADMIN_KEY))).toEqual([]);
-    expect(
-      await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations),
-    ).toEqual([]);
+    expect(workbench.requested.length).toBeGreaterThan(5);
+    expect(workbench.external).toEqual([]);
+    expect(workbench.requested.filter((url) => url.includes(ADMIN_KEY))).toEqual([]);
+    expect(await workbench.cspViolations()).toEqual([]);
     // The refused sign-in is a 401 the browser reports as a failed resource load: that one is expected.
-    expect(consoleErrors.filter((text) => !/status of 401/.test(text))).toEqual([]);
+    expect(workbench.consoleErrors.filter((text) => !/status of 401/.test(text))).toEqual([]);
   });
 });
 
