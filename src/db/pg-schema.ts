@@ -20,6 +20,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
 } from "drizzle-orm/pg-core";
 import type { ClientGrantType } from "../model/client-grant-types.ts";
 import type { SigningAlg } from "../model/signing-algorithms.ts";
@@ -110,6 +111,24 @@ export const resourceServers = pgTable("resource_servers", {
   extras: jsonb("extras").$type<JsonObject>().notNull().default({}),
   ...timestamps,
 });
+
+/** See `clientGrants` in `schema.ts`. */
+export const clientGrants = pgTable(
+  "client_grants",
+  {
+    id: text("id").primaryKey(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.clientId, { onDelete: "cascade" }),
+    audience: text("audience").notNull(),
+    scope: jsonb("scope").$type<string[]>().notNull(),
+    ...timestamps,
+  },
+  (table) => [
+    uniqueIndex("client_grants_client_audience").on(table.clientId, table.audience),
+    index("client_grants_audience").on(table.audience),
+  ],
+);
 
 /** See `tenantSettings` in `schema.ts`. */
 export const tenantSettings = pgTable("tenant_settings", {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { ClientGrantType } from "../model/client-grant-types.ts";
 import type { SigningAlg } from "../model/signing-algorithms.ts";
 import type { TokenEndpointAuthMethod } from "../model/token-endpoint-auth-methods.ts";
@@ -112,6 +112,28 @@ export const resourceServers = sqliteTable("resource_servers", {
   ...timestamps,
 });
 
+/**
+ * Auth0's client grants: which API a client may get tokens for with the client credentials
+ * grant (RFC 6749 §4.4), and with which of its scopes. One per client and API. `audience` is
+ * not a foreign key: the Management API (`<issuer>api/v2/`) is an API without a row.
+ */
+export const clientGrants = sqliteTable(
+  "client_grants",
+  {
+    id: text("id").primaryKey(),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.clientId, { onDelete: "cascade" }),
+    audience: text("audience").notNull(),
+    scope: text("scope", { mode: "json" }).$type<string[]>().notNull(),
+    ...timestamps,
+  },
+  (table) => [
+    uniqueIndex("client_grants_client_audience").on(table.clientId, table.audience),
+    index("client_grants_audience").on(table.audience),
+  ],
+);
+
 /** One row (id 1): the tenant's settings and the admin key's digest. */
 export const tenantSettings = sqliteTable("tenant_settings", {
   id: integer("id").primaryKey(),
@@ -142,7 +164,10 @@ export const signingKeys = sqliteTable("signing_keys", {
   retireAfter: integer("retire_after", { mode: "timestamp_ms" }),
 });
 
-/** The one password-exchange rule (README, "The password-exchange rule"); the id is always `password-exchange`. */
+/**
+ * The rules, one per extension point: `password-exchange` (README, "The password-exchange rule")
+ * and `credentials-exchange` (README, "The credentials-exchange rule").
+ */
 export const rules = sqliteTable("rules", {
   id: text("id").primaryKey(),
   script: text("script").notNull(),
@@ -346,6 +371,7 @@ export type ResourceServerRow = typeof resourceServers.$inferSelect;
 export type TenantSettingsRow = typeof tenantSettings.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type RuleRow = typeof rules.$inferSelect;
+export type ClientGrantRow = typeof clientGrants.$inferSelect;
 export type LogRow = typeof logs.$inferSelect;
 export type RefreshTokenFamilyRow = typeof refreshTokenFamilies.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;

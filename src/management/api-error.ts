@@ -1,6 +1,7 @@
 const REASONS: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
+  403: "Forbidden",
   404: "Not Found",
   409: "Conflict",
   411: "Length Required",
