@@ -1,0 +1,149 @@
+/**
+ * Auth0's Deploy CLI (`a0deploy`, from `auth0-deploy-cli`) against Rulegate: an export of
+ * one tenant's settings, clients and APIs to YAML, then an import of that file into a second,
+ * fresh Rulegate, which ends up with the same settings, the same clients (by name) and the
+ * same APIs (by identifier). Each Rulegate is a real server process behind a TLS-terminating
+ * HAProxy (a0deploy only speaks `https://<AUTH0_DOMAIN>`); a0deploy runs under Node, as
+ * installed, trusting the test's certificate authority through `NODE_EXTRA_CA_CERTS`, with
+ * the admin key as its `AUTH0_ACCESS_TOKEN`.
+ *
+ * What it touches is limited with its own settings: `AUTH0_INCLUDED_ONLY` (Rulegate has no
+ * connections, emails, branding…), and `EXCLUDED_PROPS` on export for `created_at` and
+ * `updated_at`, which Rulegate shows on clients and APIs (Auth0 does not) and which a create
+ * refuses; without them the import stops at the first API with a 400.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
+import { startTenant, type Tenant } from "./tenant.ts";
+
+const A0DEPLOY = fileURLToPath(new URL("../../node_modules/auth0-deploy-cli/lib/index.js", import.meta.url));
+
+/** The resource types exported and imported: what Rulegate has. */
+const INCLUDED = ["tenant", "clients", "resourceServers"];
+
+/** Runs `a0deploy <args>` under Node against `tenant`; its output, without the admin key. */
+async function a0deploy(tenant: Tenant, args: string[], extraEnv: Record<string, string> = {}) {
+  const child = spawn("node", [A0DEPLOY, ...args], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? tmpdir(),
+      NODE_EXTRA_CA_CERTS: tenant.caPath,
+      AUTH0_DOMAIN: tenant.domain,
+      AUTH0_ACCESS_TOKEN: tenant.adminKey,
+      AUTH0_INCLUDED_ONLY: JSON.stringify(INCLUDED),
+      ...extraEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    output += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  // Never let the key reach a test report.
+  const shown = output.replaceAll(tenant.adminKey, "<admin key>");
+  if (code !== 0) throw new Error(`a0deploy ${args[0]} exited with ${code}:\n${shown}`);
+  return shown;
+}
+
+/** A client or API without what the server assigns (ids, times; a client's secret is never shown). */
+function withoutAssigned<Row extends Record<string, unknown>>(row: Row) {
+  const { client_id: _clientId, id: _id, created_at: _created, updated_at: _updated, ...rest } = row;
+  return rest;
+}
+
+describe("a0deploy export, then import into a fresh Rulegate", () => {
+  let source: Tenant;
+  let target: Tenant;
+  let dir = "";
+  beforeAll(async () => {
+    [source, target] = await Promise.all([startTenant(), startTenant()]);
+    dir = mkdtempSync(join(tmpdir(), "rulegate-a0deploy-"));
+    const created = await Promise.all([
+      source.raw("POST", "/resource-servers", {
+        name: "Orders",
+        identifier: "https://orders.example.com",
+        scopes: [
+          { value: "read:orders", description: "Read orders" },
+          { value: "write:orders", description: "Write orders" },
+        ],
+        token_lifetime: 3600,
+        allow_offline_access: true,
+        signing_alg: "ES256",
+      }),
+      source.raw("POST", "/resource-servers", { name: "Billing", identifier: "urn:billing" }),
+      source.raw("POST", "/clients", {
+        name: "Acme Mobile",
+        app_type: "native",
+        grant_types: ["password", "refresh_token"],
+        token_endpoint_auth_method: "none",
+        callbacks: ["com.acme.mobile://callback"],
+        client_metadata: { team: "mobile" },
+      }),
+      source.raw("POST", "/clients", {
+        name: "Acme Backend",
+        app_type: "non_interactive",
+        grant_types: ["password"],
+        token_endpoint_auth_method: "client_secret_basic",
+      }),
+      source.raw("PATCH", "/tenants/settings", {
+        friendly_name: "Acme",
+        default_audience: "https://orders.example.com",
+        support_email: "support@acme.example",
+        enabled_locales: ["en", "fr"],
+        brute_force_protection: { max_attempts: 5 },
+      }),
+    ]);
+    expect(created.map((answer) => answer.status)).toEqual([201, 201, 201, 201, 200]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([source?.stop(), target?.stop()]);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("export: tenant settings, clients and APIs to tenant.yaml", async () => {
+    const output = await a0deploy(source, ["export", "--format", "yaml", "--output_folder", dir], {
+      EXCLUDED_PROPS: JSON.stringify({
+        clients: ["created_at", "updated_at"],
+        resourceServers: ["created_at", "updated_at"],
+      }),
+    });
+    expect(output).toContain("Export Successful");
+    const exported = parse(readFileSync(join(dir, "tenant.yaml"), "utf8"));
+    const settings = (await source.raw("GET", "/tenants/settings")).body;
+    expect(exported.tenant).toEqual(settings);
+    const clients = (await source.raw("GET", "/clients")).body as Record<string, unknown>[];
+    expect(exported.clients).toEqual(expect.arrayContaining(clients.map(withoutAssigned)));
+    expect(exported.clients).toHaveLength(2);
+    const apis = (await source.raw("GET", "/resource-servers")).body as Record<string, unknown>[];
+    expect(exported.resourceServers).toEqual(expect.arrayContaining(apis.map(withoutAssigned)));
+    expect(exported.resourceServers).toHaveLength(2);
+  }, 120_000);
+
+  test("import: the fresh tenant then has the same settings, clients (by name) and APIs (by identifier)", async () => {
+    const output = await a0deploy(target, ["import", "--input_file", join(dir, "tenant.yaml")]);
+    expect(output).toContain("Import Successful");
+
+    expect((await target.raw("GET", "/tenants/settings")).body).toEqual(
+      (await source.raw("GET", "/tenants/settings")).body,
+    );
+    const byName = (rows: Record<string, unknown>[]) =>
+      Object.fromEntries(rows.map((row) => [row.name, withoutAssigned(row)]));
+    expect(byName((await target.raw("GET", "/clients")).body)).toEqual(
+      byName((await source.raw("GET", "/clients")).body),
+    );
+    const byIdentifier = (rows: Record<string, unknown>[]) =>
+      Object.fromEntries(rows.map((row) => [row.identifier, withoutAssigned(row)]));
+    expect(byIdentifier((await target.raw("GET", "/resource-servers")).body)).toEqual(
+      byIdentifier((await source.raw("GET", "/resource-servers")).body),
+    );
+  }, 120_000);
+});
