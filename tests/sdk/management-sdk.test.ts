@@ -352,7 +352,14 @@ describe.each(SDK_MAJORS)("$name", (major) => {
     test("differs: list and rotate work, with Rulegate's key shapes", async () => {
       const before = await sdk.listSigningKeys();
       expect(before).toEqual((await tenant.raw("GET", "/keys/signing")).body);
-      expect(Object.keys(before[0]).sort()).toEqual(["alg", "created_at", "current", "kid", "next", "retire_after"]);
+      expect(Object.keys(before[0]).sort()).toEqual([
+        "alg",
+        "created_at",
+        "current",
+        "kid",
+        "next",
+        "retire_after",
+      ]);
       const rotated = await sdk.rotateSigningKey();
       expect(rotated.rotated).toHaveLength(1);
       const after = await sdk.listSigningKeys();
