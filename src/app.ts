@@ -9,6 +9,7 @@ import { NO_STORE, noStoreJson } from "./http/no-store.ts";
 import { withRequestId } from "./http/request-id.ts";
 import { actionsRoutes } from "./management/actions.ts";
 import { ApiError } from "./management/api-error.ts";
+import { clientGrantsRoutes } from "./management/client-grants.ts";
 import { clientsRoutes } from "./management/clients.ts";
 import { hooksRoutes } from "./management/hooks.ts";
 import { IMPORT_FILE_LIMIT, jobsRoutes } from "./management/jobs.ts";
@@ -190,9 +191,11 @@ export function createApp(deps: Deps) {
     .use(refreshTokenRoutes(deps))
     .use(userBlocksRoutes(deps))
     .use(clientsRoutes(deps))
+    .use(clientGrantsRoutes(deps))
     .use(resourceServersRoutes(deps))
     .use(tenantSettingsRoutes(deps))
-    .use(ruleRoutes(deps, deps.rules))
+    .use(ruleRoutes(deps, deps.rules, "password-exchange"))
+    .use(ruleRoutes(deps, deps.rules, "credentials-exchange"))
     .use(rulesRoutes(deps))
     .use(hooksRoutes(deps))
     .use(actionsRoutes(deps))

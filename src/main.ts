@@ -14,6 +14,7 @@ import { startLogRetention } from "./logs/retention.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { rulePoolObserver } from "./metrics/rule-pool-observer.ts";
 import { demoCurl } from "./provision-demo.ts";
+import { RULE_IDS } from "./rules/contract.ts";
 import { createRulePool } from "./rules/pool.ts";
 import { ruleScript } from "./rules/rule-version.ts";
 import { detectRuntime, isDatabaseError, type ShutdownSignal } from "./runtime/runtime.ts";
@@ -153,8 +154,10 @@ async function main() {
 
   await deps.imports.resume();
   // Warm the rule hosts in the background: the server answers meanwhile.
-  const deployed = await findRule(db);
-  if (deployed?.enabled) rules.prepare(ruleScript(deployed.script, deployed.updatedAt));
+  for (const ruleId of RULE_IDS) {
+    const deployed = await findRule(db, ruleId);
+    if (deployed?.enabled) rules.prepare(ruleScript(deployed.script, deployed.updatedAt, ruleId));
+  }
 }
 
 await main();

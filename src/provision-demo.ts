@@ -7,7 +7,7 @@ import { saveRule } from "./db/rule.ts";
 import type { ClientRow, ResourceServerRow, RuleRow } from "./db/schema.ts";
 import { insertUser, type NewUser } from "./db/users.ts";
 import type { Deps } from "./deps.ts";
-import { GRANT_TYPES } from "./model/grant-types.ts";
+import { DEFAULT_CLIENT_GRANT_TYPES } from "./model/grant-types.ts";
 import { DEFAULT_SIGNING_ALG } from "./model/signing-algorithms.ts";
 import {
   DEFAULT_REFRESH_TOKEN_IDLE_LIFETIME,
@@ -72,7 +72,7 @@ export async function prepareDemo(deps: Pick<Deps, "clock" | "hasher">): Promise
     clientSecretHash: secretDigest(clientSecret),
     name: "Sample client",
     tokenEndpointAuthMethod: "client_secret_post",
-    grantTypes: [...GRANT_TYPES],
+    grantTypes: [...DEFAULT_CLIENT_GRANT_TYPES],
     clientMetadata: {},
     isTokenEndpointIpHeaderTrusted: false,
     idTokenSignedResponseAlg: DEFAULT_SIGNING_ALG,

@@ -89,6 +89,33 @@ export async function swapLiveToken(
   return swapped.length === 1;
 }
 
+/**
+ * Marks a family used without rotating it (a non-rotating client's refresh): its idle
+ * expiry moves, provided its live token is still `liveHash` and it is neither revoked nor
+ * expired.
+ * @returns whether the family was still live
+ */
+export async function touchFamily(
+  db: Db,
+  touch: { familyId: string; liveHash: string; now: Date; idleExpiresAt: Date },
+): Promise<boolean> {
+  const { refreshTokenFamilies } = db.tables;
+  const touched = await db.orm
+    .update(refreshTokenFamilies)
+    .set({ lastUsedAt: touch.now, idleExpiresAt: touch.idleExpiresAt })
+    .where(
+      and(
+        eq(refreshTokenFamilies.id, touch.familyId),
+        eq(refreshTokenFamilies.currentTokenHash, touch.liveHash),
+        isNull(refreshTokenFamilies.revokedAt),
+        gt(refreshTokenFamilies.idleExpiresAt, touch.now),
+        gt(refreshTokenFamilies.absoluteExpiresAt, touch.now),
+      ),
+    )
+    .returning({ id: refreshTokenFamilies.id });
+  return touched.length === 1;
+}
+
 /** Remembers a rotated-away token, for reuse detection. */
 export async function retireToken(db: Db, tokenHash: string, familyId: string, now: Date): Promise<void> {
   const { retiredRefreshTokens } = db.tables;

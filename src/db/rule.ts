@@ -1,45 +1,61 @@
 import { eq } from "drizzle-orm";
+import type { RuleId } from "../rules/contract.ts";
 import { type Db, first } from "./database.ts";
 import { mergeJsonPatch } from "./dialect.ts";
 import type { RuleRow } from "./schema.ts";
 
-/** There is exactly one rule, the password-exchange rule (README, "The password-exchange rule"). */
-export const PASSWORD_EXCHANGE = "password-exchange";
+/**
+ * The rules, one per extension point (src/rules/contract.ts `RULE_IDS`): the password-exchange
+ * rule (README, "The password-exchange rule") and the credentials-exchange rule (README, "The
+ * credentials-exchange rule"). Each query takes the rule's id, the password-exchange rule's
+ * unless told.
+ */
+export const PASSWORD_EXCHANGE: RuleId = "password-exchange";
 
-export async function findRule(db: Db): Promise<RuleRow | undefined> {
+export async function findRule(db: Db, ruleId: RuleId = PASSWORD_EXCHANGE): Promise<RuleRow | undefined> {
   const { rules } = db.tables;
-  return await first(db.orm.select().from(rules).where(eq(rules.id, PASSWORD_EXCHANGE)).limit(1));
+  return await first(db.orm.select().from(rules).where(eq(rules.id, ruleId)).limit(1));
 }
 
-export async function saveRule(db: Db, rule: Omit<RuleRow, "id">): Promise<RuleRow> {
+export async function saveRule(
+  db: Db,
+  rule: Omit<RuleRow, "id">,
+  ruleId: RuleId = PASSWORD_EXCHANGE,
+): Promise<RuleRow> {
   const { rules } = db.tables;
-  const row = { id: PASSWORD_EXCHANGE, ...rule };
+  const row = { id: ruleId, ...rule };
   await db.orm.insert(rules).values(row).onConflictDoUpdate({ target: rules.id, set: rule });
   return row;
 }
 
 /** @returns whether a rule was deleted */
-export async function deleteRule(db: Db): Promise<boolean> {
+export async function deleteRule(db: Db, ruleId: RuleId = PASSWORD_EXCHANGE): Promise<boolean> {
   const { rules } = db.tables;
-  const deleted = await db.orm.delete(rules).where(eq(rules.id, PASSWORD_EXCHANGE)).returning();
+  const deleted = await db.orm.delete(rules).where(eq(rules.id, ruleId)).returning();
   return deleted.length > 0;
 }
 
 /** The rule's secrets as a name → value map (for the sandbox only, never for a response). */
-export async function readRuleSecrets(db: Db): Promise<Record<string, string>> {
+export async function readRuleSecrets(
+  db: Db,
+  ruleId: RuleId = PASSWORD_EXCHANGE,
+): Promise<Record<string, string>> {
   const { ruleSecrets } = db.tables;
-  const row = await first(
-    db.orm.select().from(ruleSecrets).where(eq(ruleSecrets.ruleId, PASSWORD_EXCHANGE)).limit(1),
-  );
+  const row = await first(db.orm.select().from(ruleSecrets).where(eq(ruleSecrets.ruleId, ruleId)).limit(1));
   return row?.secrets ?? {};
 }
 
 /** Replaces every secret with `secrets`. */
-export async function replaceRuleSecrets(db: Db, secrets: Record<string, string>, now: Date): Promise<void> {
+export async function replaceRuleSecrets(
+  db: Db,
+  secrets: Record<string, string>,
+  now: Date,
+  ruleId: RuleId = PASSWORD_EXCHANGE,
+): Promise<void> {
   const { ruleSecrets } = db.tables;
   await db.orm
     .insert(ruleSecrets)
-    .values({ ruleId: PASSWORD_EXCHANGE, secrets, updatedAt: now })
+    .values({ ruleId, secrets, updatedAt: now })
     .onConflictDoUpdate({ target: ruleSecrets.ruleId, set: { secrets, updatedAt: now } });
 }
 
@@ -51,6 +67,7 @@ export async function mergeRuleSecrets(
   db: Db,
   changes: Record<string, string | null>,
   now: Date,
+  ruleId: RuleId = PASSWORD_EXCHANGE,
 ): Promise<void> {
   const { ruleSecrets } = db.tables;
   const initial = Object.fromEntries(Object.entries(changes).filter(([, value]) => value !== null)) as Record<
@@ -59,7 +76,7 @@ export async function mergeRuleSecrets(
   >;
   await db.orm
     .insert(ruleSecrets)
-    .values({ ruleId: PASSWORD_EXCHANGE, secrets: initial, updatedAt: now })
+    .values({ ruleId, secrets: initial, updatedAt: now })
     .onConflictDoUpdate({
       target: ruleSecrets.ruleId,
       set: { secrets: mergeJsonPatch(db, ruleSecrets.secrets, changes), updatedAt: now },

@@ -1,4 +1,4 @@
-import { GRANT_TYPES, type GrantType } from "../model/grant-types.ts";
+import { DEFAULT_CLIENT_GRANT_TYPES, GRANT_TYPES, type GrantType } from "../model/grant-types.ts";
 import { CLIENT_METADATA_PROPERTIES, CLIENT_METADATA_VALUE_LENGTH } from "../model/metadata-limits.ts";
 import { DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD } from "../model/token-endpoint-auth-methods.ts";
 import { describeEntry, type ImportPlan } from "./import-plan.ts";
@@ -15,17 +15,38 @@ export interface ClientBody {
   token_endpoint_auth_method: unknown;
   grant_types: string[];
   client_metadata: Record<string, unknown>;
+  /** Auth0's refresh token settings, kept as exported (rotation, expiration, lifetimes, leeway). */
+  refresh_token?: Record<string, unknown>;
+}
+
+/** The `refresh_token` fields Rulegate acts on (see src/model/refresh-token-policy.ts). */
+const REFRESH_TOKEN_FIELDS = [
+  "rotation_type",
+  "expiration_type",
+  "leeway",
+  "token_lifetime",
+  "idle_token_lifetime",
+  "infinite_token_lifetime",
+  "infinite_idle_token_lifetime",
+];
+
+/** An exported client's refresh token settings, without fields Rulegate does not know. */
+function refreshTokenSettings(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
+  const settings = Object.fromEntries(
+    Object.entries(value).filter(
+      ([name, setting]) => REFRESH_TOKEN_FIELDS.includes(name) && setting !== null,
+    ),
+  );
+  return Object.keys(settings).length > 0 ? settings : undefined;
 }
 
 const isGrantType = (grant: string): grant is GrantType => (GRANT_TYPES as readonly string[]).includes(grant);
 
-/** Auth0's grant types → the ones Rulegate's token endpoint serves. */
+/** Auth0's grant types → the ones Rulegate's token endpoint serves (password-realm included). */
 function supportedGrants(grantTypes: unknown): string[] {
-  const grants = Array.isArray(grantTypes) ? (grantTypes as string[]) : [...GRANT_TYPES];
-  const supported = grants
-    .map((grant) => (grant === "http://auth0.com/oauth/grant-type/password-realm" ? "password" : grant))
-    .filter(isGrantType);
-  return [...new Set(supported)];
+  const grants = Array.isArray(grantTypes) ? (grantTypes as string[]) : [...DEFAULT_CLIENT_GRANT_TYPES];
+  return [...new Set(grants.filter(isGrantType))];
 }
 
 /**
@@ -83,6 +104,8 @@ export function planClientImport(
       grant_types: supportedGrants(client.grant_types),
       client_metadata: metadata,
     };
+    const refreshToken = refreshTokenSettings(client.refresh_token);
+    if (refreshToken) body.refresh_token = refreshToken;
     const id = byAuth0Id.get(auth0Id);
     plan.steps.push(id === undefined ? { action: "add", body } : { action: "update", id, body });
   }

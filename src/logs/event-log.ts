@@ -11,6 +11,8 @@ export type LogType =
   | "fepft"
   | "sertft"
   | "fertft"
+  | "seccft"
+  | "feccft"
   | "srrt"
   | "limit_wc"
   | "limit_mu"

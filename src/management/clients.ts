@@ -14,7 +14,7 @@ import { SearchSyntaxError } from "../db/parse-search-query.ts";
 import type { ClientRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { ClientGrantType } from "../model/client-grant-types.ts";
-import { GRANT_TYPES } from "../model/grant-types.ts";
+import { DEFAULT_CLIENT_GRANT_TYPES } from "../model/grant-types.ts";
 import {
   CLIENT_METADATA_PROPERTIES,
   CLIENT_METADATA_VALUE_LENGTH,
@@ -269,7 +269,7 @@ export function clientsRoutes(deps: Deps) {
           clientSecretHash: digest,
           name: body.name,
           tokenEndpointAuthMethod: method,
-          grantTypes: body.grant_types ?? [...GRANT_TYPES],
+          grantTypes: body.grant_types ?? [...DEFAULT_CLIENT_GRANT_TYPES],
           clientMetadata: body.client_metadata ?? {},
           isTokenEndpointIpHeaderTrusted: body.is_token_endpoint_ip_header_trusted ?? false,
           idTokenSignedResponseAlg: body.id_token_signed_response_alg ?? DEFAULT_SIGNING_ALG,

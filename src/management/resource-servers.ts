@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { deleteGrantsForAudience } from "../db/client-grants.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import {
   countResourceServers,
@@ -21,6 +22,7 @@ import {
 import { newId } from "../security/new-id.ts";
 import { badRequest, conflict, notFound } from "./api-error.ts";
 import { FieldsQuery, projectFields } from "./fields.ts";
+import { managementAudience } from "./management-api.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
@@ -156,6 +158,9 @@ export function resourceServersRoutes(deps: Deps) {
       "",
       async ({ body, set }) => {
         assertDistinct(body.scopes);
+        if (body.identifier === managementAudience(deps.config.issuer)) {
+          throw conflict("The identifier is the Management API's, which is built in.");
+        }
         const now = deps.clock.now();
         try {
           const row = await insertResourceServer(db, {
@@ -231,6 +236,8 @@ export function resourceServersRoutes(deps: Deps) {
     .delete("/:id", async ({ params }) => {
       const current = await mustFind(params.id);
       await deleteResourceServer(db, current.id);
+      // Its client grants go with it (a client's go with the client, by foreign key).
+      await deleteGrantsForAudience(db, current.identifier);
       return noContent();
     });
 }

@@ -12,8 +12,8 @@ import { getTenantSettings } from "../db/tenant-settings.ts";
 import type { Deps } from "../deps.ts";
 import { garbageResultError, ruleFailureError } from "../oauth/rule-failure-error.ts";
 import { forbiddenSyntax, RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.ts";
-import { RuleInput } from "../rules/contract.ts";
-import { normalizeOutcome } from "../rules/normalize-outcome.ts";
+import { type AnyRuleInput, type RuleId, RuleInput } from "../rules/contract.ts";
+import { normalizeCredentialsExchangeOutcome, normalizeOutcome } from "../rules/normalize-outcome.ts";
 import type { RulePool } from "../rules/pool.ts";
 import { ruleScript } from "../rules/rule-version.ts";
 import { sampleRuleInput } from "../rules/sample-input.ts";
@@ -41,7 +41,7 @@ export const PutRule = t.Object(
 );
 
 export const Rule = t.Object({
-  id: t.Literal("password-exchange"),
+  id: t.Union([t.Literal("password-exchange"), t.Literal("credentials-exchange")]),
   script: t.String(),
   enabled: t.Boolean(),
   updated_at: t.String(),
@@ -69,8 +69,20 @@ export const TryRule = t.Object(
   { additionalProperties: false },
 );
 
+/** `try` of the credentials-exchange rule: its inputs have no user. */
+export const TryCredentialsExchangeRule = t.Object(
+  {
+    script: t.Optional(Script),
+    client: t.Optional(t.Partial(RuleInput.properties.client)),
+    scope: t.Optional(RuleInput.properties.scope),
+    audience: t.Optional(t.String({ maxLength: 600 })),
+    context: t.Optional(t.Partial(RuleInput.properties.context)),
+  },
+  { additionalProperties: false },
+);
+
 const ruleView = (row: RuleRow) => ({
-  id: "password-exchange" as const,
+  id: row.id as RuleId,
   script: row.script,
   enabled: row.enabled,
   updated_at: row.updatedAt.toISOString(),
@@ -89,19 +101,88 @@ async function assertDeployable(pool: RulePool, script: string): Promise<void> {
   throw new ApiError(400, `The rule does not compile: ${error.message}${where}`, "invalid_rule");
 }
 
+/** Runs `try`'s script on its input and reads the result as the token endpoint would. */
+async function tryRule(deps: Deps, pool: RulePool, ruleId: RuleId, script: string, input: AnyRuleInput) {
+  const requestId = `try-${crypto.randomUUID()}`;
+  const execution = await pool.tryScript(script, input, requestId);
+  const answer = { logs: execution.logs, duration_ms: Math.round(execution.durationMs * 1000) / 1000 };
+  if (execution.failure) {
+    const error = ruleFailureError(execution.failure, ruleId);
+    return { ...answer, error: { ...error.toBody(), detail: error.detail } };
+  }
+  try {
+    if (ruleId === "credentials-exchange") {
+      const { outcome, warnings } = normalizeCredentialsExchangeOutcome(execution.result);
+      return {
+        ...answer,
+        result: execution.result,
+        scope: outcome.scope ?? input.scope,
+        access_token_claims: outcome.accessTokenClaims,
+        warnings,
+      };
+    }
+    const { outcome, warnings } = normalizeOutcome(execution.result);
+    return {
+      ...answer,
+      result: execution.result,
+      scope: outcome.scope,
+      access_token_claims: outcome.accessTokenClaims,
+      id_token_claims: outcome.idTokenClaims,
+      warnings,
+    };
+  } catch (error) {
+    // What the token endpoint answers for a result that breaks the rule contract.
+    const failure = garbageResultError(String((error as Error).message), ruleId);
+    return {
+      ...answer,
+      result: execution.result,
+      error: { ...failure.toBody(), detail: failure.detail },
+    };
+  }
+}
+
+/** `try`'s input: the body's parts over a sample, the stored secrets unless the body gives some. */
+async function tryInput(
+  deps: Deps,
+  ruleId: RuleId,
+  body: typeof TryRule.static | typeof TryCredentialsExchangeRule.static,
+): Promise<AnyRuleInput> {
+  const { db } = deps;
+  const audience =
+    body.audience ?? (await getTenantSettings(db))?.defaultAudience ?? "https://api.example.com";
+  const sample = sampleRuleInput(deps.config.tenant, audience);
+  const common = {
+    client: { ...sample.client, ...body.client },
+    scope: body.scope ?? sample.scope,
+    audience,
+    context: {
+      ...sample.context,
+      ...(ruleId === "credentials-exchange"
+        ? { request: { grant_type: "client_credentials", audience, scope: sample.scope.join(" ") } }
+        : {}),
+      ...body.context,
+      webtask: body.context?.webtask ?? { secrets: await readRuleSecrets(db, ruleId) },
+    },
+  };
+  if (ruleId === "credentials-exchange") return { trigger: "credentials-exchange", ...common };
+  const user = "user" in body ? body.user : undefined;
+  return { user: { ...sample.user, ...user }, ...common };
+}
+
 /**
- * `/api/v2/rules/password-exchange`: the one rule (README, "The password-exchange rule"), its secrets, and `try`,
- * which runs a script on a sample input in the same sandbox without deploying it.
+ * `/api/v2/rules/<rule>`: one rule (README, "The password-exchange rule", "The
+ * credentials-exchange rule"), its secrets, and `try`, which runs a script on a sample input
+ * in the same sandbox without deploying it.
  */
-export function ruleRoutes(deps: Deps, pool: RulePool) {
+export function ruleRoutes(deps: Deps, pool: RulePool, ruleId: RuleId) {
   const { db } = deps;
   /** The secrets' names, never their values. */
-  const secretNames = async () => ({ names: Object.keys(await readRuleSecrets(db)).sort() });
-  return managementPlugin(deps, "/rules/password-exchange")
+  const secretNames = async () => ({ names: Object.keys(await readRuleSecrets(db, ruleId)).sort() });
+  return managementPlugin(deps, `/rules/${ruleId}`)
     .get(
       "",
       async () => {
-        const row = await findRule(db);
+        const row = await findRule(db, ruleId);
         if (!row) throw notFound("rule");
         return ruleView(row);
       },
@@ -112,20 +193,23 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
       async ({ body }) => {
         assertScriptSize(body.script);
         await assertDeployable(pool, body.script);
-        const row = await saveRule(db, {
-          script: body.script,
-          enabled: body.enabled ?? true,
-          updatedAt: deps.clock.now(),
-        });
-        deps.log.info({ event: "rule_deployed", enabled: row.enabled }, "password-exchange rule deployed");
+        const row = await saveRule(
+          db,
+          { script: body.script, enabled: body.enabled ?? true, updatedAt: deps.clock.now() },
+          ruleId,
+        );
+        deps.log.info(
+          { event: "rule_deployed", rule: ruleId, enabled: row.enabled },
+          `${ruleId} rule deployed`,
+        );
         // Warm hosts for the new version now, so the next exchange does not wait for one.
-        if (row.enabled) pool.prepare(ruleScript(row.script, row.updatedAt));
+        if (row.enabled) pool.prepare(ruleScript(row.script, row.updatedAt, ruleId));
         return ruleView(row);
       },
       { body: PutRule, response: Rule },
     )
     .delete("", async () => {
-      if (!(await deleteRule(db))) throw notFound("rule");
+      if (!(await deleteRule(db, ruleId))) throw notFound("rule");
       return noContent();
     })
     .get("/secrets", () => secretNames(), {
@@ -134,7 +218,7 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
     .put(
       "/secrets",
       async ({ body }) => {
-        await replaceRuleSecrets(db, body, deps.clock.now());
+        await replaceRuleSecrets(db, body, deps.clock.now(), ruleId);
         return await secretNames();
       },
       { body: PutSecrets, response: SecretNames },
@@ -142,7 +226,7 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
     .patch(
       "/secrets",
       async ({ body }) => {
-        await mergeRuleSecrets(db, body, deps.clock.now());
+        await mergeRuleSecrets(db, body, deps.clock.now(), ruleId);
         return await secretNames();
       },
       { body: PatchSecrets, response: SecretNames },
@@ -151,51 +235,12 @@ export function ruleRoutes(deps: Deps, pool: RulePool) {
       "/try",
       async ({ body }) => {
         assertScriptSize(body.script);
-        const script = body.script ?? (await findRule(db))?.script;
+        const script = body.script ?? (await findRule(db, ruleId))?.script;
         if (script === undefined) throw badRequest("No script was given and no rule is deployed.");
         const forbidden = forbiddenSyntax(script);
         if (forbidden) throw badRequest(forbidden);
-        const audience =
-          body.audience ?? (await getTenantSettings(db))?.defaultAudience ?? "https://api.example.com";
-        const sample = sampleRuleInput(deps.config.tenant, audience);
-        const input = {
-          user: { ...sample.user, ...body.user },
-          client: { ...sample.client, ...body.client },
-          scope: body.scope ?? sample.scope,
-          audience,
-          context: {
-            ...sample.context,
-            ...body.context,
-            webtask: body.context?.webtask ?? { secrets: await readRuleSecrets(db) },
-          },
-        };
-        const requestId = `try-${crypto.randomUUID()}`;
-        const execution = await pool.tryScript(script, input, requestId);
-        const answer = { logs: execution.logs, duration_ms: Math.round(execution.durationMs * 1000) / 1000 };
-        if (execution.failure) {
-          const error = ruleFailureError(execution.failure);
-          return { ...answer, error: { ...error.toBody(), detail: error.detail } };
-        }
-        try {
-          const { outcome, warnings } = normalizeOutcome(execution.result);
-          return {
-            ...answer,
-            result: execution.result,
-            scope: outcome.scope,
-            access_token_claims: outcome.accessTokenClaims,
-            id_token_claims: outcome.idTokenClaims,
-            warnings,
-          };
-        } catch (error) {
-          // What the token endpoint answers for a result that breaks the rule contract.
-          const failure = garbageResultError(String((error as Error).message));
-          return {
-            ...answer,
-            result: execution.result,
-            error: { ...failure.toBody(), detail: failure.detail },
-          };
-        }
+        return await tryRule(deps, pool, ruleId, script, await tryInput(deps, ruleId, body));
       },
-      { body: TryRule },
+      { body: ruleId === "credentials-exchange" ? TryCredentialsExchangeRule : TryRule },
     );
 }

@@ -12,8 +12,6 @@ export const CLIENT_GRANT_TYPES = [
   ...GRANT_TYPES,
   "authorization_code",
   "implicit",
-  "client_credentials",
-  "http://auth0.com/oauth/grant-type/password-realm",
   "http://auth0.com/oauth/grant-type/mfa-oob",
   "http://auth0.com/oauth/grant-type/mfa-otp",
   "http://auth0.com/oauth/grant-type/mfa-recovery-code",

@@ -1,6 +1,8 @@
 import { type Static, Type as t } from "@sinclair/typebox";
 import { SignJWT } from "jose";
+import type { ClientRow, ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import { type GrantType, PASSWORD_REALM } from "../model/grant-types.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import type { TokenGrant } from "../tokens/token-grant.ts";
 import { userinfoUrl } from "./issuer-url.ts";
@@ -19,6 +21,57 @@ export type TokenResponse = Static<typeof TokenResponse>;
 
 /** ID tokens live ten hours, Auth0's default. */
 export const ID_TOKEN_LIFETIME = 36_000;
+
+/** The `gty` claim of each grant's access tokens, as Auth0 writes it. */
+const GTY: Record<GrantType, string> = {
+  password: "password",
+  [PASSWORD_REALM]: "password",
+  refresh_token: "refresh_token",
+  client_credentials: "client-credentials",
+};
+
+/** What one access token is made of. */
+export interface AccessTokenGrant {
+  /** `sub`: the user's id, or `<client_id>@clients` for a client's own token (Auth0's). */
+  subject: string;
+  client: ClientRow;
+  api: ResourceServerRow;
+  /** `aud`: the API, and the userinfo endpoint too when `openid` was granted. */
+  audience: string | string[];
+  scope: string[];
+  /** The rule's claims; registered and standard claims always win over them. */
+  claims: Record<string, unknown>;
+  grantType: GrantType;
+}
+
+/**
+ * Signs an RFC 9068 access token (`typ: at+jwt`) with the API's algorithm and lifetime.
+ * @returns the token and its lifetime in seconds
+ */
+export async function mintAccessToken(
+  deps: Deps,
+  grant: AccessTokenGrant,
+): Promise<{ token: string; expiresIn: number }> {
+  const { client, api, scope } = grant;
+  const issuedAt = Math.floor(deps.clock.now().getTime() / 1000);
+  const signingKey = await deps.keys.signingKey(api.signingAlg);
+  const token = await new SignJWT({
+    ...grant.claims,
+    iss: deps.config.issuer,
+    sub: grant.subject,
+    aud: grant.audience,
+    iat: issuedAt,
+    exp: issuedAt + api.tokenLifetime,
+    jti: randomSecret(16),
+    client_id: client.clientId,
+    azp: client.clientId,
+    scope: scope.join(" "),
+    gty: GTY[grant.grantType],
+  })
+    .setProtectedHeader({ alg: signingKey.alg, kid: signingKey.kid, typ: "at+jwt" })
+    .sign(signingKey.key);
+  return { token, expiresIn: api.tokenLifetime };
+}
 
 /**
  * Signs the RFC 9068 access token (`typ: at+jwt`) and, with `openid`, the OpenID Connect
@@ -40,26 +93,19 @@ export async function mintTokens(
   // `aud`), unless the userinfo endpoint is already the token's only audience.
   const userinfo = userinfoUrl(issuer);
   const audience = openid && api.identifier !== userinfo ? [api.identifier, userinfo] : api.identifier;
-  const signingKey = await deps.keys.signingKey(api.signingAlg);
-  const accessToken = await new SignJWT({
-    ...grant.accessTokenClaims,
-    iss: issuer,
-    sub: user.id,
-    aud: audience,
-    iat: issuedAt,
-    exp: issuedAt + api.tokenLifetime,
-    jti: randomSecret(16),
-    client_id: client.clientId,
-    azp: client.clientId,
-    scope: scope.join(" "),
-    gty: grant.grantType,
-  })
-    .setProtectedHeader({ alg: signingKey.alg, kid: signingKey.kid, typ: "at+jwt" })
-    .sign(signingKey.key);
+  const accessToken = await mintAccessToken(deps, {
+    subject: user.id,
+    client,
+    api,
+    audience,
+    scope,
+    claims: grant.accessTokenClaims,
+    grantType: grant.grantType,
+  });
   const response: TokenResponse = {
-    access_token: accessToken,
+    access_token: accessToken.token,
     token_type: "Bearer",
-    expires_in: api.tokenLifetime,
+    expires_in: accessToken.expiresIn,
     scope: scope.join(" "),
   };
   if (refreshToken) response.refresh_token = refreshToken;

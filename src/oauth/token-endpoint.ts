@@ -1,12 +1,14 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../deps.ts";
 import { noStoreJson } from "../http/no-store.ts";
-import { GRANT_TYPES, type GrantType } from "../model/grant-types.ts";
+import { GRANT_TYPES, type GrantType, PASSWORD_REALM } from "../model/grant-types.ts";
 import { assertGrantAllowed } from "./assert-grant-allowed.ts";
 import { authenticateClient } from "./authenticate-client.ts";
 import { InvalidRequest, UnsupportedGrantType } from "./errors.ts";
+import { ClientCredentialsGrantParams, clientCredentialsGrant } from "./grants/client-credentials.ts";
 import { defineGrant, type Grant } from "./grants/grant.ts";
 import { PasswordGrantParams, passwordGrant } from "./grants/password.ts";
+import { PasswordRealmGrantParams, passwordRealmGrant } from "./grants/password-realm.ts";
 import { RefreshTokenGrantParams, refreshTokenGrant } from "./grants/refresh-token.ts";
 import { readTokenRequest } from "./read-token-request.ts";
 import { resolveClientIp } from "./resolve-client-ip.ts";
@@ -14,7 +16,7 @@ import { startTokenRequest, type TokenContext } from "./token-context.ts";
 import { recordTokenSuccess } from "./token-events.ts";
 import { validateParams } from "./validate-params.ts";
 
-/** The grants this server implements, by their RFC 6749 name, with Auth0's log event codes. */
+/** The grants this server implements, by their RFC 6749 (or Auth0) name, with Auth0's log event codes. */
 const GRANTS: { [Type in GrantType]: Grant } = {
   password: defineGrant({
     type: "password",
@@ -27,6 +29,22 @@ const GRANTS: { [Type in GrantType]: Grant } = {
     params: RefreshTokenGrantParams,
     handle: refreshTokenGrant,
     events: { success: "sertft", failure: "fertft", description: "Refresh token exchanged for tokens" },
+  }),
+  client_credentials: defineGrant({
+    type: "client_credentials",
+    params: ClientCredentialsGrantParams,
+    handle: clientCredentialsGrant,
+    events: {
+      success: "seccft",
+      failure: "feccft",
+      description: "Client credentials exchanged for an access token",
+    },
+  }),
+  [PASSWORD_REALM]: defineGrant({
+    type: PASSWORD_REALM,
+    params: PasswordRealmGrantParams,
+    handle: passwordRealmGrant,
+    events: { success: "sepft", failure: "fepft", description: "Password exchanged for tokens" },
   }),
 };
 

@@ -51,6 +51,13 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
       this.name = "ServerError";
     }
   }
+  // Auth0's credentials-exchange hooks deny with it; any error but the three above denies.
+  class UnauthorizedError extends Error {
+    constructor(message?: string) {
+      super(message);
+      this.name = "UnauthorizedError";
+    }
+  }
 
   type Call = { id: number; settled: boolean };
   type Timer = { callback: (...args: unknown[]) => void; args: unknown[]; repeat: boolean };
@@ -153,6 +160,7 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
   define("InvalidScopeError", InvalidScopeError);
   define("InvalidRequestError", InvalidRequestError);
   define("ServerError", ServerError);
+  define("UnauthorizedError", UnauthorizedError);
   define("console", Object.freeze(console));
   define("setTimeout", (callback: unknown, delay: unknown, ...args: unknown[]) =>
     schedule(callback, delay, args, false),
@@ -229,9 +237,12 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
         current = call;
         const cb = (error: unknown, result?: unknown) => endCall(call, error, result);
         try {
-          const returned = rule!(input.user, input.client, input.scope, input.audience, input.context, cb) as
-            | { then?: unknown }
-            | undefined;
+          // The credentials-exchange rule has no user: (client, scope, audience, context, cb).
+          const args =
+            input.trigger === "credentials-exchange"
+              ? [input.client, input.scope, input.audience, input.context, cb]
+              : [input.user, input.client, input.scope, input.audience, input.context, cb];
+          const returned = rule!(...args) as { then?: unknown } | undefined;
           if (returned && typeof returned.then === "function") {
             Promise.resolve(returned).then(
               (value) => {

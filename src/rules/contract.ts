@@ -30,6 +30,27 @@ export const RuleInput = t.Object({
 });
 export type RuleInput = Static<typeof RuleInput>;
 
+/**
+ * The credentials-exchange rule's inputs, `(client, scope, audience, context, cb)` (README,
+ * "The credentials-exchange rule"; Auth0's credentials-exchange hook): no user, and the
+ * request's parameters without `client_secret`.
+ */
+export const CredentialsExchangeInput = t.Object({
+  trigger: t.Literal("credentials-exchange"),
+  client: RuleInput.properties.client,
+  scope: t.Array(t.String()),
+  audience: t.String(),
+  context: RuleInput.properties.context,
+});
+export type CredentialsExchangeInput = Static<typeof CredentialsExchangeInput>;
+
+/** What a rule call receives: the password-exchange or the credentials-exchange rule's arguments. */
+export type AnyRuleInput = RuleInput | CredentialsExchangeInput;
+
+/** The rules, one per extension point: the password exchange and the client credentials exchange. */
+export const RULE_IDS = ["password-exchange", "credentials-exchange"] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
 /** What a rule run decides: the final scope and the claims to add to each token. */
 export interface RuleOutcome {
   scope: string[];
@@ -37,8 +58,13 @@ export interface RuleOutcome {
   idTokenClaims: Record<string, unknown>;
 }
 
-/** The rule as stored: its source, the version it compiles to, and when it was deployed. */
+/** The rule as stored: which rule, its source, the version it compiles to, and when it was deployed. */
 export interface RuleScript {
+  /**
+   * Which rule (the password-exchange rule unless told): each rule has its own warm hosts,
+   * so deploying one does not retire the other's.
+   */
+  ruleId?: RuleId;
   script: string;
   version: string;
   /** Deploy time in ms: the newest deploy a pool has seen is the version it keeps warm. */

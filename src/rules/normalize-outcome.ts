@@ -103,3 +103,31 @@ export function normalizeOutcome(result: unknown): { outcome: RuleOutcome; warni
     warnings,
   };
 }
+
+/** What the credentials-exchange rule decides: the scope, if it set one, and the access token's claims. */
+export interface CredentialsExchangeOutcome {
+  scope?: string[];
+  accessTokenClaims: Record<string, unknown>;
+}
+
+/**
+ * Reads the credentials-exchange rule's result (README, "The credentials-exchange rule";
+ * Auth0's hook contract: `cb(null, accessToken)`, an object of claims with an optional
+ * `scope` array). A `scope` replaces the granted one; without it the scope stays. Only
+ * namespaced claims are kept, and every dropped key becomes a warning.
+ * @throws GarbageResult when the result is not an object or its scope is not a string array
+ */
+export function normalizeCredentialsExchangeOutcome(result: unknown): {
+  outcome: CredentialsExchangeOutcome;
+  warnings: string[];
+} {
+  if (!isPlainObject(result)) throw new GarbageResult("the rule's result must be an object");
+  const warnings: string[] = [];
+  return {
+    outcome: {
+      ...(result.scope === undefined ? {} : { scope: scopeOf(result.scope, warnings) }),
+      accessTokenClaims: keepClaims(result, "access token", warnings),
+    },
+    warnings,
+  };
+}

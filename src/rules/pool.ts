@@ -4,7 +4,14 @@ import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logs/logger.ts";
 import { processStats, type RuleHostProcess, spawnRuleHost } from "../runtime/rule-host-process.ts";
-import type { RuleExecution, RuleFailure, RuleInput, RuleLogLine, RuleScript } from "./contract.ts";
+import type {
+  AnyRuleInput,
+  RuleExecution,
+  RuleFailure,
+  RuleId,
+  RuleLogLine,
+  RuleScript,
+} from "./contract.ts";
 import {
   type CallEnd,
   type CompileError,
@@ -33,17 +40,17 @@ export interface RulePool {
   /** Runs one call of `rule` in a warm host of that version. */
   execute(
     rule: RuleScript,
-    input: RuleInput,
+    input: AnyRuleInput,
     requestId: string,
     onConsole?: (line: RuleLogLine) => void,
   ): Promise<RuleExecution>;
   /** Runs `script` once in a throwaway host that never serves an exchange. */
-  tryScript(script: string, input: RuleInput, requestId: string): Promise<RuleExecution>;
+  tryScript(script: string, input: AnyRuleInput, requestId: string): Promise<RuleExecution>;
   /** Compiles and loads `script` (syntax, top-level code, exported function) in a throwaway host. */
   compile(script: string): Promise<CompileError | undefined>;
-  /** Starts warm hosts for `rule` in the background; older versions drain. */
+  /** Starts warm hosts for `rule` in the background; older versions of the same rule drain. */
   prepare(rule: RuleScript): void;
-  /** Whether the current version has a loaded host (or no rule was asked for yet). */
+  /** Whether each rule's current version has a loaded host (or no rule was asked for yet). */
   warm(): boolean;
   /** Calls waiting for a host, across versions. */
   queueDepth(): number;
@@ -106,8 +113,9 @@ const describePosition = (error: CompileError) =>
 
 /**
  * A pool of warm rule-host processes. Each host runs one rule version, one call at a time;
- * `RULE_WORKERS` hosts serve the current version, and a new version gets new hosts while
- * the old ones finish what they have and are stopped. The pool kills a host (SIGKILL) that
+ * `RULE_WORKERS` hosts serve the current version of each rule (the password-exchange and
+ * the credentials-exchange rule each have theirs, so one never retires the other's hosts),
+ * and a new version gets new hosts while the old ones finish what they have and are stopped. The pool kills a host (SIGKILL) that
  * overruns the time limit, grows past the memory limit (counted from its RSS after loading,
  * so what a rule keeps between calls counts), sends anything but the protocol, or runs
  * after its call has ended; it replaces dead hosts, backs off from hosts that keep dying
@@ -127,7 +135,10 @@ export function createRulePool(options: {
   const hostDirectory = join(tmpdir(), "rulegate-rule-hosts");
   mkdirSync(hostDirectory, { recursive: true, mode: 0o555 });
   const groups = new Map<string, Group>();
-  let current: Group | undefined;
+  /** Each rule's current version. */
+  const current = new Map<RuleId, Group>();
+  const ruleIdOf = (rule: RuleScript): RuleId => rule.ruleId ?? "password-exchange";
+  const isCurrent = (group: Group) => current.get(ruleIdOf(group.rule)) === group;
   let nextCallId = 1;
   let closed = false;
   let queued = 0;
@@ -397,7 +408,7 @@ export function createRulePool(options: {
   /** Brings a version's group back to its size, after the back-off when hosts keep dying. */
   function refill(group: Group): void {
     if (closed || group.throwaway || group.respawnTimer) return;
-    const wanted = group === current ? config.ruleWorkers : Math.min(config.ruleWorkers, group.queue.length);
+    const wanted = isCurrent(group) ? config.ruleWorkers : Math.min(config.ruleWorkers, group.queue.length);
     let missing = wanted - group.hosts.size;
     for (const spare of spares.hosts) {
       if (missing <= 0 || group.throwaway) break;
@@ -420,7 +431,7 @@ export function createRulePool(options: {
 
   /** Stops the hosts of a version that is no longer current once it has nothing left to do. */
   function retireIfDone(group: Group): void {
-    if (group === current || group.throwaway || group.queue.length > 0) return;
+    if (isCurrent(group) || group.throwaway || group.queue.length > 0) return;
     for (const host of group.hosts) {
       if (host.state === "idle" || host.state === "starting" || host.state === "loading") {
         kill(host, { kind: "crashed", detail: RECYCLED });
@@ -491,9 +502,9 @@ export function createRulePool(options: {
   (idleSampler as { unref?: () => void }).unref?.();
 
   /**
-   * The group of a version. The most recently deployed version seen is the current one: a
-   * call that read the rule just before a deploy runs on its own version without taking
-   * the warm hosts back from the new one.
+   * The group of a version. The most recently deployed version seen of a rule is that
+   * rule's current one: a call that read the rule just before a deploy runs on its own
+   * version without taking the warm hosts back from the new one.
    */
   function groupFor(rule: RuleScript): Group {
     let group = groups.get(rule.version);
@@ -502,9 +513,9 @@ export function createRulePool(options: {
       groups.set(rule.version, group);
     }
     if (rule.deployedAt > group.rule.deployedAt) group.rule = rule;
-    if (current !== group && (!current || group.rule.deployedAt >= current.rule.deployedAt)) {
-      const previous = current;
-      current = group;
+    const previous = current.get(ruleIdOf(rule));
+    if (previous !== group && (!previous || group.rule.deployedAt >= previous.rule.deployedAt)) {
+      current.set(ruleIdOf(rule), group);
       refill(group);
       if (previous) retireIfDone(previous);
     }
@@ -512,7 +523,7 @@ export function createRulePool(options: {
   }
 
   function newJob(
-    input: RuleInput,
+    input: AnyRuleInput,
     requestId: string,
     finish: (execution: RuleExecution) => void,
     onConsole?: (line: RuleLogLine) => void,
@@ -595,7 +606,9 @@ export function createRulePool(options: {
     },
     queueDepth: () => queued,
     warm: () =>
-      !current || [...current.hosts].some((host) => host.state !== "starting" && host.state !== "loading"),
+      [...current.values()].every((group) =>
+        [...group.hosts].some((host) => host.state !== "starting" && host.state !== "loading"),
+      ),
     async close() {
       closed = true;
       clearInterval(idleSampler);

@@ -7,9 +7,11 @@ import {
   retireToken,
   revokeFamily,
   swapLiveToken,
+  touchFamily,
 } from "../db/refresh-tokens.ts";
 import type { ClientRow, RefreshTokenFamilyRow, ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
+import { expiryAfter, refreshTokenPolicy } from "../model/refresh-token-policy.ts";
 import { newId } from "../security/new-id.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import { secretDigest } from "../security/secret-digest.ts";
@@ -17,7 +19,6 @@ import type { TokenGrant } from "./token-grant.ts";
 
 /** Opaque, 256 bits of randomness; only its SHA-256 digest is stored. */
 const newRefreshToken = () => `rt_${randomSecret(32)}`;
-const seconds = (date: Date, count: number) => new Date(date.getTime() + count * 1000);
 
 /**
  * Why a presented refresh token was refused. The client learns none of it (RFC 6749 §5.2
@@ -41,12 +42,14 @@ const rejected = (reason: RefreshTokenRejection["reason"], detail: string): Refr
 
 /**
  * Starts a refresh token family at a password exchange, bound to the user, client,
- * audience, granted scope and the rule's claims of that exchange.
+ * audience, granted scope and the rule's claims of that exchange; its lifetimes are the
+ * client's refresh-token policy for the API (src/model/refresh-token-policy.ts).
  * @returns the refresh token (shown to the client once)
  */
 export async function issueRefreshToken(deps: Deps, grant: Omit<TokenGrant, "grantType">): Promise<string> {
   const now = deps.clock.now();
   const token = newRefreshToken();
+  const policy = refreshTokenPolicy(grant.client, grant.api);
   await insertFamily(deps.db, {
     id: newId("rtf"),
     userId: grant.user.id,
@@ -59,8 +62,8 @@ export async function issueRefreshToken(deps: Deps, grant: Omit<TokenGrant, "gra
     currentTokenHash: secretDigest(token),
     createdAt: now,
     lastUsedAt: null,
-    idleExpiresAt: seconds(now, grant.api.refreshTokenIdleLifetime),
-    absoluteExpiresAt: seconds(now, grant.api.refreshTokenLifetime),
+    idleExpiresAt: expiryAfter(now, policy.idleLifetime),
+    absoluteExpiresAt: expiryAfter(now, policy.absoluteLifetime),
     revokedAt: null,
     revokedReason: null,
   });
@@ -151,7 +154,7 @@ export async function rotateFamilyToken(
       presentedHash: liveHash,
       newHash: secretDigest(token),
       now,
-      idleExpiresAt: seconds(now, api.refreshTokenIdleLifetime),
+      idleExpiresAt: expiryAfter(now, refreshTokenPolicy(client, api).idleLifetime),
     });
     if (swapped) return { ok: true, token };
     if (client.refreshTokenLeeway === 0 || attempt >= MAX_ROTATION_ATTEMPTS) {
@@ -164,6 +167,27 @@ export async function rotateFamilyToken(
     family = current;
     liveHash = current.currentTokenHash;
   }
+}
+
+/**
+ * Redeems a non-rotating client's refresh token (Auth0's `rotation_type: non-rotating`):
+ * the token stays the family's live token and keeps working; only its idle expiry moves.
+ * @returns whether it could be redeemed (not revoked or expired meanwhile)
+ */
+export async function redeemWithoutRotation(
+  deps: Deps,
+  redeemable: RedeemableFamily,
+  client: ClientRow,
+  api: ResourceServerRow,
+): Promise<{ ok: true } | RefreshTokenRejection> {
+  const now = deps.clock.now();
+  const touched = await touchFamily(deps.db, {
+    familyId: redeemable.family.id,
+    liveHash: redeemable.liveHash,
+    now,
+    idleExpiresAt: expiryAfter(now, refreshTokenPolicy(client, api).idleLifetime),
+  });
+  return touched ? { ok: true } : rejected("revoked", "refresh token family revoked or expired meanwhile");
 }
 
 /**

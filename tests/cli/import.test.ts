@@ -110,12 +110,12 @@ describe("rulegate import", () => {
     const imported = await admin(`/clients/${backendId}`);
     expect(imported).toMatchObject({
       name: "Acme Backend",
-      grant_types: ["password"],
+      grant_types: ["password", "client_credentials"],
       client_metadata: { tier: "gold", auth0_client_id: "Bk8vR2xQ5nM1zT9wY4cH7pL3sJ6gD0fE" },
     });
     expect(await admin(`/clients/${mobileId}`)).toMatchObject({
       token_endpoint_auth_method: "none",
-      grant_types: ["password", "refresh_token"],
+      grant_types: ["http://auth0.com/oauth/grant-type/password-realm", "refresh_token"],
       client_metadata: { auth0_client_id: "Xq1sT7mN2bV9cL4kP8rW3yZ6hF0jD5gA" },
     });
 

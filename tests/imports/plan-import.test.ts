@@ -68,7 +68,7 @@ describe("planning a re-runnable import of Auth0 clients and APIs", () => {
           body: {
             name: "A",
             token_endpoint_auth_method: "client_secret_post",
-            grant_types: ["password"],
+            grant_types: ["password", "client_credentials"],
             client_metadata: { auth0_client_id: "auth0-a" },
           },
         },

@@ -112,7 +112,12 @@ test("discovery lists the new endpoints, grants and claims", async () => {
   expect(discovery).toMatchObject({
     revocation_endpoint: "http://localhost/oauth/revoke",
     userinfo_endpoint: "http://localhost/userinfo",
-    grant_types_supported: ["password", "refresh_token"],
+    grant_types_supported: [
+      "password",
+      "refresh_token",
+      "client_credentials",
+      "http://auth0.com/oauth/grant-type/password-realm",
+    ],
   });
   for (const claim of ["auth_time", "email", "email_verified", "name", "nickname"]) {
     expect(discovery.claims_supported).toContain(claim);

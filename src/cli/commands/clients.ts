@@ -1,6 +1,6 @@
 import { type Command, Option } from "commander";
 import type { Client } from "../../management/clients.ts";
-import { GRANT_TYPES } from "../../model/grant-types.ts";
+import { DEFAULT_CLIENT_GRANT_TYPES, GRANT_TYPES } from "../../model/grant-types.ts";
 import {
   DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
   TOKEN_ENDPOINT_AUTH_METHODS,
@@ -20,7 +20,11 @@ export function registerClients(program: Command, cli: CliContext): void {
         .choices(TOKEN_ENDPOINT_AUTH_METHODS)
         .default(DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD),
     )
-    .option("--grant-types <list>", `comma-separated: ${GRANT_TYPES.join(",")}`, GRANT_TYPES.join(","))
+    .option(
+      "--grant-types <list>",
+      `comma-separated: ${GRANT_TYPES.join(",")}`,
+      DEFAULT_CLIENT_GRANT_TYPES.join(","),
+    )
     .option("--metadata <NAME=VALUE>", "client_metadata entry (repeatable)", keyValue)
     .action(async (options) => {
       const client = await cli.api().call("POST", "/api/v2/clients", {

@@ -1,13 +1,16 @@
 import { Type as t } from "@sinclair/typebox";
 import { findResourceServerByIdentifier } from "../../db/resource-servers.ts";
-import type { RefreshTokenFamilyRow, ResourceServerRow, UserRow } from "../../db/schema.ts";
+import type { ClientRow, RefreshTokenFamilyRow, ResourceServerRow, UserRow } from "../../db/schema.ts";
 import { findUserById } from "../../db/users.ts";
 import type { Deps } from "../../deps.ts";
 import { timeStep } from "../../metrics/time-step.ts";
+import { refreshTokenPolicy } from "../../model/refresh-token-policy.ts";
 import {
   checkRefreshToken,
   INVALID_REFRESH_TOKEN,
+  type RedeemableFamily,
   type RefreshTokenRejection,
+  redeemWithoutRotation,
   rotateFamilyToken,
 } from "../../tokens/refresh-tokens.ts";
 import { InvalidGrant, InvalidScope } from "../errors.ts";
@@ -31,7 +34,9 @@ export type RefreshTokenGrantParams = typeof RefreshTokenGrantParams.static;
  * the scope, the rotation, the tokens. They carry the claims of the original exchange —
  * the rule does not run again, as with Auth0's password-exchange hook. The refresh token
  * rotates on every use (README, "Refresh tokens, ID tokens, userinfo, revocation"); within
- * the client's reuse leeway, the token it replaced redeems the family once more.
+ * the client's reuse leeway, the token it replaced redeems the family once more. A
+ * non-rotating client (Auth0's `rotation_type: non-rotating`) keeps its refresh token, and
+ * the answer has none, as Auth0's.
  */
 export async function refreshTokenGrant(
   context: ClientContext,
@@ -47,7 +52,7 @@ export async function refreshTokenGrant(
   const api = await database(() => familyApi(deps, family));
   context.api = api;
   const scope = narrowScope(family.scope.split(" ").filter(Boolean), params.scope);
-  const refreshToken = redeemable(await database(() => rotateFamilyToken(deps, checked, client, api))).token;
+  const refreshToken = await database(() => redeem(deps, checked, client, api));
   return timeStep(deps.metrics, "signing", () =>
     mintTokens(
       deps,
@@ -75,6 +80,24 @@ export async function refreshTokenGrant(
 function redeemable<Result extends { ok: true }>(checked: Result | RefreshTokenRejection): Result {
   if (!checked.ok) throw new InvalidGrant(INVALID_REFRESH_TOKEN, checked.detail);
   return checked;
+}
+
+/**
+ * Redeems the checked family: rotates its token (the new one is returned), or, for a
+ * non-rotating client, keeps it (nothing is returned).
+ * @throws InvalidGrant when the family cannot be redeemed after all
+ */
+async function redeem(
+  deps: Deps,
+  checked: RedeemableFamily,
+  client: ClientRow,
+  api: ResourceServerRow,
+): Promise<string | undefined> {
+  if (refreshTokenPolicy(client, api).rotating) {
+    return redeemable(await rotateFamilyToken(deps, checked, client, api)).token;
+  }
+  redeemable(await redeemWithoutRotation(deps, checked, client, api));
+  return undefined;
 }
 
 /**

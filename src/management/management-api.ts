@@ -1,0 +1,43 @@
+import { findResourceServerByIdentifier } from "../db/resource-servers.ts";
+import type { ResourceServerRow } from "../db/schema.ts";
+import type { Deps } from "../deps.ts";
+import { DEFAULT_SIGNING_ALG } from "../model/signing-algorithms.ts";
+import { DEFAULT_TOKEN_LIFETIME } from "../model/token-lifetimes.ts";
+import { issuerUrl } from "../oauth/issuer-url.ts";
+import { MANAGEMENT_SCOPES } from "./management-scopes.ts";
+
+/** The Management API's audience, as Auth0's SDKs build it from the domain: `<issuer>api/v2/`. */
+export const managementAudience = (issuer: string): string => issuerUrl(issuer, "api/v2/");
+
+/**
+ * The Management API as an API (Auth0's "Auth0 Management API" system API): built in, never
+ * stored, so it follows ISSUER and its scopes follow the routes (management-scopes.ts). Its
+ * tokens live a day, Auth0's default, and are never refreshed (client credentials only).
+ */
+export function managementApi(deps: Deps): ResourceServerRow {
+  const identifier = managementAudience(deps.config.issuer);
+  const epoch = new Date(0);
+  return {
+    id: "management-api",
+    identifier,
+    name: "Rulegate Management API",
+    scopes: MANAGEMENT_SCOPES.map((value) => ({ value, description: value })),
+    tokenLifetime: DEFAULT_TOKEN_LIFETIME,
+    allowOfflineAccess: false,
+    refreshTokenLifetime: 0,
+    refreshTokenIdleLifetime: 0,
+    signingAlg: DEFAULT_SIGNING_ALG,
+    extras: {},
+    createdAt: epoch,
+    updatedAt: epoch,
+  };
+}
+
+/** The API an audience names, the built-in Management API included. */
+export async function findApiForClientGrant(
+  deps: Deps,
+  audience: string,
+): Promise<ResourceServerRow | undefined> {
+  if (audience === managementAudience(deps.config.issuer)) return managementApi(deps);
+  return await findResourceServerByIdentifier(deps.db, audience);
+}
