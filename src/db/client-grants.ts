@@ -1,4 +1,4 @@
-import { and, count, eq, type SQL } from "drizzle-orm";
+import { and, count, eq, gt, type SQL } from "drizzle-orm";
 import { type Db, first } from "./database.ts";
 import type { Page } from "./page.ts";
 import type { ClientGrantRow } from "./schema.ts";
@@ -84,4 +84,22 @@ export async function countClientGrants(db: Db, filters: ClientGrantFilters = {}
     db.orm.select({ total: count() }).from(clientGrants).where(where(db, filters)).limit(1),
   );
   return row?.total ?? 0;
+}
+
+/**
+ * Auth0's checkpoint paging: up to `take` grants in id order, after the grant `from` (when
+ * given). Ids never change, so a page boundary stays put while grants are added or removed.
+ */
+export async function listClientGrantsAfter(
+  db: Db,
+  { from, take }: { from?: string; take: number },
+  filters: ClientGrantFilters = {},
+): Promise<ClientGrantRow[]> {
+  const { clientGrants } = db.tables;
+  return await db.orm
+    .select()
+    .from(clientGrants)
+    .where(and(where(db, filters), from === undefined ? undefined : gt(clientGrants.id, from)))
+    .orderBy(clientGrants.id)
+    .limit(take);
 }

@@ -5,6 +5,7 @@ import {
   findClientGrant,
   insertClientGrant,
   listClientGrants,
+  listClientGrantsAfter,
   updateClientGrant,
 } from "../db/client-grants.ts";
 import { findClient } from "../db/clients.ts";
@@ -48,6 +49,9 @@ export const ClientGrantListQuery = t.Object({
   ...ListQuery.properties,
   audience: t.Optional(t.String({ maxLength: 600, title: "audience" })),
   client_id: t.Optional(t.String({ maxLength: 256, title: "client_id" })),
+  /** Auth0's checkpoint paging (what its SDK v7 and a0deploy use): the grants after `from`, `take` of them. */
+  from: t.Optional(t.String({ minLength: 1, maxLength: 256, title: "from" })),
+  take: t.Optional(t.Integer({ minimum: 1, maximum: 100, title: "take" })),
 });
 
 const clientGrantView = (row: ClientGrantRow): typeof ClientGrant.static => ({
@@ -84,6 +88,16 @@ export function clientGrantsRoutes(deps: Deps) {
       "",
       async ({ query }) => {
         const filters = { audience: query.audience, clientId: query.client_id };
+        if (query.from !== undefined || query.take !== undefined) {
+          // Auth0's checkpoint answer: `next` is the cursor for the following page, absent on the last.
+          const take = query.take ?? 50;
+          const rows = await listClientGrantsAfter(db, { from: query.from, take: take + 1 }, filters);
+          const page = rows.slice(0, take);
+          return {
+            client_grants: page.map(clientGrantView),
+            ...(rows.length > take ? { next: page.at(-1)!.id } : {}),
+          };
+        }
         const rows = await listClientGrants(db, pageOf(query), filters);
         return listAnswer(query, "client_grants", rows.map(clientGrantView), () =>
           countClientGrants(db, filters),
