@@ -187,6 +187,39 @@ describe("success paths", () => {
     json(["rule", "secrets", "replace"]);
   });
 
+  test("rule --credentials-exchange: deploy with a secret, show, secrets, try, delete the other rule", () => {
+    const deployed = json([
+      "rule",
+      "deploy",
+      "rules/credentials-exchange.js",
+      "--credentials-exchange",
+      "--secret",
+      "READ_ONLY_TIERS=gold",
+    ]);
+    expect(deployed).toMatchObject({
+      id: "credentials-exchange",
+      enabled: true,
+      secrets: ["READ_ONLY_TIERS"],
+    });
+    expect(json(["rule", "show", "--credentials-exchange"]).id).toBe("credentials-exchange");
+    expect(json(["rule", "secrets", "--credentials-exchange"]).names).toEqual(["READ_ONLY_TIERS"]);
+    const tried = json([
+      "rule",
+      "try",
+      "rules/credentials-exchange.js",
+      "--credentials-exchange",
+      "--scope",
+      "read:a write:a",
+    ]);
+    expect(tried.scope).toEqual(["read:a", "write:a"]);
+    expect(tried.access_token_claims).toEqual({
+      "https://example.com/tier": "standard",
+      "https://example.com/client_name": "Sample client",
+    });
+    expect(rulegate(["rule", "delete", "--credentials-exchange"]).code).toBe(0);
+    expect(rulegate(["rule", "show", "--credentials-exchange"]).code).not.toBe(0);
+  });
+
   test("settings", () => {
     expect(json(["settings", "set", "default_audience", "urn:cli"]).default_audience).toBe("urn:cli");
     expect(rulegate(["settings", "show"]).stdout).toContain("default_audience: urn:cli");

@@ -159,7 +159,7 @@ test("imported clients keep their Auth0 refresh token settings", async () => {
       },
     },
   });
-  const step = plan.steps[0] as { body: Record<string, unknown> };
+  const step = plan.steps[0] as unknown as { body: Record<string, unknown> };
   const created = await h.admin("POST", "/clients", step.body);
   expect(created.status).toBe(201);
   expect((await created.json()).refresh_token).toMatchObject({ rotation_type: "non-rotating" });

@@ -11,7 +11,9 @@ import { registerRuleSecrets } from "./rule-secrets.ts";
 /** The management API's own schema: a changed route breaks this build, not a user. */
 type Rule = typeof RuleView.static;
 
-const RULE = "/api/v2/rules/password-exchange";
+/** The rule a command acts on: the password-exchange rule, or with `--credentials-exchange` the other one. */
+const ruleUrl = (rule: Command) =>
+  `/api/v2/rules/${rule.opts().credentialsExchange ? "credentials-exchange" : "password-exchange"}`;
 
 interface TryAnswer {
   result?: unknown;
@@ -52,7 +54,12 @@ async function readJson(file: string): Promise<Record<string, unknown>> {
 
 /** `rulegate rule …`: deploy (the `wt create` of Rulegate), show, enable/disable, delete and try. */
 export function registerRule(program: Command, cli: CliContext): void {
-  const rule = program.command("rule").description("the password-exchange rule");
+  const rule = program
+    .command("rule")
+    .description(
+      "the password-exchange rule (or, with --credentials-exchange, the credentials-exchange rule)",
+    )
+    .option("--credentials-exchange", "act on the credentials-exchange rule (client credentials exchanges)");
   rule
     .command("deploy <file>")
     .description("deploy a rule file, optionally with secrets (merged into the stored ones)")
@@ -65,9 +72,9 @@ export function registerRule(program: Command, cli: CliContext): void {
     .action(async (file: string, options) => {
       const script = await readScript(file);
       const api = cli.api();
-      if (options.secret) await api.call("PATCH", `${RULE}/secrets`, options.secret);
-      const deployed = await api.call<Rule>("PUT", RULE, { script, enabled: !options.disabled });
-      const secrets = await api.call<{ names: string[] }>("GET", `${RULE}/secrets`);
+      if (options.secret) await api.call("PATCH", `${ruleUrl(rule)}/secrets`, options.secret);
+      const deployed = await api.call<Rule>("PUT", ruleUrl(rule), { script, enabled: !options.disabled });
+      const secrets = await api.call<{ names: string[] }>("GET", `${ruleUrl(rule)}/secrets`);
       if (cli.out().json) return cli.out().show({ ...deployed, secrets: secrets.names });
       cli
         .out()
@@ -80,7 +87,7 @@ export function registerRule(program: Command, cli: CliContext): void {
     .command("show")
     .description("show the deployed rule")
     .action(async () => {
-      const deployed = await cli.api().call<Rule>("GET", RULE);
+      const deployed = await cli.api().call<Rule>("GET", ruleUrl(rule));
       if (cli.out().json) return cli.out().show(deployed);
       cli.out().note(`${deployed.enabled ? "enabled" : "disabled"}, updated ${deployed.updated_at}\n`);
       cli.out().note(deployed.script);
@@ -91,17 +98,17 @@ export function registerRule(program: Command, cli: CliContext): void {
       .description(enabled ? "run the deployed rule on every exchange" : "keep the rule but skip it")
       .action(async () => {
         const api = cli.api();
-        const current = await api.call<Rule>("GET", RULE);
-        const updated = await api.call<Rule>("PUT", RULE, { script: current.script, enabled });
+        const current = await api.call<Rule>("GET", ruleUrl(rule));
+        const updated = await api.call<Rule>("PUT", ruleUrl(rule), { script: current.script, enabled });
         cli.out().json ? cli.out().show(updated) : cli.out().note(`rule ${enabled ? "enabled" : "disabled"}`);
       });
   }
-  registerRuleSecrets(rule, cli);
+  registerRuleSecrets(rule, cli, () => ruleUrl(rule));
   rule
     .command("delete")
     .description("remove the rule")
     .action(async () => {
-      await cli.api().call("DELETE", RULE);
+      await cli.api().call("DELETE", ruleUrl(rule));
       cli.out().note("rule deleted");
     });
   rule
@@ -120,7 +127,7 @@ export function registerRule(program: Command, cli: CliContext): void {
       if (options.scope) input.scope = String(options.scope).split(" ").filter(Boolean);
       const answer = await cli
         .api()
-        .call<TryAnswer>("POST", `${RULE}/try`, { script: await readScript(file), ...input });
+        .call<TryAnswer>("POST", `${ruleUrl(rule)}/try`, { script: await readScript(file), ...input });
       const out = cli.out();
       if (out.json) {
         out.show(answer);
