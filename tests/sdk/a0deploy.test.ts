@@ -1,8 +1,8 @@
 /**
  * Auth0's Deploy CLI (`a0deploy`, from `auth0-deploy-cli`) against Rulegate: an export of
- * one tenant's settings, clients and APIs to YAML, then an import of that file into a second,
+ * one tenant's settings, clients, APIs and client grants to YAML, then an import of that file into a second,
  * fresh Rulegate, which ends up with the same settings, the same clients (by name) and the
- * same APIs (by identifier). Each Rulegate is a real server process behind a TLS-terminating
+ * same APIs (by identifier) and the same client grants (by client name and audience). Each Rulegate is a real server process behind a TLS-terminating
  * HAProxy (a0deploy only speaks `https://<AUTH0_DOMAIN>`); a0deploy runs under Node, as
  * installed, trusting the test's certificate authority through `NODE_EXTRA_CA_CERTS`, with
  * the admin key as its `AUTH0_ACCESS_TOKEN`.
@@ -24,7 +24,7 @@ import { startTenant, type Tenant } from "./tenant.ts";
 const A0DEPLOY = fileURLToPath(new URL("../../node_modules/auth0-deploy-cli/lib/index.js", import.meta.url));
 
 /** The resource types exported and imported: what Rulegate has. */
-const INCLUDED = ["tenant", "clients", "resourceServers"];
+const INCLUDED = ["tenant", "clients", "resourceServers", "clientGrants"];
 
 /** Runs `a0deploy <args>` under Node against `tenant`; its output, without the admin key. */
 async function a0deploy(tenant: Tenant, args: string[], extraEnv: Record<string, string> = {}) {
@@ -91,7 +91,7 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       source.raw("POST", "/clients", {
         name: "Acme Backend",
         app_type: "non_interactive",
-        grant_types: ["password"],
+        grant_types: ["password", "client_credentials"],
         token_endpoint_auth_method: "client_secret_basic",
       }),
       source.raw("PATCH", "/tenants/settings", {
@@ -103,13 +103,27 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       }),
     ]);
     expect(created.map((answer) => answer.status)).toEqual([201, 201, 201, 201, 200]);
+    const backend = created[3]!.body;
+    const grants = await Promise.all([
+      source.raw("POST", "/client-grants", {
+        client_id: backend.client_id,
+        audience: "https://orders.example.com",
+        scope: ["read:orders", "write:orders"],
+      }),
+      source.raw("POST", "/client-grants", {
+        client_id: backend.client_id,
+        audience: "urn:billing",
+        scope: [],
+      }),
+    ]);
+    expect(grants.map((answer) => answer.status)).toEqual([201, 201]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([source?.stop(), target?.stop()]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  test("export: tenant settings, clients and APIs to tenant.yaml", async () => {
+  test("export: tenant settings, clients, APIs and client grants to tenant.yaml", async () => {
     const output = await a0deploy(source, ["export", "--format", "yaml", "--output_folder", dir], {
       EXCLUDED_PROPS: JSON.stringify({
         clients: ["created_at", "updated_at"],
@@ -126,9 +140,21 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     const apis = (await source.raw("GET", "/resource-servers")).body as Record<string, unknown>[];
     expect(exported.resourceServers).toEqual(expect.arrayContaining(apis.map(withoutAssigned)));
     expect(exported.resourceServers).toHaveLength(2);
+    // a0deploy names a grant's client by its name (the id differs from tenant to tenant).
+    expect(exported.clientGrants).toEqual(
+      expect.arrayContaining([
+        {
+          client_id: "Acme Backend",
+          audience: "https://orders.example.com",
+          scope: ["read:orders", "write:orders"],
+        },
+        { client_id: "Acme Backend", audience: "urn:billing", scope: [] },
+      ]),
+    );
+    expect(exported.clientGrants).toHaveLength(2);
   }, 120_000);
 
-  test("import: the fresh tenant then has the same settings, clients (by name) and APIs (by identifier)", async () => {
+  test("import: the fresh tenant then has the same settings, clients (by name), APIs (by identifier) and client grants", async () => {
     const output = await a0deploy(target, ["import", "--input_file", join(dir, "tenant.yaml")]);
     expect(output).toContain("Import Successful");
 
@@ -145,5 +171,17 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     expect(byIdentifier((await target.raw("GET", "/resource-servers")).body)).toEqual(
       byIdentifier((await source.raw("GET", "/resource-servers")).body),
     );
+    /** Each grant as (client name, audience, scope), comparable across tenants. */
+    const grantsOf = async (tenant: Tenant) => {
+      const clients = (await tenant.raw("GET", "/clients")).body as { client_id: string; name: string }[];
+      const nameOf = (id: string) => clients.find((client) => client.client_id === id)?.name;
+      const grants = (await tenant.raw("GET", "/client-grants")).body as Record<string, string>[];
+      return grants
+        .map((grant) => ({ client: nameOf(grant.client_id!), audience: grant.audience, scope: grant.scope }))
+        .sort((a, b) => String(a.audience).localeCompare(String(b.audience)));
+    };
+    const sourceGrants = await grantsOf(source);
+    expect(sourceGrants).toHaveLength(2);
+    expect(await grantsOf(target)).toEqual(sourceGrants);
   }, 120_000);
 });

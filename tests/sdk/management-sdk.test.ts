@@ -250,6 +250,61 @@ describe.each(SDK_MAJORS)("$name", (major) => {
     });
   });
 
+  describe("client grants", () => {
+    let grantId = "";
+    test("create", async () => {
+      const created = await sdk.createClientGrant({
+        client_id: clientId,
+        audience: apiIdentifier,
+        scope: ["read:orders"],
+      });
+      grantId = created.id;
+      expect(created).toEqual({
+        id: grantId,
+        client_id: clientId,
+        audience: apiIdentifier,
+        scope: ["read:orders"],
+      });
+    });
+
+    // v7 pages client grants with Auth0's checkpoint parameters (`take`, `from`: the answer
+    // `{client_grants, next}`), v4 with `page`/`per_page`.
+    test("list, by client_id and by audience", async () => {
+      const stored = (await tenant.raw("GET", "/client-grants")).body;
+      expect(stored).toHaveLength(1);
+      const query = { per_page: 10, include_totals: true };
+      const byClient = await sdk.listClientGrants({ ...query, client_id: clientId });
+      const byAudience = await sdk.listClientGrants({ ...query, audience: apiIdentifier });
+      const none = await sdk.listClientGrants({ ...query, audience: "https://nothing.example" });
+      if (major.name === "auth0 v7") {
+        expect([byClient, byAudience, none]).toEqual([
+          { client_grants: stored },
+          { client_grants: stored },
+          { client_grants: [] },
+        ]);
+      } else {
+        expect([byClient, byAudience, none]).toEqual([
+          { client_grants: stored, start: 0, limit: 10, length: 1, total: 1 },
+          { client_grants: stored, start: 0, limit: 10, length: 1, total: 1 },
+          { client_grants: [], start: 0, limit: 10, length: 0, total: 0 },
+        ]);
+      }
+    });
+
+    test("update, delete", async () => {
+      const updated = await sdk.updateClientGrant(grantId, { scope: ["read:orders", "write:orders"] });
+      expect(updated).toEqual({
+        id: grantId,
+        client_id: clientId,
+        audience: apiIdentifier,
+        scope: ["read:orders", "write:orders"],
+      });
+      expect((await tenant.raw("GET", "/client-grants")).body).toEqual([updated]);
+      await sdk.deleteClientGrant(grantId);
+      expect((await tenant.raw("GET", "/client-grants")).body).toEqual([]);
+    });
+  });
+
   describe("tenant settings", () => {
     test("get", async () => {
       expect(await sdk.getTenantSettings()).toEqual((await tenant.raw("GET", "/tenants/settings")).body);
@@ -416,6 +471,39 @@ describe.each(SDK_MAJORS)("$name", (major) => {
     });
     test("actions", async () => {
       expect(await sdk.listActions()).toEqual({ actions: [], total: 0, page: 0, per_page: 50 });
+    });
+  });
+
+  describe("client credentials (clientId/clientSecret instead of a token)", () => {
+    test("the SDK gets a Management API token from <issuer>oauth/token and uses it, within its scopes", async () => {
+      const machine = (
+        await tenant.raw("POST", "/clients", {
+          name: "Deploy pipeline",
+          app_type: "non_interactive",
+          grant_types: ["client_credentials"],
+          token_endpoint_auth_method: "client_secret_post",
+        })
+      ).body;
+      const audience = `${tenant.origin}/api/v2/`;
+      const grant = await tenant.raw("POST", "/client-grants", {
+        client_id: machine.client_id,
+        audience,
+        scope: ["read:users", "read:clients"],
+      });
+      expect(grant.status).toBe(201);
+      const machineSdk = major.connect({
+        domain: tenant.domain,
+        ca: tenant.ca,
+        clientId: machine.client_id,
+        clientSecret: machine.client_secret,
+      });
+      const stored = (await tenant.raw("GET", `/users/${encodeURIComponent(userId)}`)).body;
+      expect(await machineSdk.getUser(userId)).toEqual(stored);
+      expect(await machineSdk.getClient(clientId)).toEqual(
+        (await tenant.raw("GET", `/clients/${clientId}`)).body,
+      );
+      // Auth0's answer for a scope the token lacks.
+      expect(await failure(machineSdk.createClient({ name: "Not allowed" }))).toBe(403);
     });
   });
 
