@@ -185,3 +185,51 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     expect(await grantsOf(target)).toEqual(sourceGrants);
   }, 120_000);
 });
+
+describe("a0deploy with AUTH0_CLIENT_ID/AUTH0_CLIENT_SECRET (a Management API token from client credentials)", () => {
+  let tenant: Tenant;
+  let dir = "";
+  let deployClient: { client_id: string; client_secret: string };
+  beforeAll(async () => {
+    tenant = await startTenant();
+    dir = mkdtempSync(join(tmpdir(), "rulegate-a0deploy-cc-"));
+    expect(
+      (await tenant.raw("POST", "/resource-servers", { name: "Orders", identifier: "urn:orders" })).status,
+    ).toBe(201);
+    deployClient = (
+      await tenant.raw("POST", "/clients", {
+        name: "Deploy pipeline",
+        app_type: "non_interactive",
+        grant_types: ["client_credentials"],
+      })
+    ).body;
+    const grant = await tenant.raw("POST", "/client-grants", {
+      client_id: deployClient.client_id,
+      audience: `${tenant.origin}/api/v2/`,
+      scope: ["read:clients", "read:resource_servers", "read:tenant_settings", "read:client_grants"],
+    });
+    expect(grant.status).toBe(201);
+  }, 30_000);
+  afterAll(async () => {
+    await tenant?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("export with the deploy client's credentials", async () => {
+    const output = await a0deploy(tenant, ["export", "--format", "yaml", "--output_folder", dir], {
+      AUTH0_ACCESS_TOKEN: "",
+      AUTH0_CLIENT_ID: deployClient.client_id,
+      AUTH0_CLIENT_SECRET: deployClient.client_secret,
+    });
+    expect(output).toContain("Export Successful");
+    const exported = parse(readFileSync(join(dir, "tenant.yaml"), "utf8"));
+    expect(exported.resourceServers.map((api: { identifier: string }) => api.identifier)).toEqual([
+      "urn:orders",
+    ]);
+    expect(exported.tenant.friendly_name).toEqual(
+      (await tenant.raw("GET", "/tenants/settings")).body.friendly_name,
+    );
+    // a0deploy leaves out the grant of the client it runs as.
+    expect(exported.clientGrants ?? []).toEqual([]);
+  }, 60_000);
+});
