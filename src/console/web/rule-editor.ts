@@ -1,5 +1,6 @@
 import { javascript } from "@codemirror/lang-javascript";
 import { type Diagnostic, forceLinting, linter, lintGutter } from "@codemirror/lint";
+import { Prec } from "@codemirror/state";
 import { keymap } from "@codemirror/view";
 import { parse } from "acorn";
 import { basicSetup, EditorView } from "codemirror";
@@ -87,15 +88,18 @@ export function createRuleEditor(options: {
       check,
       EditorView.cspNonce.of(options.nonce),
       EditorView.contentAttributes.of({ "aria-label": "Rule source (JavaScript)" }),
-      keymap.of([
-        {
-          key: "Mod-Enter",
-          run: () => {
-            options.onRun();
-            return true;
+      // Above basicSetup's keymap, which binds Mod-Enter to "insert a blank line".
+      Prec.highest(
+        keymap.of([
+          {
+            key: "Mod-Enter",
+            run: () => {
+              options.onRun();
+              return true;
+            },
           },
-        },
-      ]),
+        ]),
+      ),
       EditorView.updateListener.of((update) => {
         if (update.docChanged) options.onChange(update.state.doc.toString());
       }),
