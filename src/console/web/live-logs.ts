@@ -113,5 +113,16 @@ export function startLiveLogs() {
     void connect();
   });
   type.addEventListener("change", () => void connect());
-  return { start: connect, stop: () => stop?.abort() };
+  return {
+    start: connect,
+    stop: () => stop?.abort(),
+    /**
+     * Called when the panel is shown. A hidden list has no scroll position, so events that
+     * arrived meanwhile would leave it at the top, looking paused: unless the user paused it,
+     * show the newest.
+     */
+    revealed() {
+      if (waiting.length === 0) list.scrollTop = list.scrollHeight;
+    },
+  };
 }

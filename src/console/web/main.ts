@@ -40,6 +40,7 @@ function show(viewId: string) {
     if (selected) button.setAttribute("aria-current", "page");
     else button.removeAttribute("aria-current");
   }
+  if (viewId === "logs-view") logs.revealed();
   void lists[viewId]?.load();
 }
 
