@@ -20,6 +20,8 @@ export function showDeployDiff(parent: HTMLElement, deployed: string, next: stri
       EditorView.cspNonce.of(nonce),
       EditorState.readOnly.of(true),
       EditorView.editable.of(false),
+      // Its content is a textbox to assistive technology: name it, as the rule editor is named.
+      EditorView.contentAttributes.of({ "aria-label": "Rule to deploy, with the deployed version's lines" }),
       unifiedMergeView({
         original: deployed,
         mergeControls: false,
