@@ -102,7 +102,7 @@ async function assertDeployable(pool: RulePool, script: string): Promise<void> {
 }
 
 /** Runs `try`'s script on its input and reads the result as the token endpoint would. */
-async function tryRule(deps: Deps, pool: RulePool, ruleId: RuleId, script: string, input: AnyRuleInput) {
+async function tryRule(pool: RulePool, ruleId: RuleId, script: string, input: AnyRuleInput) {
   const requestId = `try-${crypto.randomUUID()}`;
   const execution = await pool.tryScript(script, input, requestId);
   const answer = { logs: execution.logs, duration_ms: Math.round(execution.durationMs * 1000) / 1000 };
@@ -239,7 +239,7 @@ export function ruleRoutes(deps: Deps, pool: RulePool, ruleId: RuleId) {
         if (script === undefined) throw badRequest("No script was given and no rule is deployed.");
         const forbidden = forbiddenSyntax(script);
         if (forbidden) throw badRequest(forbidden);
-        return await tryRule(deps, pool, ruleId, script, await tryInput(deps, ruleId, body));
+        return await tryRule(pool, ruleId, script, await tryInput(deps, ruleId, body));
       },
       { body: ruleId === "credentials-exchange" ? TryCredentialsExchangeRule : TryRule },
     );
