@@ -381,11 +381,14 @@ describe.each(SDK_MAJORS)("$name", (major) => {
       expect(events.length).toBeGreaterThanOrEqual(3);
     });
 
-    test("a user's refresh tokens", async () => {
-      const tokens = await sdk.userRefreshTokens(userId);
-      expect(tokens).toEqual(
-        (await tenant.raw("GET", `/users/${encodeURIComponent(userId)}/refresh-tokens`)).body,
-      );
+    // Differs: Rulegate answers a bare array of its token entries; Auth0 answers
+    // `{tokens: [...], next}`, where both SDK majors look for the tokens, so they find none.
+    test("differs: a user's refresh tokens arrive, as an array the SDK does not read", async () => {
+      const { body, items } = await sdk.userRefreshTokens(userId);
+      const stored = (await tenant.raw("GET", `/users/${encodeURIComponent(userId)}/refresh-tokens`)).body;
+      expect(stored).toHaveLength(1);
+      expect(body).toEqual(stored);
+      expect(items ?? []).toEqual([]);
     });
 
     test("blocks: by user id and by identifier, then unblock", async () => {

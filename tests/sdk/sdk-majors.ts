@@ -30,7 +30,8 @@ export interface ManagementCalls {
   listUsers(query: Json): Promise<Json>;
   usersByEmail(email: string): Promise<Json>;
   userLogs(id: string): Promise<Json>;
-  userRefreshTokens(id: string): Promise<Json>;
+  /** The answer's body, and the tokens as the SDK presents them (v7's page items, v4's `tokens`). */
+  userRefreshTokens(id: string): Promise<{ body: Json; items: Json }>;
   userBlocks(id: string): Promise<Json>;
   userBlocksByIdentifier(identifier: string): Promise<Json>;
   unblockUser(id: string): Promise<void>;
@@ -120,7 +121,10 @@ const v7: SdkMajor = {
       listUsers: async (query) => (await sdk.users.list(query)).response,
       usersByEmail: (email) => sdk.users.listUsersByEmail({ email }),
       userLogs: async (id) => (await sdk.users.logs.list(id)).response,
-      userRefreshTokens: async (id) => (await sdk.users.refreshToken.list(id)).response,
+      userRefreshTokens: async (id) => {
+        const page = await sdk.users.refreshToken.list(id);
+        return { body: page.response, items: page.data };
+      },
       userBlocks: (id) => sdk.userBlocks.list(id),
       userBlocksByIdentifier: (identifier) => sdk.userBlocks.listByIdentifier({ identifier }),
       unblockUser: (id) => sdk.userBlocks.delete(id),
@@ -180,7 +184,10 @@ const v4: SdkMajor = {
       listUsers: (query) => data(sdk.users.getAll(query)),
       usersByEmail: (email) => data(sdk.usersByEmail.getByEmail({ email })),
       userLogs: (id) => data(sdk.users.getLogs({ id })),
-      userRefreshTokens: (id) => data(sdk.users.getRefreshTokens({ user_id: id })),
+      userRefreshTokens: async (id) => {
+        const body = await data(sdk.users.getRefreshTokens({ user_id: id }));
+        return { body, items: body?.tokens };
+      },
       userBlocks: (id) => data(sdk.userBlocks.get({ id })),
       userBlocksByIdentifier: (identifier) => data(sdk.userBlocks.getAll({ identifier })),
       unblockUser: async (id) => void (await sdk.userBlocks.delete({ id })),
