@@ -18,6 +18,6 @@ export TEST_DATABASE_URL="${server%/*}/$run"
 if [ "$runtime" = deno ]; then
   ./node_modules/.bin/deno test --no-check --allow-all tests/e2e/
 else
-  ./node_modules/.bin/bun test tests/oauth tests/management tests/security tests/logs tests/tokens tests/imports \
+  ./node_modules/.bin/bun test --timeout 20000 tests/oauth tests/management tests/security tests/logs tests/tokens tests/imports \
     tests/e2e tests/ops tests/first-start.test.ts tests/cli/import.test.ts
 fi
