@@ -429,6 +429,11 @@ describe.each(SDK_MAJORS)("$name", (major) => {
       const [key] = await sdk.listSigningKeys();
       expect(await failure(sdk.getSigningKey(key.kid))).toBe(404);
     });
+
+    test("differs: PUT /keys/signing/{kid}/revoke is not served (404); keys retire after a rotation", async () => {
+      const [key] = await sdk.listSigningKeys();
+      expect(await failure(sdk.revokeSigningKey(key.kid))).toBe(404);
+    });
   });
 
   describe("jobs: users import", () => {

@@ -54,6 +54,7 @@ export interface ManagementCalls {
   listSigningKeys(): Promise<Json>;
   rotateSigningKey(): Promise<Json>;
   getSigningKey(kid: string): Promise<Json>;
+  revokeSigningKey(kid: string): Promise<Json>;
   /** The file as a named `File`, or as a bare `Blob` (what v4's type names). */
   importUsers(file: Blob, connectionId: string, upsert: boolean): Promise<Json>;
   getJob(id: string): Promise<Json>;
@@ -147,6 +148,7 @@ const v7: SdkMajor = {
       listSigningKeys: () => sdk.keys.signing.list(),
       rotateSigningKey: () => sdk.keys.signing.rotate(),
       getSigningKey: (kid) => sdk.keys.signing.get(kid),
+      revokeSigningKey: (kid) => sdk.keys.signing.revoke(kid),
       importUsers: (file, connectionId, upsert) =>
         sdk.jobs.usersImports.create({
           users: file,
@@ -210,6 +212,7 @@ const v4: SdkMajor = {
       listSigningKeys: () => data(sdk.keys.getAll()),
       rotateSigningKey: () => data(sdk.keys.rotate()),
       getSigningKey: (kid) => data(sdk.keys.get({ kid })),
+      revokeSigningKey: (kid) => data(sdk.keys.revoke({ kid })),
       importUsers: (file, connectionId, upsert) =>
         data(
           sdk.jobs.importUsers({
