@@ -515,6 +515,22 @@ describe.each(SDK_MAJORS)("$name", (major) => {
     });
   });
 
+  // 404 for what Rulegate has no route for; 405 for writing a rule at `/api/v2/rules`, which
+  // only lists (Rulegate's rules live at `/api/v2/rules/password-exchange` and …/credentials-exchange).
+  test("not supported: connections, roles, organizations, emails, custom domains, log streams (404), rule writes (405)", async () => {
+    const statuses: Record<string, number | undefined> = {};
+    for (const [name, call] of Object.entries(sdk.unsupported)) statuses[name] = await failure(call());
+    expect(statuses).toEqual({
+      connections: 404,
+      roles: 404,
+      organizations: 404,
+      "email provider": 404,
+      "custom domains": 404,
+      "log streams": 404,
+      "create a rule": 405,
+    });
+  });
+
   describe("users: delete", () => {
     test("delete", async () => {
       await sdk.deleteUser(userId);

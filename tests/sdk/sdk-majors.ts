@@ -66,6 +66,8 @@ export interface ManagementCalls {
   createClientGrant(body: Json): Promise<Json>;
   updateClientGrant(id: string, body: Json): Promise<Json>;
   deleteClientGrant(id: string): Promise<void>;
+  /** A few of Auth0's resources Rulegate does not have, by name. */
+  unsupported: Record<string, () => Promise<unknown>>;
 }
 
 /** One SDK major under test. */
@@ -164,6 +166,16 @@ const v7: SdkMajor = {
       createClientGrant: (body) => sdk.clientGrants.create(body),
       updateClientGrant: (id, body) => sdk.clientGrants.update(id, body),
       deleteClientGrant: (id) => sdk.clientGrants.delete(id),
+      unsupported: {
+        connections: () => sdk.connections.list(),
+        roles: () => sdk.roles.list(),
+        organizations: () => sdk.organizations.list(),
+        "email provider": () => sdk.emails.provider.get(),
+        "custom domains": () => sdk.customDomains.list(),
+        "log streams": () => sdk.logStreams.list(),
+        "create a rule": () =>
+          sdk.rules.create({ name: "r", script: "function (u, c, cb) { cb(null, u, c); }" }),
+      },
     };
   },
 };
@@ -230,6 +242,16 @@ const v4: SdkMajor = {
       createClientGrant: (body) => data(sdk.clientGrants.create(body)),
       updateClientGrant: (id, body) => data(sdk.clientGrants.update({ id }, body)),
       deleteClientGrant: async (id) => void (await sdk.clientGrants.delete({ id })),
+      unsupported: {
+        connections: () => sdk.connections.getAll(),
+        roles: () => sdk.roles.getAll(),
+        organizations: () => sdk.organizations.getAll(),
+        "email provider": () => sdk.emails.get(),
+        "custom domains": () => sdk.customDomains.getAll(),
+        "log streams": () => sdk.logStreams.getAll(),
+        "create a rule": () =>
+          sdk.rules.create({ name: "r", script: "function (u, c, cb) { cb(null, u, c); }" }),
+      },
     };
   },
 };
