@@ -123,6 +123,20 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
+  // Why the export leaves out created_at and updated_at (EXCLUDED_PROPS): a0deploy sends an
+  // exported client or API back as it is, and a create refuses them.
+  test("differs: a create refuses the created_at/updated_at that Rulegate shows", async () => {
+    const times = { created_at: "2026-01-01T00:00:00.000Z", updated_at: "2026-01-01T00:00:00.000Z" };
+    const api = await target.raw("POST", "/resource-servers", {
+      name: "Times",
+      identifier: "urn:times",
+      ...times,
+    });
+    const client = await target.raw("POST", "/clients", { name: "Times", ...times });
+    expect([api.status, client.status]).toEqual([400, 400]);
+    expect(api.body.message).toContain("created_at");
+  });
+
   test("export: tenant settings, clients, APIs and client grants to tenant.yaml", async () => {
     const output = await a0deploy(source, ["export", "--format", "yaml", "--output_folder", dir], {
       EXCLUDED_PROPS: JSON.stringify({
