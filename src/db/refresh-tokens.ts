@@ -1,4 +1,4 @@
-import { and, eq, gt, isNull } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { type Db, first } from "./database.ts";
 import type { RefreshTokenFamilyRow } from "./schema.ts";
 
@@ -136,21 +136,35 @@ export async function revokeFamily(db: Db, familyId: string, reason: string, now
   return revoked.length === 1;
 }
 
-/** A user's families that can still be used. */
-export async function listLiveFamilies(db: Db, userId: string, now: Date): Promise<RefreshTokenFamilyRow[]> {
-  const { refreshTokenFamilies } = db.tables;
+/**
+ * A user's families that can still be used, oldest first, `take` at most after the family
+ * `from` (checkpoint paging: `from` is the last id of the previous page).
+ */
+export async function listLiveFamilies(
+  db: Db,
+  userId: string,
+  now: Date,
+  page: { from?: string; take: number },
+): Promise<RefreshTokenFamilyRow[]> {
+  const { refreshTokenFamilies: families } = db.tables;
+  const after =
+    page.from === undefined
+      ? undefined
+      : sql`(${families.createdAt}, ${families.id}) > (select ${families.createdAt}, ${families.id} from ${families} where ${families.id} = ${page.from})`;
   return await db.orm
     .select()
-    .from(refreshTokenFamilies)
+    .from(families)
     .where(
       and(
-        eq(refreshTokenFamilies.userId, userId),
-        isNull(refreshTokenFamilies.revokedAt),
-        gt(refreshTokenFamilies.idleExpiresAt, now),
-        gt(refreshTokenFamilies.absoluteExpiresAt, now),
+        eq(families.userId, userId),
+        isNull(families.revokedAt),
+        gt(families.idleExpiresAt, now),
+        gt(families.absoluteExpiresAt, now),
+        after,
       ),
     )
-    .orderBy(refreshTokenFamilies.createdAt);
+    .orderBy(asc(families.createdAt), asc(families.id))
+    .limit(page.take);
 }
 
 /** Revokes every live family of a user; returns how many. */

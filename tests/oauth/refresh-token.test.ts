@@ -288,25 +288,84 @@ describe("POST /oauth/revoke (RFC 7009)", () => {
 });
 
 describe("admin revocation: /api/v2/users/{id}/refresh-tokens", () => {
-  test("lists live families, revokes one and all", async () => {
+  const SCOPE = "openid profile email offline_access read:things write:things";
+  /** Auth0's shape of a token of `client` created now, for the API above (idle 600 s, absolute 3600 s). */
+  const entryAt = (createdAt: Date, client = app, rotating = true) => ({
+    id: expect.any(String),
+    user_id: userId,
+    created_at: createdAt.toISOString(),
+    idle_expires_at: new Date(createdAt.getTime() + 600_000).toISOString(),
+    expires_at: new Date(createdAt.getTime() + 3_600_000).toISOString(),
+    client_id: client.client_id,
+    rotating,
+    resource_servers: [{ audience: "https://api.example.com", scopes: SCOPE }],
+  });
+
+  test("lists live families in Auth0's shape ({tokens}), revokes one and all", async () => {
     await h.admin("DELETE", `/users/${userId}/refresh-tokens`);
+    const aCreated = clock.now();
     const a = await login();
+    clock.advance(1);
+    const bCreated = clock.now();
     const b = await login();
     const list = await json(h.admin("GET", `/users/${userId}/refresh-tokens`));
-    expect(list).toHaveLength(2);
-    expect(list[0]).toMatchObject({
-      user_id: userId,
-      client_id: app.client_id,
-      audience: "https://api.example.com",
-    });
+    expect(list).toEqual({ tokens: [entryAt(aCreated), entryAt(bCreated)] });
     expect(JSON.stringify(list)).not.toContain(a.refresh_token);
-    expect((await h.admin("DELETE", `/users/${userId}/refresh-tokens/${list[0].id}`)).status).toBe(204);
+    const [first] = list.tokens;
+    expect((await h.admin("DELETE", `/users/${userId}/refresh-tokens/${first.id}`)).status).toBe(204);
     await expectInvalidGrant(await refresh(a.refresh_token));
     expect((await refresh(b.refresh_token)).status).toBe(200);
-    expect((await h.admin("DELETE", `/users/${userId}/refresh-tokens/${list[0].id}`)).status).toBe(404);
+    expect((await h.admin("DELETE", `/users/${userId}/refresh-tokens/${first.id}`)).status).toBe(404);
     expect((await h.admin("DELETE", `/users/${userId}/refresh-tokens`)).status).toBe(204);
-    expect(await json(h.admin("GET", `/users/${userId}/refresh-tokens`))).toEqual([]);
+    expect(await json(h.admin("GET", `/users/${userId}/refresh-tokens`))).toEqual({ tokens: [] });
     expect((await h.admin("GET", "/users/usr_missing/refresh-tokens")).status).toBe(404);
+  });
+
+  test("last_exchanged_at once a token is exchanged; rotating false for a non-rotating client", async () => {
+    await h.admin("DELETE", `/users/${userId}/refresh-tokens`);
+    const keeper = await json(
+      h.admin("POST", "/clients", { name: "keeper", refresh_token: { rotation_type: "non-rotating" } }),
+    );
+    const created = clock.now();
+    const issued = await login(keeper);
+    clock.advance(5);
+    const exchangedAt = clock.now();
+    expect((await refresh(issued.refresh_token, keeper)).status).toBe(200);
+    const { tokens } = await json(h.admin("GET", `/users/${userId}/refresh-tokens`));
+    expect(tokens).toEqual([
+      {
+        ...entryAt(created, keeper, false),
+        // A non-rotating token's idle expiry moves with each exchange.
+        idle_expires_at: new Date(exchangedAt.getTime() + 600_000).toISOString(),
+        last_exchanged_at: exchangedAt.toISOString(),
+      },
+    ]);
+    await h.admin("DELETE", `/users/${userId}/refresh-tokens`);
+  });
+
+  test("checkpoint paging: take, then from = the previous next, until no next", async () => {
+    await h.admin("DELETE", `/users/${userId}/refresh-tokens`);
+    const created = [clock.now()];
+    await login();
+    clock.advance(1);
+    created.push(clock.now());
+    await login();
+    const base = `/users/${userId}/refresh-tokens`;
+    const page1 = await json(h.admin("GET", `${base}?take=1`));
+    expect(page1).toEqual({ tokens: [entryAt(created[0]!)], next: page1.tokens[0].id });
+    const page2 = await json(h.admin("GET", `${base}?take=1&from=${page1.next}`));
+    expect(page2).toEqual({ tokens: [entryAt(created[1]!)], next: page2.tokens[0].id });
+    expect(await json(h.admin("GET", `${base}?take=1&from=${page2.next}`))).toEqual({ tokens: [] });
+    expect(await json(h.admin("GET", `${base}?take=2`))).toEqual({
+      tokens: [entryAt(created[0]!), entryAt(created[1]!)],
+      next: page2.tokens[0].id,
+    });
+    // Auth0's SDK v7 asks with include_totals=true: the answer is the same.
+    expect(await json(h.admin("GET", `${base}?include_totals=true&take=50`))).toEqual({
+      tokens: [entryAt(created[0]!), entryAt(created[1]!)],
+    });
+    expect((await h.admin("GET", `${base}?take=0`)).status).toBe(400);
+    await h.admin("DELETE", base);
   });
 });
 

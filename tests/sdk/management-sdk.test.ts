@@ -381,14 +381,22 @@ describe.each(SDK_MAJORS)("$name", (major) => {
       expect(events.length).toBeGreaterThanOrEqual(3);
     });
 
-    // Differs: Rulegate answers a bare array of its token entries; Auth0 answers
-    // `{tokens: [...], next}`, where both SDK majors look for the tokens, so they find none.
-    test("differs: a user's refresh tokens arrive, as an array the SDK does not read", async () => {
+    test("a user's refresh tokens, as Auth0's {tokens} the SDK reads", async () => {
       const { body, items } = await sdk.userRefreshTokens(userId);
       const stored = (await tenant.raw("GET", `/users/${encodeURIComponent(userId)}/refresh-tokens`)).body;
-      expect(stored).toHaveLength(1);
+      expect(stored.tokens).toHaveLength(1);
+      expect(Object.keys(stored.tokens[0]).sort()).toEqual([
+        "client_id",
+        "created_at",
+        "expires_at",
+        "id",
+        "idle_expires_at",
+        "resource_servers",
+        "rotating",
+        "user_id",
+      ]);
       expect(body).toEqual(stored);
-      expect(items ?? []).toEqual([]);
+      expect(items).toEqual(stored.tokens);
     });
 
     test("blocks: by user id and by identifier, then unblock", async () => {
