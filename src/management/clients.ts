@@ -111,9 +111,10 @@ const Settable = {
   ...Auth0Extras,
 };
 
-export const CreateClient = t.Object({ name: Name, ...Settable }, { additionalProperties: false });
-
-/** Read-only fields an Auth0 export sends back: accepted on update and ignored, as Auth0 does. */
+/**
+ * Read-only fields an export sends back (a0deploy, or a Rulegate client as shown): accepted
+ * on create and update and ignored, as Auth0 does; the server assigns or computes them.
+ */
 const ReadOnlyClientFields = {
   client_id: t.Optional(t.Unknown()),
   tenant: t.Optional(t.Unknown()),
@@ -124,6 +125,11 @@ const ReadOnlyClientFields = {
   created_at: t.Optional(t.Unknown()),
   updated_at: t.Optional(t.Unknown()),
 };
+
+export const CreateClient = t.Object(
+  { name: Name, ...Settable, ...ReadOnlyClientFields },
+  { additionalProperties: false },
+);
 
 export const UpdateClient = t.Object(
   { name: t.Optional(Name), ...Settable, ...ReadOnlyClientFields },

@@ -71,25 +71,29 @@ const Settable = {
   signing_alg: t.Optional(SigningAlg),
 };
 
-export const CreateResourceServer = t.Object(
-  { identifier: t.String({ minLength: 1, maxLength: 600 }), ...Settable },
-  { additionalProperties: false },
-);
-
 /**
- * Read-only fields an Auth0 export sends back: accepted on update and ignored, as Auth0 does
- * (an `identifier` other than the API's own is refused: it cannot change).
+ * Read-only fields an export sends back (a0deploy, or an API as Rulegate shows it): accepted
+ * on create and update and ignored, as Auth0 does; the server assigns or computes them.
  */
 const ReadOnlyFields = {
   id: t.Optional(t.Unknown()),
-  identifier: t.Optional(t.String()),
   is_system: t.Optional(t.Unknown()),
   created_at: t.Optional(t.Unknown()),
   updated_at: t.Optional(t.Unknown()),
 };
 
+export const CreateResourceServer = t.Object(
+  { identifier: t.String({ minLength: 1, maxLength: 600 }), ...Settable, ...ReadOnlyFields },
+  { additionalProperties: false },
+);
+
 export const UpdateResourceServer = t.Object(
-  { ...Settable, ...ReadOnlyFields },
+  {
+    ...Settable,
+    ...ReadOnlyFields,
+    /** Accepted when it is the API's own: it cannot change. */
+    identifier: t.Optional(t.String()),
+  },
   { additionalProperties: false, minProperties: 1 },
 );
 

@@ -37,6 +37,19 @@ const PhoneNumber = t.String({ pattern: "^\\+?[0-9][0-9 ()-]{2,30}$" });
 /** A profile field on update: a value, or `null` to remove it. */
 const Clearable = <Schema extends TSchema>(schema: Schema) => t.Optional(t.Union([schema, t.Null()]));
 
+/**
+ * Read-only fields an export sends back: accepted on create and update and ignored, as Auth0
+ * ignores them (the server counts logins and keeps the times).
+ */
+const ReadOnlyUserFields = {
+  identities: t.Optional(t.Unknown()),
+  logins_count: t.Optional(t.Unknown()),
+  last_login: t.Optional(t.Unknown()),
+  last_ip: t.Optional(t.Unknown()),
+  created_at: t.Optional(t.Unknown()),
+  updated_at: t.Optional(t.Unknown()),
+};
+
 export const CreateUser = t.Object(
   {
     email: Email,
@@ -59,23 +72,10 @@ export const CreateUser = t.Object(
     blocked: t.Optional(t.Boolean()),
     /** Accepted for Auth0 compatibility; Rulegate has one database connection. */
     connection: t.Optional(t.String({ maxLength: 128 })),
+    ...ReadOnlyUserFields,
   },
   { additionalProperties: false },
 );
-
-/**
- * Read-only fields an Auth0 export sends back: accepted on update and ignored, as Auth0
- * ignores them.
- */
-const ReadOnlyUserFields = {
-  user_id: t.Optional(t.Unknown()),
-  identities: t.Optional(t.Unknown()),
-  logins_count: t.Optional(t.Unknown()),
-  last_login: t.Optional(t.Unknown()),
-  last_ip: t.Optional(t.Unknown()),
-  created_at: t.Optional(t.Unknown()),
-  updated_at: t.Optional(t.Unknown()),
-};
 
 export const UpdateUser = t.Object(
   {
@@ -95,6 +95,8 @@ export const UpdateUser = t.Object(
     app_metadata: t.Optional(Metadata),
     blocked: t.Optional(t.Boolean()),
     connection: t.Optional(t.String({ maxLength: 128 })),
+    /** A user's id cannot change: accepted and ignored, as Auth0 does. */
+    user_id: t.Optional(t.Unknown()),
     ...ReadOnlyUserFields,
   },
   { additionalProperties: false, minProperties: 1 },

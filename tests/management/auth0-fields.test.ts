@@ -407,3 +407,127 @@ describe("jobs: connection_id, errors with Auth0's path, 204 without errors", ()
     expect([none.status, await none.text()]).toEqual([204, ""]);
   });
 });
+
+/** A client, API or user without what the server assigns (ids, times; a client's secret). */
+function withoutAssigned(row: Record<string, unknown>) {
+  const {
+    client_id: _clientId,
+    client_secret: _secret,
+    id: _id,
+    user_id: _userId,
+    identities: _identities,
+    created_at: _created,
+    updated_at: _updated,
+    ...rest
+  } = row;
+  return rest;
+}
+
+const LONG_AGO = "2020-01-01T00:00:00.000Z";
+
+describe("create ignores the read-only fields an export sends back, as Auth0 does", () => {
+  test("clients: client_id, tenant, global, is_system, signing_keys, callback_url_template, created_at, updated_at", async () => {
+    const original = (
+      await admin<Client>("POST", "/clients", {
+        name: "Exported then created",
+        app_type: "spa",
+        token_endpoint_auth_method: "none",
+        callbacks: ["https://app.example.com/cb"],
+      })
+    ).body;
+    const readOnly = {
+      client_id: "cli_chosen",
+      tenant: "acme",
+      global: false,
+      is_system: false,
+      signing_keys: [{ cert: "-----BEGIN CERTIFICATE-----", kid: "k1" }],
+      callback_url_template: false,
+      created_at: LONG_AGO,
+      updated_at: LONG_AGO,
+    };
+    const copy = await admin<Client>("POST", "/clients", { ...withoutAssigned(original), ...readOnly });
+    expect(copy.status).toBe(201);
+    expect(withoutAssigned(copy.body)).toEqual(withoutAssigned(original));
+    expect(copy.body.client_id).not.toBe("cli_chosen");
+    expect(copy.body.created_at).not.toBe(LONG_AGO);
+    expect((await admin("GET", "/clients/cli_chosen")).status).toBe(404);
+    await expectInvalid("POST", "/clients", { name: "bad", ...readOnly, app_type: "Not A Type" }, "app_type");
+    await expectInvalid("POST", "/clients", { name: "bad", unknown_field: 1 }, "unknown_field");
+  });
+
+  test("resource servers: id, is_system, created_at, updated_at", async () => {
+    const original = (
+      await admin<ResourceServer>("POST", "/resource-servers", {
+        identifier: "urn:exported",
+        name: "Exported",
+        scopes: [{ value: "read:x", description: "Read x" }],
+        token_dialect: "access_token_authz",
+      })
+    ).body;
+    const readOnly = { id: "api_chosen", is_system: false, created_at: LONG_AGO, updated_at: LONG_AGO };
+    const copy = await admin<ResourceServer>("POST", "/resource-servers", {
+      ...original,
+      ...readOnly,
+      identifier: "urn:exported-copy",
+    });
+    expect(copy.status).toBe(201);
+    expect(withoutAssigned(copy.body)).toEqual({
+      ...withoutAssigned(original),
+      identifier: "urn:exported-copy",
+    });
+    expect(copy.body.id).not.toBe("api_chosen");
+    expect(copy.body.created_at).not.toBe(LONG_AGO);
+    await expectInvalid(
+      "POST",
+      "/resource-servers",
+      { identifier: "urn:bad", ...readOnly, token_dialect: "jwt" },
+      "token_dialect",
+    );
+  });
+
+  test("users: identities, logins_count, last_login, last_ip, created_at, updated_at (user_id can be set)", async () => {
+    const readOnly = {
+      identities: [{ connection: "Other", user_id: "x", provider: "other", isSocial: true }],
+      logins_count: 7,
+      last_login: LONG_AGO,
+      last_ip: "192.0.2.7",
+      created_at: LONG_AGO,
+      updated_at: LONG_AGO,
+    };
+    const created = await admin<User>("POST", "/users", {
+      email: "exported@example.com",
+      password: "password123",
+      user_id: "exported1",
+      nickname: "ex",
+      ...readOnly,
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      user_id: "auth0|exported1",
+      email: "exported@example.com",
+      email_verified: false,
+      name: "exported@example.com",
+      nickname: "ex",
+      user_metadata: {},
+      app_metadata: {},
+      blocked: false,
+      identities: [
+        {
+          connection: "Username-Password-Authentication",
+          user_id: "exported1",
+          provider: "auth0",
+          isSocial: false,
+        },
+      ],
+      created_at: expect.any(String),
+      updated_at: expect.any(String),
+    });
+    expect(created.body.created_at).not.toBe(LONG_AGO);
+    await expectInvalid(
+      "POST",
+      "/users",
+      { email: "bad2@example.com", password: "password123", ...readOnly, phone_number: "call me" },
+      "phone_number",
+    );
+  });
+});

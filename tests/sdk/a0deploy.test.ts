@@ -7,10 +7,10 @@
  * installed, trusting the test's certificate authority through `NODE_EXTRA_CA_CERTS`, with
  * the admin key as its `AUTH0_ACCESS_TOKEN`.
  *
- * What it touches is limited with its own settings: `AUTH0_INCLUDED_ONLY` (Rulegate has no
- * connections, emails, branding…), and `EXCLUDED_PROPS` on export for `created_at` and
- * `updated_at`, which Rulegate shows on clients and APIs (Auth0 does not) and which a create
- * refuses; without them the import stops at the first API with a 400.
+ * What it touches is limited with its own setting `AUTH0_INCLUDED_ONLY` (Rulegate has no
+ * connections, emails, branding…). The export keeps the `created_at` and `updated_at` that
+ * Rulegate shows on clients and APIs; the import sends them back, and a create ignores them
+ * as it ignores Auth0's other read-only fields.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
@@ -52,6 +52,12 @@ async function a0deploy(tenant: Tenant, args: string[], extraEnv: Record<string,
   const shown = output.replaceAll(tenant.adminKey, "<admin key>");
   if (code !== 0) throw new Error(`a0deploy ${args[0]} exited with ${code}:\n${shown}`);
   return shown;
+}
+
+/** A client or API without its id (as a0deploy exports it: ids differ from tenant to tenant). */
+function withoutId<Row extends Record<string, unknown>>(row: Row) {
+  const { client_id: _clientId, id: _id, ...rest } = row;
+  return rest;
 }
 
 /** A client or API without what the server assigns (ids, times; a client's secret is never shown). */
@@ -123,9 +129,8 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  // Why the export leaves out created_at and updated_at (EXCLUDED_PROPS): a0deploy sends an
-  // exported client or API back as it is, and a create refuses them.
-  test("differs: a create refuses the created_at/updated_at that Rulegate shows", async () => {
+  // a0deploy sends an exported client or API back as it is, read-only fields included.
+  test("a create ignores the created_at/updated_at that Rulegate shows; a bad value is still refused", async () => {
     const times = { created_at: "2026-01-01T00:00:00.000Z", updated_at: "2026-01-01T00:00:00.000Z" };
     const api = await target.raw("POST", "/resource-servers", {
       name: "Times",
@@ -133,26 +138,30 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       ...times,
     });
     const client = await target.raw("POST", "/clients", { name: "Times", ...times });
-    expect([api.status, client.status]).toEqual([400, 400]);
-    expect(api.body.message).toContain("created_at");
+    expect([api.status, client.status]).toEqual([201, 201]);
+    expect([api.body.created_at, client.body.created_at]).not.toContain(times.created_at);
+    const refused = await target.raw("POST", "/resource-servers", {
+      identifier: "urn:times-bad",
+      ...times,
+      token_lifetime: "a day",
+    });
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toContain("token_lifetime");
+    expect((await target.raw("DELETE", `/resource-servers/${api.body.id}`)).status).toBe(204);
+    expect((await target.raw("DELETE", `/clients/${client.body.client_id}`)).status).toBe(204);
   });
 
   test("export: tenant settings, clients, APIs and client grants to tenant.yaml", async () => {
-    const output = await a0deploy(source, ["export", "--format", "yaml", "--output_folder", dir], {
-      EXCLUDED_PROPS: JSON.stringify({
-        clients: ["created_at", "updated_at"],
-        resourceServers: ["created_at", "updated_at"],
-      }),
-    });
+    const output = await a0deploy(source, ["export", "--format", "yaml", "--output_folder", dir]);
     expect(output).toContain("Export Successful");
     const exported = parse(readFileSync(join(dir, "tenant.yaml"), "utf8"));
     const settings = (await source.raw("GET", "/tenants/settings")).body;
     expect(exported.tenant).toEqual(settings);
     const clients = (await source.raw("GET", "/clients")).body as Record<string, unknown>[];
-    expect(exported.clients).toEqual(expect.arrayContaining(clients.map(withoutAssigned)));
+    expect(exported.clients).toEqual(expect.arrayContaining(clients.map(withoutId)));
     expect(exported.clients).toHaveLength(2);
     const apis = (await source.raw("GET", "/resource-servers")).body as Record<string, unknown>[];
-    expect(exported.resourceServers).toEqual(expect.arrayContaining(apis.map(withoutAssigned)));
+    expect(exported.resourceServers).toEqual(expect.arrayContaining(apis.map(withoutId)));
     expect(exported.resourceServers).toHaveLength(2);
     // a0deploy names a grant's client by its name (the id differs from tenant to tenant).
     expect(exported.clientGrants).toEqual(
