@@ -1,3 +1,4 @@
+import { containsNul } from "../http/nul.ts";
 import { USER_METADATA_BYTES } from "../model/metadata-limits.ts";
 import { isValidImportedHash } from "../security/imported-hashes.ts";
 import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-hash-export.ts";
@@ -130,6 +131,9 @@ function customHash(custom: unknown): { hash?: string; error?: RecordError } {
 export function parseUserRecord(input: unknown): { user: ImportedUser } | { errors: RecordError[] } {
   if (!isObject(input))
     return { errors: [{ code: "INVALID_FORMAT", message: "A record must be a JSON object." }] };
+  // No string may hold a NUL character: PostgreSQL cannot store one (src/http/nul.ts).
+  if (containsNul(input))
+    return { errors: [{ code: "INVALID_FORMAT", message: "A record must not contain a NUL character." }] };
   const exported = isPasswordHashExport(input);
   const { record, errors }: { record: Record<string, unknown>; errors: RecordError[] } = exported
     ? fromPasswordHashExport(input)

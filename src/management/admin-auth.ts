@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import type { JWTPayload } from "jose";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import type { Deps } from "../deps.ts";
 import { constantTimeEqual } from "../security/constant-time-equal.ts";
 import { secretDigest } from "../security/secret-digest.ts";
@@ -24,7 +25,8 @@ async function authorizeToken(deps: Deps, token: string, method: string, route: 
   let payload: JWTPayload;
   try {
     payload = await verifyAccessToken(deps, token, managementAudience(deps.config.issuer));
-  } catch {
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw error;
     throw invalidToken();
   }
   const needed = scopesForRoute(method, route) ?? [];

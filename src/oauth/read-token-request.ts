@@ -1,3 +1,4 @@
+import { containsNul } from "../http/nul.ts";
 import { errorDescription, InvalidRequest, PayloadTooLarge } from "./errors.ts";
 import { findDuplicateKey } from "./find-duplicate-key.ts";
 
@@ -43,6 +44,13 @@ const emptyParams = (): TokenParams => Object.create(null);
 /** A parameter name as a description may quote it: its RFC 6749 §5.2 characters, at most 40 of them. */
 const quoted = (name: string) => `'${errorDescription(name).slice(0, 40)}'`;
 
+/** RFC 6749 Appendix A: no parameter name or value holds a control character such as NUL. */
+function refuseNul(name: string, value: string) {
+  if (containsNul(name) || containsNul(value)) {
+    throw new InvalidRequest(`Parameter ${quoted(name)} contains a NUL character.`);
+  }
+}
+
 /** RFC 6749 §3.2: parameters MUST NOT be included more than once. */
 function fromForm(text: string): TokenParams {
   const params = emptyParams();
@@ -50,6 +58,7 @@ function fromForm(text: string): TokenParams {
   for (const [name, value] of new URLSearchParams(text)) {
     if (seen.has(name)) throw new InvalidRequest(`Parameter ${quoted(name)} is included more than once.`);
     seen.add(name);
+    refuseNul(name, value);
     // RFC 6749 §3.1: parameters sent without a value MUST be treated as if they were omitted.
     if (value !== "") params[name] = value;
   }
@@ -74,6 +83,7 @@ function fromJson(text: string): TokenParams {
   for (const [name, value] of Object.entries(parsed)) {
     if (value === null || value === "") continue;
     if (typeof value !== "string") throw new InvalidRequest(`Parameter ${quoted(name)} must be a string.`);
+    refuseNul(name, value);
     params[name] = value;
   }
   return params;
