@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
-import busboy from "busboy";
+import Busboy, { type BusboyInstance } from "@fastify/busboy";
 import { t } from "elysia";
 import { insertJobFileChunk, JOB_FILE_CHUNK_BYTES } from "../db/job-files.ts";
 import { completeUpload, deleteJob, findJob, insertJob, listJobErrors } from "../db/jobs.ts";
@@ -94,19 +94,23 @@ async function receiveUpload(request: Request, write: (seq: number, bytes: Buffe
   let sawFile = false;
   let tooLarge = false;
   let storeError: unknown;
-  const parser = busboy({
-    headers: { "content-type": type },
-    limits: { files: 1, fileSize: IMPORT_FILE_LIMIT, fields: 10 },
-  });
+  let parser: BusboyInstance;
+  try {
+    parser = Busboy({
+      headers: { "content-type": type },
+      limits: { files: 1, fileSize: IMPORT_FILE_LIMIT, fields: 10 },
+      // The part named users is the file, whatever its file name: Bun's FormData sends a bare
+      // Blob with `filename=""`, curl's `-F users=<file` with none. Any other part is a field.
+      isPartAFile: (name) => name === "users",
+    });
+  } catch {
+    throw badRequest("The multipart body is malformed.");
+  }
   const written: Promise<void>[] = [];
   parser.on("field", (name, value) => {
     fields[name] = value;
   });
-  parser.on("file", (name, file) => {
-    if (name !== "users") {
-      file.resume();
-      return;
-    }
+  parser.on("file", (_name, file) => {
     sawFile = true;
     file.on("limit", () => {
       tooLarge = true;

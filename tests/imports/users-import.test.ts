@@ -417,6 +417,48 @@ describe("bulk user import with Auth0 password hashes", () => {
     expect(left).toEqual([]);
   });
 
+  test("the part named users is the file whatever its file name: none, empty or any", async () => {
+    const boundary = "rulegate-test-boundary";
+    const upload = async (disposition: string, email: string) => {
+      const body = [
+        `--${boundary}`,
+        `Content-Disposition: form-data; name="users"${disposition}`,
+        "Content-Type: application/json",
+        "",
+        JSON.stringify([{ email, email_verified: true }]),
+        `--${boundary}`,
+        'Content-Disposition: form-data; name="external_id"',
+        "",
+        `ext-${email}`,
+        `--${boundary}--`,
+        "",
+      ].join("\r\n");
+      const response = await h.request("/api/v2/jobs/users-imports", {
+        method: "POST",
+        headers: {
+          authorization: "Bearer test-admin-key-0123456789abcdef",
+          "content-type": `multipart/form-data; boundary=${boundary}`,
+        },
+        body,
+      });
+      const job = await response.json();
+      expect(response.status).toBe(202);
+      await h.deps.imports.idle();
+      return json(h.admin("GET", `/jobs/${job.id}`));
+    };
+    for (const [disposition, email] of [
+      ["", "no-file-name@example.com"],
+      ['; filename=""', "empty-file-name@example.com"],
+      ['; filename="export.json"', "named-file@example.com"],
+    ] as const) {
+      expect(await upload(disposition, email)).toMatchObject({
+        status: "completed",
+        external_id: `ext-${email}`,
+        summary: { total: 1, inserted: 1, updated: 0, failed: 0 },
+      });
+    }
+  });
+
   test("the upload is checked: multipart, the users field, the admin key", async () => {
     const plain = await h.request("/api/v2/jobs/users-imports", {
       method: "POST",

@@ -466,11 +466,25 @@ describe.each(SDK_MAJORS)("$name", (major) => {
       expect(errors).toHaveLength(1);
     });
 
-    // Bun's FormData writes a bare Blob as `filename=""` (Node's writes "blob"); a part with
-    // an empty file name reaches Rulegate's multipart parser as a text field, not the file.
-    test("differs: a bare Blob as the file, under Bun, is refused (400, no users file)", async () => {
-      const blob = new Blob([records], { type: "application/json" });
-      expect(await failure(sdk.importUsers(blob, CONNECTION_ID, false))).toBe(400);
+    // Bun's FormData writes a bare Blob with `filename=""` (Node's names it "blob"): the part
+    // named users is the file whatever its file name, as in Auth0.
+    test("import (a bare Blob, under Bun), get the job, get its errors", async () => {
+      const blob = new Blob([records.replaceAll("ann", "bea")], { type: "application/json" });
+      const job = await sdk.importUsers(blob, CONNECTION_ID, false);
+      expect(job).toMatchObject({
+        type: "users_import",
+        connection_id: CONNECTION_ID,
+        connection: CONNECTION,
+        upsert: false,
+      });
+      const done = await finished(sdk, job.id);
+      expect(done).toMatchObject({ status: "completed", summary: { total: 2, inserted: 1, failed: 1 } });
+      expect(done).toEqual((await tenant.raw("GET", `/jobs/${job.id}`)).body);
+      expect(await sdk.getJobErrors(job.id)).toEqual(
+        (await tenant.raw("GET", `/jobs/${job.id}/errors`)).body,
+      );
+      const imported = await tenant.raw("GET", `/users/${encodeURIComponent("auth0|bea1")}`);
+      expect([imported.status, imported.body.email]).toEqual([200, "bea@example.com"]);
     });
   });
 
