@@ -7,6 +7,23 @@ import { searchCondition } from "./search-condition.ts";
 /** A log event before it is stored (the store adds `seq`). */
 export type NewLog = Omit<LogRow, "seq">;
 
+/** A log event with what it must have, and null for every field it leaves out. */
+export const newLog = (
+  event: Pick<NewLog, "logId" | "date" | "type" | "description"> & Partial<NewLog>,
+): NewLog => ({
+  ip: null,
+  userAgent: null,
+  clientId: null,
+  clientName: null,
+  userId: null,
+  userName: null,
+  audience: null,
+  scope: null,
+  requestId: null,
+  details: null,
+  ...event,
+});
+
 /** The log search filters (Auth0's `GET /api/v2/logs` fields): exact matches and a date range. */
 export interface LogFilters {
   type?: string;

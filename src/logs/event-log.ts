@@ -1,6 +1,6 @@
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
-import { insertLog, type NewLog } from "../db/logs.ts";
+import { insertLog, type NewLog, newLog } from "../db/logs.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import type { Logger } from "./logger.ts";
 import { redact } from "./redact.ts";
@@ -61,21 +61,8 @@ export function createEventLog(db: Db, clock: Clock, log: Logger): EventLog {
   return {
     async record(event) {
       try {
-        await insertLog(db, {
-          logId: `log_${randomSecret(15)}`,
-          date: clock.now(),
-          ip: null,
-          userAgent: null,
-          clientId: null,
-          clientName: null,
-          userId: null,
-          userName: null,
-          audience: null,
-          scope: null,
-          requestId: null,
-          ...event,
-          details: event.details ? redact(event.details) : null,
-        });
+        const stored = newLog({ logId: `log_${randomSecret(15)}`, date: clock.now(), ...event });
+        await insertLog(db, { ...stored, details: event.details ? redact(event.details) : null });
         wake();
       } catch (error) {
         log.error({ event: "log_store_failed", err: error, type: event.type }, "could not store a log event");

@@ -1,9 +1,9 @@
 import { findResourceServerByIdentifier } from "../db/resource-servers.ts";
 import type { ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import { DEFAULT_SIGNING_ALG } from "../model/signing-algorithms.ts";
 import { DEFAULT_TOKEN_LIFETIME } from "../model/token-lifetimes.ts";
 import { issuerUrl } from "../oauth/issuer-url.ts";
+import { builtInApi } from "../oauth/resolve-audience.ts";
 import { MANAGEMENT_SCOPES } from "./management-scopes.ts";
 
 /** The Management API's audience, as Auth0's SDKs build it from the domain: `<issuer>api/v2/`. */
@@ -15,22 +15,13 @@ export const managementAudience = (issuer: string): string => issuerUrl(issuer, 
  * tokens live a day, Auth0's default, and are never refreshed (client credentials only).
  */
 export function managementApi(deps: Deps): ResourceServerRow {
-  const identifier = managementAudience(deps.config.issuer);
-  const epoch = new Date(0);
-  return {
+  return builtInApi({
     id: "management-api",
-    identifier,
+    identifier: managementAudience(deps.config.issuer),
     name: "Rulegate Management API",
     scopes: MANAGEMENT_SCOPES.map((value) => ({ value, description: value })),
     tokenLifetime: DEFAULT_TOKEN_LIFETIME,
-    allowOfflineAccess: false,
-    refreshTokenLifetime: 0,
-    refreshTokenIdleLifetime: 0,
-    signingAlg: DEFAULT_SIGNING_ALG,
-    extras: {},
-    createdAt: epoch,
-    updatedAt: epoch,
-  };
+  });
 }
 
 /** The API an audience names, the built-in Management API included. */

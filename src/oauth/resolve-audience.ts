@@ -45,13 +45,25 @@ export async function resolveAudience(deps: Deps, request: AudienceRequest): Pro
  */
 export function userinfoApi(deps: Deps): ResourceServerRow {
   const identifier = userinfoUrl(deps.config.issuer);
-  const epoch = new Date(0);
-  return {
+  return builtInApi({
     id: identifier,
     identifier,
     name: "userinfo",
     scopes: [],
     tokenLifetime: USERINFO_TOKEN_LIFETIME,
+  });
+}
+
+/**
+ * An API Rulegate has without storing it (the userinfo endpoint, the Management API): never
+ * refreshed (no offline access), signed with the OIDC default algorithm (RS256).
+ */
+export function builtInApi(
+  api: Pick<ResourceServerRow, "id" | "identifier" | "name" | "scopes" | "tokenLifetime">,
+): ResourceServerRow {
+  const epoch = new Date(0);
+  return {
+    ...api,
     allowOfflineAccess: false,
     refreshTokenLifetime: 0,
     refreshTokenIdleLifetime: 0,

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { secretDigest } from "../../src/security/secret-digest.ts";
-import { freePort, stopAllServers } from "../support/server-process.ts";
+import { stopAllServers } from "../support/server-process.ts";
 import {
   type ClusterDatabase,
   type ClusterNode,
   type ClusterSeed,
-  createClusterDatabase,
   exchangeParams,
   ok,
   refreshParams,
-  seedCluster,
   sleep,
-  startCluster,
+  startSeededCluster,
 } from "./cluster.ts";
 
 // tests/security/crash-safety.test.ts, for a cluster: one of three nodes on one PostgreSQL
@@ -22,10 +20,7 @@ let nodes: ClusterNode[];
 let seed: ClusterSeed;
 
 beforeAll(async () => {
-  database = await createClusterDatabase();
-  const issuer = `http://127.0.0.1:${await freePort()}/`;
-  nodes = await startCluster(3, { databaseUrl: database.url, issuer });
-  seed = await seedCluster(nodes[0]!);
+  ({ database, nodes, seed } = await startSeededCluster(3));
 }, 60_000);
 
 afterAll(async () => {

@@ -7,12 +7,10 @@ import {
   type ClusterDatabase,
   type ClusterNode,
   type ClusterSeed,
-  createClusterDatabase,
   exchangeParams,
   postgresServerUrl,
-  seedCluster,
   sleep,
-  startCluster,
+  startSeededCluster,
   waitForPostgres,
 } from "./cluster.ts";
 
@@ -25,10 +23,7 @@ let nodes: ClusterNode[];
 let seed: ClusterSeed;
 
 beforeAll(async () => {
-  database = await createClusterDatabase();
-  const issuer = `http://127.0.0.1:${await freePort()}/`;
-  nodes = await startCluster(2, { databaseUrl: database.url, issuer });
-  seed = await seedCluster(nodes[0]!);
+  ({ database, nodes, seed } = await startSeededCluster(2));
 }, 60_000);
 
 afterAll(async () => {

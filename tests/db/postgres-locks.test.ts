@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import postgres from "postgres";
 import type { Database } from "../../src/db/database.ts";
-import { insertLog } from "../../src/db/logs.ts";
+import { insertLog, newLog } from "../../src/db/logs.ts";
 import { ADVISORY_LOCK, openPostgres, PG_MIGRATIONS_FOLDER } from "../../src/db/postgres.ts";
 import { createLogger } from "../../src/logs/logger.ts";
 import { pruneExpiredLogs } from "../../src/logs/retention.ts";
@@ -49,22 +49,10 @@ test("nodes starting together apply each migration once, under the migration loc
 test("log retention prunes on one node at a time: a node that finds the lock taken skips the round", async () => {
   const { db } = await open();
   const old = new Date(Date.now() - 400 * 86_400_000);
-  await insertLog(db, {
-    logId: `log_old_${Date.now()}`,
-    date: old,
-    type: "sepft",
-    description: "old",
-    ip: null,
-    userAgent: null,
-    clientId: null,
-    clientName: null,
-    userId: null,
-    userName: null,
-    audience: null,
-    scope: null,
-    requestId: null,
-    details: null,
-  });
+  await insertLog(
+    db,
+    newLog({ logId: `log_old_${Date.now()}`, date: old, type: "sepft", description: "old" }),
+  );
   const deps = {
     db,
     clock: { now: () => new Date() },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { latestLogSeq, type NewLog } from "../../src/db/logs.ts";
+import { latestLogSeq, newLog } from "../../src/db/logs.ts";
 import { ADMIN_KEY, createHarness, type Harness } from "../support/harness.ts";
 import { sseReader } from "../support/sse.ts";
 
@@ -14,22 +14,9 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-const row = (seq: number, description: string): NewLog & { seq: number } => ({
+const row = (seq: number, description: string) => ({
   seq,
-  logId: `log_order_${seq}`,
-  date: new Date(),
-  type: "sepft",
-  description,
-  ip: null,
-  userAgent: null,
-  clientId: null,
-  clientName: null,
-  userId: null,
-  userName: null,
-  audience: null,
-  scope: null,
-  requestId: null,
-  details: null,
+  ...newLog({ logId: `log_order_${seq}`, date: new Date(), type: "sepft", description }),
 });
 const store = (seq: number, description: string) =>
   h.deps.db.orm.insert(h.deps.db.tables.logs).values(row(seq, description));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { insertLog } from "../../src/db/logs.ts";
+import { insertLog, newLog } from "../../src/db/logs.ts";
 import { pruneExpiredLogs } from "../../src/logs/retention.ts";
 import { ADMIN_KEY, aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 import { deployRule } from "../support/rules.ts";
@@ -230,22 +230,7 @@ describe("GET /api/v2/logs/stream", () => {
 
 test("retention prunes events older than LOG_RETENTION_DAYS", async () => {
   const old = new Date(Date.now() - 31 * 86_400_000);
-  await insertLog(h.deps.db, {
-    logId: "log_ancient",
-    date: old,
-    type: "sepft",
-    description: "old",
-    ip: null,
-    userAgent: null,
-    clientId: null,
-    clientName: null,
-    userId: null,
-    userName: null,
-    audience: null,
-    scope: null,
-    requestId: null,
-    details: null,
-  });
+  await insertLog(h.deps.db, newLog({ logId: "log_ancient", date: old, type: "sepft", description: "old" }));
   const stored = () => h.deps.db.orm.$count(h.deps.db.tables.logs);
   const before = await stored();
   expect(await pruneExpiredLogs(h.deps)).toBe(1);
