@@ -8,7 +8,8 @@ export type LoginFailureRow = typeof loginFailures.$inferSelect;
 
 /**
  * The pair's state now: a block younger than `windowMs` holds; an older block, or a
- * counter whose last failure is older than the window, is cleared on the way.
+ * counter whose last failure is older than the window, is cleared on the way. One read
+ * when there is nothing to clear (nearly always), so an exchange pays no write for it.
  */
 export async function currentLoginFailures(
   db: Db,
@@ -20,6 +21,10 @@ export async function currentLoginFailures(
   const { loginFailures } = db.tables;
   const cutoff = new Date(now.getTime() - windowMs);
   const pair = and(eq(loginFailures.login, login), eq(loginFailures.ip, ip));
+  const row = await first(db.orm.select().from(loginFailures).where(pair).limit(1));
+  const lapsed = row && (row.blockedAt ? row.blockedAt <= cutoff : row.lastFailureAt <= cutoff);
+  if (!lapsed) return row;
+  // The same test in the statement: a failure counted meanwhile by another request stays.
   await db.orm
     .delete(loginFailures)
     .where(

@@ -35,6 +35,26 @@ export async function deleteRule(db: Db, ruleId: RuleId = PASSWORD_EXCHANGE): Pr
   return deleted.length > 0;
 }
 
+/**
+ * The rule and its secrets in one query, for running it (the secrets go to the sandbox only,
+ * never into a response).
+ */
+export async function findRuleWithSecrets(
+  db: Db,
+  ruleId: RuleId,
+): Promise<{ rule: RuleRow; secrets: Record<string, string> } | undefined> {
+  const { rules, ruleSecrets } = db.tables;
+  const row = await first(
+    db.orm
+      .select({ rule: rules, secrets: ruleSecrets.secrets })
+      .from(rules)
+      .leftJoin(ruleSecrets, eq(ruleSecrets.ruleId, rules.id))
+      .where(eq(rules.id, ruleId))
+      .limit(1),
+  );
+  return row && { rule: row.rule, secrets: row.secrets ?? {} };
+}
+
 /** The rule's secrets as a name → value map (for the sandbox only, never for a response). */
 export async function readRuleSecrets(
   db: Db,

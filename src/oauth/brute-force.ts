@@ -44,6 +44,7 @@ const GUESSES: ReadonlySet<LoginFailure> = new Set<LoginFailure>(["wrong_passwor
  * pair with too many consecutive failures, gets 429 `too_many_attempts` — even with the
  * right password — until the block ends, an admin lifts it or the password changes; the
  * answer's `Retry-After` is the time until the block ends.
+ * @returns whether the pair has failures counted (for {@link recordLoginAttempt})
  * @throws TooManyAttempts
  */
 export async function assertNotBlocked(
@@ -51,8 +52,9 @@ export async function assertNotBlocked(
   settings: BruteForceSettings,
   login: string,
   ip: string,
-): Promise<void> {
-  if (!settings.enabled) return;
+): Promise<{ pairHasFailures: boolean }> {
+  // Protection off: failures are not counted, but a success still clears old ones.
+  if (!settings.enabled) return { pairHasFailures: true };
   const now = deps.clock.now();
   const secondsUntil = (end: Date) => (end.getTime() - now.getTime()) / 1000;
   const ipBlockEnd = await ipBlockedUntil(deps.db, ip, now);
@@ -66,10 +68,12 @@ export async function assertNotBlocked(
     const pairBlockEnd = new Date(pair.blockedAt.getTime() + windowMs);
     throw new TooManyAttempts(USER_BLOCKED, "the user+IP pair is blocked", secondsUntil(pairBlockEnd));
   }
+  return { pairHasFailures: pair !== undefined };
 }
 
 /**
- * After the password check: a success resets the pair's consecutive failures; a guess
+ * After the password check: a success resets the pair's consecutive failures (when it has
+ * any: most exchanges write nothing here); a guess
  * ({@link GUESSES}) counts against the pair and the IP, and the one that crosses a threshold
  * starts the block and is logged (`limit_wc`, Auth0's "blocked account"; `limit_mu`,
  * "blocked IP address").
@@ -77,10 +81,18 @@ export async function assertNotBlocked(
 export async function recordLoginAttempt(
   deps: Deps,
   settings: BruteForceSettings,
-  attempt: { login: string; ip: string; client: ClientRow; failure: LoginFailure | undefined },
+  attempt: {
+    login: string;
+    ip: string;
+    client: ClientRow;
+    failure: LoginFailure | undefined;
+    pairHasFailures: boolean;
+  },
 ): Promise<void> {
   const { login, ip, client, failure } = attempt;
-  if (failure === undefined) return clearLoginFailures(deps.db, login, ip);
+  if (failure === undefined) {
+    return attempt.pairHasFailures ? clearLoginFailures(deps.db, login, ip) : undefined;
+  }
   if (!GUESSES.has(failure) || !settings.enabled) return;
   const now = deps.clock.now();
   const known = { clientId: client.clientId, clientName: client.name };

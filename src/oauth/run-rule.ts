@@ -1,4 +1,4 @@
-import { findRule, readRuleSecrets } from "../db/rule.ts";
+import { findRuleWithSecrets } from "../db/rule.ts";
 import type { Deps } from "../deps.ts";
 import type { LogEvent } from "../logs/event-log.ts";
 import { ruleCallOutcome } from "../metrics/rule-pool-observer.ts";
@@ -40,9 +40,9 @@ async function executeRule<Outcome>(
   requestId: string,
   read: Reader<Outcome>,
 ): Promise<Outcome | undefined> {
-  const rule = await findRule(deps.db, ruleId);
-  if (!rule?.enabled) return undefined;
-  const secrets = await readRuleSecrets(deps.db, ruleId);
+  const found = await findRuleWithSecrets(deps.db, ruleId);
+  if (!found?.rule.enabled) return undefined;
+  const { rule, secrets } = found;
   const record = (event: Pick<LogEvent, "type" | "description" | "details">) =>
     deps.events.record({
       ...event,

@@ -45,11 +45,17 @@ export async function passwordGrant(
   const bruteForce = bruteForceSettings(tenant);
   const login = normalizeEmail(params.username);
 
-  await database(() => assertNotBlocked(deps, bruteForce, login, context.ip));
+  const { pairHasFailures } = await database(() => assertNotBlocked(deps, bruteForce, login, context.ip));
   const attempt = await authenticateUser(deps, params.username, params.password);
   context.user = attempt.user;
   await database(() =>
-    recordLoginAttempt(deps, bruteForce, { login, ip: context.ip, client, failure: attempt.failure }),
+    recordLoginAttempt(deps, bruteForce, {
+      login,
+      ip: context.ip,
+      client,
+      failure: attempt.failure,
+      pairHasFailures,
+    }),
   );
   if (attempt.failure) throw loginRefused(attempt.failure);
   const user = attempt.user;
