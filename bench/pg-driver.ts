@@ -94,7 +94,7 @@ function postgresJs(url: string, prepare: boolean): Driver {
     connection: { application_name: applicationName },
   });
   return {
-    label: `postgres.js, ${prepare ? "prepared (prepare: true)" : "unnamed (as Drizzle runs it)"}`,
+    label: `postgres.js, ${prepare ? "prepared (prepare: true, as Rulegate runs it)" : "unnamed (Drizzle's default)"}`,
     applicationName,
     // Dates and JSON text go as they are: postgres.js serializes a Date, and jsonb takes text.
     run: (shape) => sql.unsafe(shape.text, shape.params() as postgres.ParameterOrJSON<never>[], { prepare }),
@@ -196,12 +196,12 @@ for (const shape of SHAPES) {
     console.log(`| ${row.shape} | ${row.driver} | ${row.qps} | ${row.clientUs} | ${row.backendUs} |`);
   }
 }
-const unnamed = (label: string, shape: string) =>
-  rows.find((row) => row.driver.startsWith(label) && row.driver.includes("unnamed") && row.shape === shape);
-console.log("\npostgres.js / pg queries/s, unnamed statements (Rulegate's mode):");
+const find = (label: string, mode: string, shape: string) =>
+  rows.find((row) => row.driver.startsWith(label) && row.driver.includes(mode) && row.shape === shape);
+console.log("\npostgres.js / pg queries/s, prepared statements (Rulegate's mode):");
 for (const shape of SHAPES) {
-  const ours = unnamed("postgres.js", shape.name);
-  const theirs = unnamed("pg,", shape.name);
+  const ours = find("postgres.js", "prepared", shape.name);
+  const theirs = find("pg,", "prepared", shape.name);
   if (ours && theirs) console.log(`  ${shape.name}: ${round(ours.qps / theirs.qps, 2)}`);
 }
 console.log(
