@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, type SQL, sql } from "drizzle-orm";
-import { type Db, first } from "./database.ts";
+import { type Db, first, preparedQuery } from "./database.ts";
 import type { Page } from "./page.ts";
 import type { ClientRow, clients } from "./schema.ts";
 import { searchCondition } from "./search-condition.ts";
@@ -41,9 +41,16 @@ function where(db: Db, filters: ClientFilters): SQL | undefined {
   );
 }
 
+const clientById = preparedQuery<ClientRow, { clientId: string }>("client_by_id", ({ orm, tables }) =>
+  orm
+    .select()
+    .from(tables.clients)
+    .where(eq(tables.clients.clientId, sql.placeholder("clientId")))
+    .limit(1),
+);
+
 export async function findClient(db: Db, clientId: string): Promise<ClientRow | undefined> {
-  const { clients } = db.tables;
-  return await first(db.orm.select().from(clients).where(eq(clients.clientId, clientId)).limit(1));
+  return (await clientById(db, { clientId }))[0];
 }
 
 /** A new client: the Auth0 fields with defaults may be left out. */

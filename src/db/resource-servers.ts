@@ -1,17 +1,24 @@
-import { count, eq, inArray, max, or } from "drizzle-orm";
-import { type Db, first } from "./database.ts";
+import { count, eq, inArray, max, or, sql } from "drizzle-orm";
+import { type Db, first, preparedQuery } from "./database.ts";
 import type { Page } from "./page.ts";
 import type { ResourceServerRow, resourceServers } from "./schema.ts";
 
 /** The API whose identifier is `audience`. */
+const resourceServerByIdentifier = preparedQuery<ResourceServerRow, { audience: string }>(
+  "resource_server_by_identifier",
+  ({ orm, tables }) =>
+    orm
+      .select()
+      .from(tables.resourceServers)
+      .where(eq(tables.resourceServers.identifier, sql.placeholder("audience")))
+      .limit(1),
+);
+
 export async function findResourceServerByIdentifier(
   db: Db,
   audience: string,
 ): Promise<ResourceServerRow | undefined> {
-  const { resourceServers } = db.tables;
-  return await first(
-    db.orm.select().from(resourceServers).where(eq(resourceServers.identifier, audience)).limit(1),
-  );
+  return (await resourceServerByIdentifier(db, { audience }))[0];
 }
 
 /** Auth0 addresses a resource server by its id or by its identifier. */

@@ -1,6 +1,6 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import type { RuleId } from "../rules/contract.ts";
-import { type Db, first } from "./database.ts";
+import { type Db, first, preparedQuery } from "./database.ts";
 import { mergeJsonPatch } from "./dialect.ts";
 import type { RuleRow } from "./schema.ts";
 
@@ -35,6 +35,18 @@ export async function deleteRule(db: Db, ruleId: RuleId = PASSWORD_EXCHANGE): Pr
   return deleted.length > 0;
 }
 
+const ruleWithSecrets = preparedQuery<
+  { rule: RuleRow; secrets: Record<string, string> | null },
+  { ruleId: RuleId }
+>("rule_with_secrets", ({ orm, tables: { rules, ruleSecrets } }) =>
+  orm
+    .select({ rule: rules, secrets: ruleSecrets.secrets })
+    .from(rules)
+    .leftJoin(ruleSecrets, eq(ruleSecrets.ruleId, rules.id))
+    .where(eq(rules.id, sql.placeholder("ruleId")))
+    .limit(1),
+);
+
 /**
  * The rule and its secrets in one query, for running it (the secrets go to the sandbox only,
  * never into a response).
@@ -43,15 +55,7 @@ export async function findRuleWithSecrets(
   db: Db,
   ruleId: RuleId,
 ): Promise<{ rule: RuleRow; secrets: Record<string, string> } | undefined> {
-  const { rules, ruleSecrets } = db.tables;
-  const row = await first(
-    db.orm
-      .select({ rule: rules, secrets: ruleSecrets.secrets })
-      .from(rules)
-      .leftJoin(ruleSecrets, eq(ruleSecrets.ruleId, rules.id))
-      .where(eq(rules.id, ruleId))
-      .limit(1),
-  );
+  const [row] = await ruleWithSecrets(db, { ruleId });
   return row && { rule: row.rule, secrets: row.secrets ?? {} };
 }
 

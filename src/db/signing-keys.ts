@@ -1,6 +1,6 @@
 import { and, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
 import type { SigningAlg } from "../model/signing-algorithms.ts";
-import { type Db, first } from "./database.ts";
+import { type Db, preparedQuery } from "./database.ts";
 import { timeValue } from "./dialect.ts";
 import type { SigningKeyRow } from "./schema.ts";
 
@@ -9,19 +9,24 @@ import type { SigningKeyRow } from "./schema.ts";
  * published but does not sign yet, `current` signs, `previous` only verifies until
  * `retireAfter`. The status column is plain text, so `next` needed no migration.
  */
+const signingKeyByStatus = preparedQuery<SigningKeyRow, { alg: SigningAlg; status: string }>(
+  "signing_key_by_status",
+  ({ orm, tables: { signingKeys } }) =>
+    orm
+      .select()
+      .from(signingKeys)
+      .where(
+        and(eq(signingKeys.alg, sql.placeholder("alg")), eq(signingKeys.status, sql.placeholder("status"))),
+      )
+      .limit(1),
+);
+
 export async function findSigningKey(
   db: Db,
   alg: SigningAlg,
   status: "current" | "next",
 ): Promise<SigningKeyRow | undefined> {
-  const { signingKeys } = db.tables;
-  return await first(
-    db.orm
-      .select()
-      .from(signingKeys)
-      .where(and(eq(signingKeys.alg, alg), eq(signingKeys.status, status)))
-      .limit(1),
-  );
+  return (await signingKeyByStatus(db, { alg, status }))[0];
 }
 
 export const findCurrentSigningKey = (db: Db, alg: SigningAlg) => findSigningKey(db, alg, "current");

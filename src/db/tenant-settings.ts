@@ -1,12 +1,17 @@
 import { eq } from "drizzle-orm";
-import { type Db, first } from "./database.ts";
+import { type Db, first, preparedQuery } from "./database.ts";
 import type { TenantSettingsRow } from "./schema.ts";
 
 const TENANT_ROW = 1;
 
+const tenantRow = preparedQuery<TenantSettingsRow, Record<string, never>>(
+  "tenant_settings",
+  ({ orm, tables }) =>
+    orm.select().from(tables.tenantSettings).where(eq(tables.tenantSettings.id, TENANT_ROW)).limit(1),
+);
+
 export async function getTenantSettings(db: Db): Promise<TenantSettingsRow | undefined> {
-  const { tenantSettings } = db.tables;
-  return await first(db.orm.select().from(tenantSettings).where(eq(tenantSettings.id, TENANT_ROW)).limit(1));
+  return (await tenantRow(db, {}))[0];
 }
 
 /**

@@ -1,5 +1,5 @@
 import { asc, count, eq, inArray, type SQL, type SQLWrapper, sql } from "drizzle-orm";
-import { type Db, first } from "./database.ts";
+import { type Db, first, preparedQuery } from "./database.ts";
 import type { Page } from "./page.ts";
 import type { UserRow, users } from "./schema.ts";
 import { type SearchSpec, searchCondition } from "./search-condition.ts";
@@ -7,15 +7,16 @@ import { type SearchSpec, searchCondition } from "./search-condition.ts";
 /** Emails are matched case-insensitively: they are stored and looked up lower-cased. */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
+const userByEmail = preparedQuery<UserRow, { email: string }>("user_by_email", ({ orm, tables }) =>
+  orm
+    .select()
+    .from(tables.users)
+    .where(eq(tables.users.email, sql.placeholder("email")))
+    .limit(1),
+);
+
 export async function findUserByEmail(db: Db, email: string): Promise<UserRow | undefined> {
-  const { users } = db.tables;
-  return await first(
-    db.orm
-      .select()
-      .from(users)
-      .where(eq(users.email, normalizeEmail(email)))
-      .limit(1),
-  );
+  return (await userByEmail(db, { email: normalizeEmail(email) }))[0];
 }
 
 export async function findUserById(db: Db, id: string): Promise<UserRow | undefined> {
