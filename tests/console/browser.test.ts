@@ -52,7 +52,9 @@ describe("the rule workbench at /console, in Chromium", () => {
     await page.fill("#api-key", "not-the-right-key-000000000000");
     await page.click("#sign-in-form button[type=submit]");
     await page.locator("#sign-in-error:not(:empty)").waitFor();
-    expect(await page.locator("#sign-in-error").textContent()).toContain("This key was not accepted");
+    expect(await page.locator("#sign-in-error").textContent()).toContain(
+      "This key or token was not accepted",
+    );
     await shot("2-wrong-key");
 
     await page.fill("#api-key", ADMIN_KEY);

@@ -1,7 +1,8 @@
 /**
  * The workbench's only way to the server: the documented management API under `/api/v2`,
- * with the key in the `Authorization` header. The key lives in this tab's
- * `sessionStorage`: never in a URL, a cookie or `localStorage`.
+ * with the credential in the `Authorization` header: the management API key or a Management
+ * API access token (both Bearer credentials). It lives in this tab's `sessionStorage`:
+ * never in a URL, a cookie or `localStorage`.
  */
 const KEY_ITEM = "rulegate.managementKey";
 
@@ -25,6 +26,23 @@ let onUnauthorized: () => void = () => {};
 export const whenUnauthorized = (handler: () => void) => {
   onUnauthorized = handler;
 };
+
+/**
+ * Called when an access token lacks the scope a call needs: Auth0's 403
+ * `insufficient_scope`, whose message lists the scopes the route expects.
+ */
+let onInsufficientScope: (call: string, message: string) => void = () => {};
+export const whenInsufficientScope = (handler: (call: string, message: string) => void) => {
+  onInsufficientScope = handler;
+};
+
+/** Whether an answer is Auth0's 403 for a token without the route's scope. */
+export const isInsufficientScope = (status: number, errorCode: unknown) =>
+  status === 403 && errorCode === "insufficient_scope";
+
+/** Reports a refused call to the page's scope notice; the call is named without its query. */
+export const reportInsufficientScope = (method: string, path: string, message: string) =>
+  onInsufficientScope(`${method} /api/v2${path.split("?")[0]}`, message);
 
 /** The headers of an authenticated call. */
 export function authorization(key = storedKey()): Record<string, string> {
@@ -55,6 +73,8 @@ export async function api<Result>(
   if (!response.ok) {
     if (response.status === 401) onUnauthorized();
     const message = typeof parsed.message === "string" ? parsed.message : `HTTP ${response.status}`;
+    if (isInsufficientScope(response.status, parsed.errorCode))
+      reportInsufficientScope(method, path, message);
     throw new ApiFailure(response.status, message, parsed.errorCode as string | undefined);
   }
   return parsed as Result;

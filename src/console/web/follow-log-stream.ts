@@ -1,5 +1,5 @@
 import { createParser } from "eventsource-parser";
-import { authorization } from "./api.ts";
+import { authorization, isInsufficientScope, reportInsufficientScope } from "./api.ts";
 
 /** A log event as `/api/v2/logs` shows it (Auth0's field names). */
 export interface LogEntry {
@@ -45,9 +45,14 @@ export async function followLogStream(
         signal,
       });
       if (!response.ok || !response.body) {
-        const body = (await response.json().catch(() => ({}))) as { message?: string };
-        onState("refused", body.message ?? `HTTP ${response.status}`);
-        if (response.status === 400 || response.status === 401) return;
+        const body = (await response.json().catch(() => ({}))) as { message?: string; errorCode?: string };
+        const message = body.message ?? `HTTP ${response.status}`;
+        onState("refused", message);
+        if (isInsufficientScope(response.status, body.errorCode)) {
+          reportInsufficientScope("GET", "/logs/stream", message);
+        }
+        // Retrying cannot help a bad filter, a refused credential or a missing scope.
+        if (response.status === 400 || response.status === 401 || response.status === 403) return;
       } else {
         onState("live");
         const parser = createParser({
