@@ -1,9 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { exited } from "../support/server-process.ts";
+import { startHaproxy } from "../support/haproxy.ts";
 import { sleep } from "./cluster.ts";
 
 /** The documented example configuration (docs/haproxy.cfg): the tests run this very file. */
@@ -45,19 +42,6 @@ export type StatsRow = Record<string, string>;
  * until its statistics page answers.
  */
 export async function startLoadBalancer(ports: LoadBalancerPorts) {
-  const dir = mkdtempSync(join(tmpdir(), "rulegate-haproxy-"));
-  const configPath = join(dir, "haproxy.cfg");
-  writeFileSync(configPath, exampleConfigFor(ports));
-  const child: ChildProcess = spawn("haproxy", ["-f", configPath, "-db"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
   const statsUrl = `http://127.0.0.1:${ports.stats}/stats;csv`;
 
   /** The statistics of the node servers of the `rulegate_nodes` backend. */
@@ -70,19 +54,11 @@ export async function startLoadBalancer(ports: LoadBalancerPorts) {
       .filter((row) => row.pxname === "rulegate_nodes" && row.svname!.startsWith("node"));
   };
 
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited: ${output}`);
-    try {
-      if ((await nodeStats()).length === 3) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`haproxy did not start: ${output}`);
-    await sleep(100);
-  }
+  const haproxy = await startHaproxy(exampleConfigFor(ports), async () => (await nodeStats()).length === 3);
   return {
     base: `http://127.0.0.1:${ports.front}`,
     nodeStats,
-    output: () => output,
+    output: haproxy.output,
     /** Waits until HAProxy's health checks see the nodes in `states` (e.g. `{ node3: "DOWN" }`). */
     async until(states: Record<string, string>, timeoutMs = 10_000) {
       const end = Date.now() + timeoutMs;
@@ -99,10 +75,6 @@ export async function startLoadBalancer(ports: LoadBalancerPorts) {
         await sleep(100);
       }
     },
-    async stop() {
-      child.kill("SIGKILL");
-      await exited(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: haproxy.stop,
   };
 }

@@ -1,8 +1,7 @@
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { exited } from "../support/server-process.ts";
+import { startHaproxy } from "../support/haproxy.ts";
 
 /**
  * A test certificate authority and a certificate it signed for `localhost` and
@@ -64,58 +63,33 @@ export async function startTlsFront(
   backendPort: number,
   certificates: ReturnType<typeof makeCertificates>,
 ) {
-  const dir = mkdtempSync(join(tmpdir(), "rulegate-tls-front-"));
-  const configPath = join(dir, "haproxy.cfg");
-  writeFileSync(
-    configPath,
-    [
-      "global",
-      "    maxconn 256",
-      "defaults",
-      "    mode http",
-      "    option forwardfor",
-      "    timeout connect 2s",
-      "    timeout client 1m",
-      "    timeout server 1m",
-      "frontend tls",
-      `    bind 127.0.0.1:${port} ssl crt ${certificates.bundle}`,
-      "    http-request set-header X-Forwarded-Proto https",
-      "    default_backend rulegate",
-      "backend rulegate",
-      `    server rulegate 127.0.0.1:${backendPort}`,
-      "",
-    ].join("\n"),
-  );
-  const child: ChildProcess = spawn("haproxy", ["-f", configPath, "-db"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
   const origin = `https://localhost:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`haproxy exited: ${output}`);
-    try {
-      const answer = await fetch(`${origin}/.well-known/openid-configuration`, {
-        tls: { ca: certificates.ca },
-      });
-      if (answer.ok) break;
-    } catch {}
-    if (Date.now() > deadline) throw new Error(`haproxy did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const config = [
+    "global",
+    "    maxconn 256",
+    "defaults",
+    "    mode http",
+    "    option forwardfor",
+    "    timeout connect 2s",
+    "    timeout client 1m",
+    "    timeout server 1m",
+    "frontend tls",
+    `    bind 127.0.0.1:${port} ssl crt ${certificates.bundle}`,
+    "    http-request set-header X-Forwarded-Proto https",
+    "    default_backend rulegate",
+    "backend rulegate",
+    `    server rulegate 127.0.0.1:${backendPort}`,
+    "",
+  ].join("\n");
+  const haproxy = await startHaproxy(config, async () => {
+    const answer = await fetch(`${origin}/.well-known/openid-configuration`, {
+      tls: { ca: certificates.ca },
+    });
+    return answer.ok;
+  });
   return {
     domain: `localhost:${port}`,
     origin,
-    async stop() {
-      child.kill("SIGKILL");
-      await exited(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: haproxy.stop,
   };
 }
