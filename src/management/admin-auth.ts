@@ -1,6 +1,4 @@
 import { Elysia } from "elysia";
-import type { JWTPayload } from "jose";
-import { isDatabaseUnavailable } from "../db/errors.ts";
 import type { Deps } from "../deps.ts";
 import { constantTimeEqual } from "../security/constant-time-equal.ts";
 import { secretDigest } from "../security/secret-digest.ts";
@@ -22,13 +20,8 @@ const looksLikeJwt = (credential: string) => credential.split(".").length === 3;
  * `insufficient_scope` when it holds none of them.
  */
 async function authorizeToken(deps: Deps, token: string, method: string, route: string): Promise<void> {
-  let payload: JWTPayload;
-  try {
-    payload = await verifyAccessToken(deps, token, managementAudience(deps.config.issuer));
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error;
-    throw invalidToken();
-  }
+  const payload = await verifyAccessToken(deps, token, managementAudience(deps.config.issuer));
+  if (!payload) throw invalidToken();
   const needed = scopesForRoute(method, route) ?? [];
   const held = typeof payload.scope === "string" ? payload.scope.split(" ") : [];
   if (!needed.some((scope) => held.includes(scope))) {

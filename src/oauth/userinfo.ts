@@ -1,5 +1,4 @@
 import { Elysia } from "elysia";
-import { isDatabaseUnavailable } from "../db/errors.ts";
 import { findUserById } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { bearerToken } from "../http/bearer-token.ts";
@@ -22,14 +21,9 @@ export function userinfo(deps: Deps) {
     const token = bearerToken(header);
     if (token === undefined)
       throw withBearerChallenge(new InvalidRequest("The Authorization header is not a Bearer token."));
-    let payload: Awaited<ReturnType<typeof verifyAccessToken>>;
-    try {
-      // Signature, issuer, lifetime, and not revoked by its client (RFC 7009 §2).
-      payload = await verifyAccessToken(deps, token);
-    } catch (error) {
-      if (isDatabaseUnavailable(error)) throw error;
-      throw new InvalidToken("The access token is invalid or expired.");
-    }
+    // Signature, issuer, lifetime, and not revoked by its client (RFC 7009 §2).
+    const payload = await verifyAccessToken(deps, token);
+    if (!payload) throw new InvalidToken("The access token is invalid or expired.");
     // RFC 6750 §3.1: a valid token of this server without the scope the resource needs is
     // 403 insufficient_scope (a token gets the userinfo audience exactly when `openid` is granted).
     const scope = typeof payload.scope === "string" ? payload.scope.split(" ") : [];

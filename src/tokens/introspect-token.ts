@@ -1,5 +1,4 @@
 import { Type as t } from "@sinclair/typebox";
-import { isDatabaseUnavailable } from "../db/errors.ts";
 import { findFamilyByLiveHash } from "../db/refresh-tokens.ts";
 import type { ClientRow } from "../db/schema.ts";
 import { findUserById } from "../db/users.ts";
@@ -34,13 +33,8 @@ export async function introspectAccessToken(
   presented: string,
   client: ClientRow,
 ): Promise<IntrospectionResponse | undefined> {
-  let payload: Awaited<ReturnType<typeof verifyAccessToken>>;
-  try {
-    payload = await verifyAccessToken(deps, presented);
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error;
-    return undefined;
-  }
+  const payload = await verifyAccessToken(deps, presented);
+  if (!payload) return undefined;
   if (payload.client_id !== client.clientId) return undefined;
   return {
     active: true,

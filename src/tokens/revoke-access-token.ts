@@ -1,4 +1,3 @@
-import { isDatabaseUnavailable } from "../db/errors.ts";
 import { insertRevokedAccessToken, pruneRevokedAccessTokens } from "../db/revoked-access-tokens.ts";
 import type { ClientRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
@@ -16,13 +15,8 @@ export async function revokeAccessToken(
   presented: string,
   client: ClientRow,
 ): Promise<string | undefined> {
-  let payload: Awaited<ReturnType<typeof verifyAccessToken>>;
-  try {
-    payload = await verifyAccessToken(deps, presented);
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw error;
-    return undefined;
-  }
+  const payload = await verifyAccessToken(deps, presented);
+  if (!payload) return undefined;
   const { jti, exp, client_id: clientId } = payload;
   if (clientId !== client.clientId || typeof jti !== "string" || typeof exp !== "number") return undefined;
   const now = deps.clock.now();
