@@ -16,6 +16,17 @@ export const timeValue = (db: Db, at: Date): SQL =>
   db.engine === "postgres" ? sql`${at.toISOString()}::timestamptz` : sql`${at.getTime()}`;
 
 /**
+ * A point in time as a placeholder of a prepared statement (`preparedQuery`, src/db/database.ts), filled
+ * with {@link timeParam}: the same encoding as {@link timeValue}.
+ */
+export const timePlaceholder = (db: Db, name: string): SQL =>
+  db.engine === "postgres" ? sql`${sql.placeholder(name)}::timestamptz` : sql`${sql.placeholder(name)}`;
+
+/** The value of a {@link timePlaceholder}. */
+export const timeParam = (db: Db, at: Date): string | number =>
+  db.engine === "postgres" ? at.toISOString() : at.getTime();
+
+/**
  * `column` with `patch` merged in as an RFC 7396 merge patch of a flat string map: a `null`
  * value removes that key (SQLite's json_patch; on PostgreSQL `||` then the nulls stripped).
  */

@@ -1,6 +1,6 @@
-import { and, eq, gt, isNotNull, lte, or, sql } from "drizzle-orm";
+import { and, type Column, eq, gt, isNotNull, or, sql } from "drizzle-orm";
 import { type Db, first, preparedQuery } from "./database.ts";
-import { timeValue } from "./dialect.ts";
+import { timeParam, timePlaceholder, timeValue } from "./dialect.ts";
 import type { ipFailures, loginFailures } from "./schema.ts";
 
 /** A login name + IP pair's counter, as stored. */
@@ -18,42 +18,78 @@ const loginFailureRow = preparedQuery<LoginFailureRow, { login: string; ip: stri
       .limit(1),
 );
 
-/**
- * The pair's state now: a block younger than `windowMs` holds; an older block, or a
- * counter whose last failure is older than the window, is cleared on the way. One read
- * when there is nothing to clear (nearly always), so an exchange pays no write for it.
- */
-export async function currentLoginFailures(
+/** The pair's counter as stored (a block older than the window no longer holds: see {@link reservePairAttempt}). */
+export async function findLoginFailures(
   db: Db,
   login: string,
   ip: string,
-  now: Date,
-  windowMs: number,
 ): Promise<LoginFailureRow | undefined> {
-  const { loginFailures } = db.tables;
+  return (await loginFailureRow(db, { login, ip }))[0];
+}
+
+/** A release: one less check in progress, never below zero (an admin may have cleared the row meanwhile). */
+const oneLessPending = (pending: Column) =>
+  sql<number>`case when ${pending} > 0 then ${pending} - 1 else 0 end`;
+
+const pairReservation = preparedQuery<
+  { failures: number },
+  { login: string; ip: string; now: string | number; cutoff: string | number; maxAttempts: number }
+>("reserve_login_attempt", (db) => {
+  const { loginFailures: pair } = db.tables;
+  const now = timePlaceholder(db, "now");
+  // Auth0's block lasts the window; a counter with no failure within the window starts over.
+  const lapsed = sql`coalesce(${pair.blockedAt}, ${pair.lastFailureAt}) <= ${timePlaceholder(db, "cutoff")}`;
+  return db.orm
+    .insert(pair)
+    .values({
+      login: sql.placeholder("login"),
+      ip: sql.placeholder("ip"),
+      failures: 0,
+      pending: 1,
+      lastFailureAt: now,
+      blockedAt: null,
+    })
+    .onConflictDoUpdate({
+      target: [pair.login, pair.ip],
+      // SQLite and PostgreSQL evaluate every SET expression against the row as it was.
+      set: {
+        failures: sql`case when ${lapsed} then 0 else ${pair.failures} end`,
+        pending: sql`case when ${lapsed} then 1 else ${pair.pending} + 1 end`,
+        lastFailureAt: sql`case when ${lapsed} then ${now} else ${pair.lastFailureAt} end`,
+        blockedAt: sql`case when ${lapsed} then null else ${pair.blockedAt} end`,
+      },
+      // Checks in progress count like failures, so concurrent requests see each other's.
+      setWhere: sql`${lapsed} or (${pair.blockedAt} is null and ${pair.failures} + ${pair.pending} < ${sql.placeholder("maxAttempts")})`,
+    })
+    .returning({ failures: pair.failures });
+});
+
+/**
+ * Reserves one password check for the pair, in one statement, before the hash: granted while
+ * the pair is not blocked and its consecutive failures plus the checks in progress stay below
+ * `maxAttempts`; a block older than `windowMs`, or a counter whose last failure is, starts over.
+ * Settle the reservation with {@link addLoginFailure} or {@link releasePairAttempt}.
+ * @returns whether the check is granted
+ */
+export async function reservePairAttempt(
+  db: Db,
+  attempt: { login: string; ip: string; now: Date; windowMs: number; maxAttempts: number },
+): Promise<boolean> {
+  const { login, ip, now, windowMs, maxAttempts } = attempt;
   const cutoff = new Date(now.getTime() - windowMs);
-  const pair = and(eq(loginFailures.login, login), eq(loginFailures.ip, ip));
-  const [row] = await loginFailureRow(db, { login, ip });
-  const lapsed = row && (row.blockedAt ? row.blockedAt <= cutoff : row.lastFailureAt <= cutoff);
-  if (!lapsed) return row;
-  // The same test in the statement: a failure counted meanwhile by another request stays.
-  await db.orm
-    .delete(loginFailures)
-    .where(
-      and(
-        pair,
-        or(
-          lte(loginFailures.blockedAt, cutoff),
-          and(sql`${loginFailures.blockedAt} is null`, lte(loginFailures.lastFailureAt, cutoff)),
-        ),
-      ),
-    );
-  return await first(db.orm.select().from(loginFailures).where(pair).limit(1));
+  const granted = await pairReservation(db, {
+    login,
+    ip,
+    now: timeParam(db, now),
+    cutoff: timeParam(db, cutoff),
+    maxAttempts,
+  });
+  return granted.length > 0;
 }
 
 /**
- * Counts one more failed password for the pair, in one statement; the failure that
- * reaches `maxAttempts` blocks the pair.
+ * Settles a reserved check that was a guess, in one statement: one more consecutive failure
+ * for the pair; the failure that reaches `maxAttempts` blocks the pair.
  * @returns the new count, and whether this failure started the block
  */
 export async function addLoginFailure(
@@ -68,11 +104,12 @@ export async function addLoginFailure(
   const row = await first(
     db.orm
       .insert(loginFailures)
-      .values({ login, ip, failures: 1, lastFailureAt: now, blockedAt: firstBlock })
+      .values({ login, ip, failures: 1, pending: 0, lastFailureAt: now, blockedAt: firstBlock })
       .onConflictDoUpdate({
         target: [loginFailures.login, loginFailures.ip],
         set: {
           failures: sql`${loginFailures.failures} + 1`,
+          pending: oneLessPending(loginFailures.pending),
           lastFailureAt: now,
           blockedAt: sql`coalesce(${loginFailures.blockedAt}, case when ${loginFailures.failures} + 1 >= ${maxAttempts} then ${timeValue(db, now)} end)`,
         },
@@ -80,6 +117,44 @@ export async function addLoginFailure(
       .returning(),
   );
   return { failures: row?.failures ?? 1, blockedNow: row?.blockedAt?.getTime() === now.getTime() };
+}
+
+const emptyPairRemoval = preparedQuery<{ login: string }, { login: string; ip: string; reset: 0 | 1 }>(
+  "release_login_attempt",
+  ({ orm, tables: { loginFailures: pair } }) =>
+    orm
+      .delete(pair)
+      .where(
+        and(
+          eq(pair.login, sql.placeholder("login")),
+          eq(pair.ip, sql.placeholder("ip")),
+          sql`${pair.blockedAt} is null`,
+          sql`${pair.pending} <= 1`,
+          or(sql`${sql.placeholder("reset")} = 1`, sql`${pair.failures} = 0`),
+        ),
+      )
+      .returning({ login: pair.login }),
+);
+
+/**
+ * Gives back a reserved check that was not a guess. A success (`reset`) also resets the pair's
+ * consecutive failures (a block stays); a refusal that is not a guess (a blocked user, an
+ * error) leaves them as they are. A counter left with nothing to count goes, in the one
+ * statement an exchange nearly always needs here; otherwise a second one updates it.
+ */
+export async function releasePairAttempt(db: Db, login: string, ip: string, reset: boolean): Promise<void> {
+  const removed = await emptyPairRemoval(db, { login, ip, reset: reset ? 1 : 0 });
+  if (removed.length > 0) return;
+  const { loginFailures: pair } = db.tables;
+  await db.orm
+    .update(pair)
+    .set({
+      pending: oneLessPending(pair.pending),
+      ...(reset
+        ? { failures: sql`case when ${pair.blockedAt} is null then 0 else ${pair.failures} end` }
+        : {}),
+    })
+    .where(and(eq(pair.login, login), eq(pair.ip, ip)));
 }
 
 /** A successful password resets the pair's consecutive failures (a block stays). */
@@ -120,9 +195,53 @@ export async function clearLoginBlocks(db: Db, login: string): Promise<number> {
   return removed.filter((row) => row.blockedAt !== null).length;
 }
 
+/** The start of the IP's current 24-hour window (Auth0's suspicious IP throttling counts failures per day). */
+const ipWindowStart = (now: Date) => new Date(now.getTime() - 86_400_000);
+
+const ipReservation = preparedQuery<
+  { failures: number },
+  { ip: string; now: string | number; windowStart: string | number; maxFailures: number }
+>("reserve_ip_attempt", (db) => {
+  const { ipFailures: address } = db.tables;
+  const now = timePlaceholder(db, "now");
+  const stale = sql`${address.windowStartedAt} <= ${timePlaceholder(db, "windowStart")}`;
+  return db.orm
+    .insert(address)
+    .values({ ip: sql.placeholder("ip"), windowStartedAt: now, failures: 0, pending: 1, blockedUntil: null })
+    .onConflictDoUpdate({
+      target: address.ip,
+      set: {
+        windowStartedAt: sql`case when ${stale} then ${now} else ${address.windowStartedAt} end`,
+        failures: sql`case when ${stale} then 0 else ${address.failures} end`,
+        pending: sql`case when ${stale} then 1 else ${address.pending} + 1 end`,
+      },
+      // Once a block has ended within the window, one check at a time: its failure blocks
+      // again (addIpFailure), as without reservations.
+      setWhere: sql`(${address.blockedUntil} is null or ${address.blockedUntil} <= ${now}) and (${stale} or ${address.pending} = 0 or ${address.failures} + ${address.pending} < ${sql.placeholder("maxFailures")})`,
+    })
+    .returning({ failures: address.failures });
+});
+
 /**
- * Counts one more failure for an IP within a fixed 24-hour window, in one statement; the
- * failure that reaches `maxFailures` blocks the IP for `blockMs`.
+ * Reserves one password check for an IP, in one statement, before the hash: granted while the
+ * IP is not blocked and its failures in the window plus the checks in progress stay below
+ * `maxFailures`. Settle it with {@link addIpFailure} or {@link releaseIpAttempt}.
+ * @returns whether the check is granted
+ */
+export async function reserveIpAttempt(db: Db, ip: string, now: Date, maxFailures: number): Promise<boolean> {
+  const granted = await ipReservation(db, {
+    ip,
+    now: timeParam(db, now),
+    windowStart: timeParam(db, ipWindowStart(now)),
+    maxFailures,
+  });
+  return granted.length > 0;
+}
+
+/**
+ * Settles a reserved check that was a guess, in one statement: one more failure for the IP
+ * within a fixed 24-hour window; the failure that reaches `maxFailures` blocks the IP for
+ * `blockMs`.
  * @returns whether this failure started a block
  */
 export async function addIpFailure(
@@ -133,7 +252,7 @@ export async function addIpFailure(
   blockMs: number,
 ): Promise<boolean> {
   const { ipFailures } = db.tables;
-  const windowStart = new Date(now.getTime() - 86_400_000);
+  const windowStart = ipWindowStart(now);
   const blockedUntil = new Date(now.getTime() + blockMs);
   const row = await first(
     db.orm
@@ -142,6 +261,7 @@ export async function addIpFailure(
         ip,
         windowStartedAt: now,
         failures: 1,
+        pending: 0,
         blockedUntil: maxFailures <= 1 ? blockedUntil : null,
       })
       .onConflictDoUpdate({
@@ -150,6 +270,7 @@ export async function addIpFailure(
         set: {
           windowStartedAt: sql`case when ${ipFailures.windowStartedAt} <= ${timeValue(db, windowStart)} then ${timeValue(db, now)} else ${ipFailures.windowStartedAt} end`,
           failures: sql`case when ${ipFailures.windowStartedAt} <= ${timeValue(db, windowStart)} then 1 else ${ipFailures.failures} + 1 end`,
+          pending: oneLessPending(ipFailures.pending),
           blockedUntil: sql`case when (case when ${ipFailures.windowStartedAt} <= ${timeValue(db, windowStart)} then 1 else ${ipFailures.failures} + 1 end) >= ${maxFailures} and (${ipFailures.blockedUntil} is null or ${ipFailures.blockedUntil} <= ${timeValue(db, now)}) then ${timeValue(db, blockedUntil)} else ${ipFailures.blockedUntil} end`,
         },
       })
@@ -158,7 +279,35 @@ export async function addIpFailure(
   return row?.blockedUntil?.getTime() === blockedUntil.getTime();
 }
 
-/** When the IP's block ends, if it is blocked now. */
+const emptyIpRemoval = preparedQuery<{ ip: string }, { ip: string }>(
+  "release_ip_attempt",
+  ({ orm, tables: { ipFailures: address } }) =>
+    orm
+      .delete(address)
+      .where(
+        and(
+          eq(address.ip, sql.placeholder("ip")),
+          sql`${address.failures} = 0`,
+          sql`${address.pending} <= 1`,
+          sql`${address.blockedUntil} is null`,
+        ),
+      )
+      .returning({ ip: address.ip }),
+);
+
+/**
+ * Gives back a reserved check that was not a guess (a success, a blocked user, an error). An
+ * IP with no failures, nearly every one, has its counter removed in one statement.
+ */
+export async function releaseIpAttempt(db: Db, ip: string): Promise<void> {
+  if ((await emptyIpRemoval(db, { ip })).length > 0) return;
+  const { ipFailures: address } = db.tables;
+  await db.orm
+    .update(address)
+    .set({ pending: oneLessPending(address.pending) })
+    .where(eq(address.ip, ip));
+}
+
 const ipFailureRow = preparedQuery<typeof ipFailures.$inferSelect, { ip: string }>(
   "ip_failure",
   ({ orm, tables }) =>
@@ -169,6 +318,7 @@ const ipFailureRow = preparedQuery<typeof ipFailures.$inferSelect, { ip: string 
       .limit(1),
 );
 
+/** When the IP's block ends, if it is blocked now. */
 export async function ipBlockedUntil(db: Db, ip: string, now: Date): Promise<Date | undefined> {
   const [row] = await ipFailureRow(db, { ip });
   return row?.blockedUntil && row.blockedUntil > now ? row.blockedUntil : undefined;

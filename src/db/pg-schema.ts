@@ -257,6 +257,7 @@ export const loginFailures = pgTable(
     login: text("login").notNull(),
     ip: text("ip").notNull(),
     failures: integer("failures").notNull(),
+    pending: integer("pending").notNull().default(0),
     lastFailureAt: instant("last_failure_at").notNull(),
     blockedAt: instant("blocked_at"),
   },
@@ -268,6 +269,7 @@ export const ipFailures = pgTable("ip_failures", {
   ip: text("ip").primaryKey(),
   windowStartedAt: instant("window_started_at").notNull(),
   failures: integer("failures").notNull(),
+  pending: integer("pending").notNull().default(0),
   blockedUntil: instant("blocked_until"),
 });
 

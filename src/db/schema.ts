@@ -279,7 +279,8 @@ export const revokedAccessTokens = sqliteTable(
 
 /**
  * Consecutive failed passwords per login name and IP (Auth0's brute-force protection). Keyed by the name typed,
- * not the user id, so unknown names behave exactly like known ones.
+ * not the user id, so unknown names behave exactly like known ones. `pending` counts the password checks in
+ * progress, reserved before the hash, so that a parallel burst gets no more checks than the limit.
  */
 export const loginFailures = sqliteTable(
   "login_failures",
@@ -287,17 +288,22 @@ export const loginFailures = sqliteTable(
     login: text("login").notNull(),
     ip: text("ip").notNull(),
     failures: integer("failures").notNull(),
+    pending: integer("pending").notNull().default(0),
     lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }).notNull(),
     blockedAt: integer("blocked_at", { mode: "timestamp_ms" }),
   },
   (table) => [primaryKey({ columns: [table.login, table.ip] })],
 );
 
-/** Failed passwords per IP in a 24-hour window, and the IP's block (Auth0's suspicious IP throttling). */
+/**
+ * Failed passwords per IP in a 24-hour window, and the IP's block (Auth0's suspicious IP throttling);
+ * `pending` as in `loginFailures`.
+ */
 export const ipFailures = sqliteTable("ip_failures", {
   ip: text("ip").primaryKey(),
   windowStartedAt: integer("window_started_at", { mode: "timestamp_ms" }).notNull(),
   failures: integer("failures").notNull(),
+  pending: integer("pending").notNull().default(0),
   blockedUntil: integer("blocked_until", { mode: "timestamp_ms" }),
 });
 

@@ -2,12 +2,17 @@ import {
   addIpFailure,
   addLoginFailure,
   clearLoginFailures,
-  currentLoginFailures,
+  findLoginFailures,
   ipBlockedUntil,
+  releaseIpAttempt,
+  releasePairAttempt,
+  reserveIpAttempt,
+  reservePairAttempt,
 } from "../db/login-failures.ts";
 import type { ClientRow, TenantSettingsRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import type { LoginFailure } from "./authenticate-user.ts";
+import { timeStep } from "../metrics/time-step.ts";
+import type { LoginAttempt, LoginFailure } from "./authenticate-user.ts";
 import { TooManyAttempts } from "./errors.ts";
 
 /** Auth0's message for a blocked user+IP pair. */
@@ -38,77 +43,159 @@ export function bruteForceSettings(tenant: TenantSettingsRow | undefined): Brute
  */
 const GUESSES: ReadonlySet<LoginFailure> = new Set<LoginFailure>(["wrong_password", "unknown_user"]);
 
-/**
- * Auth0's brute-force protection (Auth0 docs, "Brute-Force Protection"; SECURITY.md), before
- * the password is checked: an IP with too many failures in 24 hours, or a login name + IP
- * pair with too many consecutive failures, gets 429 `too_many_attempts` — even with the
- * right password — until the block ends, an admin lifts it or the password changes; the
- * answer's `Retry-After` is the time until the block ends.
- * @returns whether the pair has failures counted (for {@link recordLoginAttempt})
- * @throws TooManyAttempts
- */
-export async function assertNotBlocked(
-  deps: Deps,
-  settings: BruteForceSettings,
-  login: string,
-  ip: string,
-): Promise<{ pairHasFailures: boolean }> {
-  // Protection off: failures are not counted, but a success still clears old ones.
-  if (!settings.enabled) return { pairHasFailures: true };
-  const now = deps.clock.now();
-  const secondsUntil = (end: Date) => (end.getTime() - now.getTime()) / 1000;
-  const ipBlockEnd = await ipBlockedUntil(deps.db, ip, now);
-  if (ipBlockEnd) {
-    throw new TooManyAttempts(IP_BLOCKED, "the IP is blocked", secondsUntil(ipBlockEnd));
-  }
-  const windowMs = deps.config.bruteForceWindowSeconds * 1000;
-  const pair = await currentLoginFailures(deps.db, login, ip, now, windowMs);
-  if (pair?.blockedAt) {
-    // The pair's block lapses one window after it started (currentLoginFailures).
-    const pairBlockEnd = new Date(pair.blockedAt.getTime() + windowMs);
-    throw new TooManyAttempts(USER_BLOCKED, "the user+IP pair is blocked", secondsUntil(pairBlockEnd));
-  }
-  return { pairHasFailures: pair !== undefined };
+/** Retry-After when the limit is taken by checks still in progress: they end within moments. */
+const IN_PROGRESS_RETRY_SECONDS = 1;
+
+/** The login name + IP pair a password check is for, and the client asking. */
+export interface LoginSubject {
+  login: string;
+  ip: string;
+  client: ClientRow;
 }
 
 /**
- * After the password check: a success resets the pair's consecutive failures (when it has
- * any: most exchanges write nothing here); a guess
- * ({@link GUESSES}) counts against the pair and the IP, and the one that crosses a threshold
- * starts the block and is logged (`limit_wc`, Auth0's "blocked account"; `limit_mu`,
- * "blocked IP address").
+ * Auth0's brute-force protection (Auth0 docs, "Brute-Force Protection"; SECURITY.md) around
+ * the password check `check`: an IP with too many failures in 24 hours, or a login name + IP
+ * pair with too many consecutive failures, gets 429 `too_many_attempts` — even with the
+ * right password — until the block ends, an admin lifts it or the password changes; the
+ * answer's `Retry-After` is the time until the block ends. Each check is reserved against
+ * both limits before the hash (one statement each), and a check in progress counts like a
+ * failure, so a parallel burst, on one node or many, gets no more checks than the limits;
+ * a guess keeps its reservation as a failure, anything else gives it back.
+ * @returns the check's verdict
+ * @throws TooManyAttempts when the check may not run; whatever `check` throws
  */
-export async function recordLoginAttempt(
+export async function withBruteForceProtection(
   deps: Deps,
   settings: BruteForceSettings,
-  attempt: {
-    login: string;
-    ip: string;
-    client: ClientRow;
-    failure: LoginFailure | undefined;
-    pairHasFailures: boolean;
-  },
-): Promise<void> {
-  const { login, ip, client, failure } = attempt;
-  if (failure === undefined) {
-    return attempt.pairHasFailures ? clearLoginFailures(deps.db, login, ip) : undefined;
+  subject: LoginSubject,
+  check: () => Promise<LoginAttempt>,
+): Promise<LoginAttempt> {
+  const database = <T>(work: () => Promise<T>) => timeStep(deps.metrics, "database", work);
+  // Protection off: nothing is reserved or counted, but a success still clears old failures.
+  if (!settings.enabled) {
+    const attempt = await check();
+    if (!attempt.failure) await database(() => clearLoginFailures(deps.db, subject.login, subject.ip));
+    return attempt;
   }
-  if (!GUESSES.has(failure) || !settings.enabled) return;
+  await database(() => reserveLoginAttempt(deps, settings, subject));
+  let attempt: LoginAttempt;
+  try {
+    attempt = await check();
+  } catch (error) {
+    // Not a guess: the reservation goes back, and the check's error stands. A reservation
+    // that cannot go back (the database is down) lapses with the pair's window and the
+    // IP's day, like any counter.
+    await database(() => releaseLoginAttempt(deps, subject, false)).catch((releaseError) =>
+      deps.log.error(
+        { event: "login_reservation_kept", err: releaseError },
+        "could not give a reservation back",
+      ),
+    );
+    throw error;
+  }
+  await database(() => recordLoginAttempt(deps, settings, subject, attempt.failure));
+  return attempt;
+}
+
+/**
+ * Reserves one password check against the IP's limit and the pair's, both at once.
+ * @throws TooManyAttempts when either refuses (the other's reservation is given back)
+ */
+async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, subject: LoginSubject) {
+  const { login, ip } = subject;
+  const now = deps.clock.now();
+  const windowMs = deps.config.bruteForceWindowSeconds * 1000;
+  const [ipGranted, pairGranted] = await Promise.allSettled([
+    reserveIpAttempt(deps.db, ip, now, settings.ipMaxFailures),
+    reservePairAttempt(deps.db, { login, ip, now, windowMs, maxAttempts: settings.maxAttempts }),
+  ]);
+  const ipReserved = ipGranted.status === "fulfilled" && ipGranted.value;
+  const pairReserved = pairGranted.status === "fulfilled" && pairGranted.value;
+  if (ipReserved && pairReserved) return;
+  await Promise.all([
+    ipReserved ? releaseIpAttempt(deps.db, ip) : undefined,
+    pairReserved ? releasePairAttempt(deps.db, login, ip, false) : undefined,
+  ]);
+  if (ipGranted.status === "rejected") throw ipGranted.reason;
+  if (pairGranted.status === "rejected") throw pairGranted.reason;
+  throw await refusal(deps, ipReserved, subject, now, windowMs);
+}
+
+/** The 429 for a refused reservation: the IP's block first, as Auth0 checks it first. */
+async function refusal(
+  deps: Deps,
+  ipReserved: boolean,
+  { login, ip }: LoginSubject,
+  now: Date,
+  windowMs: number,
+): Promise<TooManyAttempts> {
+  const secondsUntil = (end: Date) => (end.getTime() - now.getTime()) / 1000;
+  if (!ipReserved) {
+    const ipBlockEnd = await ipBlockedUntil(deps.db, ip, now);
+    return ipBlockEnd
+      ? new TooManyAttempts(IP_BLOCKED, "the IP is blocked", secondsUntil(ipBlockEnd))
+      : new TooManyAttempts(
+          IP_BLOCKED,
+          "the IP's checks in progress reach its limit",
+          IN_PROGRESS_RETRY_SECONDS,
+        );
+  }
+  const pair = await findLoginFailures(deps.db, login, ip);
+  // The pair's block lapses one window after it started (reservePairAttempt).
+  return pair?.blockedAt
+    ? new TooManyAttempts(
+        USER_BLOCKED,
+        "the user+IP pair is blocked",
+        secondsUntil(new Date(pair.blockedAt.getTime() + windowMs)),
+      )
+    : new TooManyAttempts(
+        USER_BLOCKED,
+        "the pair's checks in progress reach its limit",
+        IN_PROGRESS_RETRY_SECONDS,
+      );
+}
+
+/** Gives a reservation back to the pair and the IP; `reset` (a success) also resets the pair's consecutive failures. */
+async function releaseLoginAttempt(deps: Deps, { login, ip }: LoginSubject, reset: boolean): Promise<void> {
+  await Promise.all([releasePairAttempt(deps.db, login, ip, reset), releaseIpAttempt(deps.db, ip)]);
+}
+
+/**
+ * After the password check, settles its reservation: a success gives it back and resets the
+ * pair's consecutive failures; a guess ({@link GUESSES}) keeps it as a failure of the pair and
+ * of the IP, and the one that crosses a threshold starts the block and is logged (`limit_wc`,
+ * Auth0's "blocked account"; `limit_mu`, "blocked IP address"); anything else (a blocked user)
+ * gives it back and leaves the failures as they are.
+ */
+async function recordLoginAttempt(
+  deps: Deps,
+  settings: BruteForceSettings,
+  subject: LoginSubject,
+  failure: LoginFailure | undefined,
+): Promise<void> {
+  if (failure === undefined || !GUESSES.has(failure)) {
+    return await releaseLoginAttempt(deps, subject, failure === undefined);
+  }
+  const { login, ip, client } = subject;
   const now = deps.clock.now();
   const known = { clientId: client.clientId, clientName: client.name };
-  const { failures, blockedNow } = await addLoginFailure(deps.db, login, ip, now, settings.maxAttempts);
-  if (blockedNow) {
+  const [pair, ipBlockedNow] = await Promise.all([
+    addLoginFailure(deps.db, login, ip, now, settings.maxAttempts),
+    addIpFailure(deps.db, ip, now, settings.ipMaxFailures, settings.ipBlockMs),
+  ]);
+  if (pair.blockedNow) {
     deps.metrics.bruteForceBlocks.inc({ kind: "user_ip" });
     await deps.events.record({
       type: "limit_wc",
-      description: `Blocked ${login} from ${ip} after ${failures} consecutive failed logins`,
+      description: `Blocked ${login} from ${ip} after ${pair.failures} consecutive failed logins`,
       ...known,
       userName: login,
       ip,
-      details: { failures },
+      details: { failures: pair.failures },
     });
   }
-  if (await addIpFailure(deps.db, ip, now, settings.ipMaxFailures, settings.ipBlockMs)) {
+  if (ipBlockedNow) {
     deps.metrics.bruteForceBlocks.inc({ kind: "ip" });
     await deps.events.record({
       type: "limit_mu",

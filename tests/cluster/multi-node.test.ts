@@ -197,6 +197,23 @@ test("brute force across nodes: 10 concurrent wrong passwords spread over three 
   }
 }, 30_000);
 
+test("brute force across nodes: a burst of 30 wrong passwords (3× the limit) spread over three nodes gets 10 checked and 20 answered 429", async () => {
+  await ok(a.admin("POST", "/users", { email: "erin@example.com", password: "erin's password" }));
+  const tries = (node: ClusterNode, password: string) =>
+    node.token(exchangeParams(seed, { username: "erin@example.com", password }));
+  const answers = await Promise.all(
+    Array.from({ length: 30 }, (_, i) => tries(nodes[i % 3]!, "wrong password")),
+  );
+  const statuses = answers.map((answer) => answer.status);
+  expect(statuses.filter((status) => status === 400)).toHaveLength(10);
+  expect(statuses.filter((status) => status === 429)).toHaveLength(20);
+  for (const node of nodes) expect((await tries(node, "erin's password")).status).toBe(429);
+  const [blocks] = await database.sql<
+    { count: number }[]
+  >`select count(*)::int as count from logs where type = 'limit_wc' and user_name = 'erin@example.com'`;
+  expect(blocks!.count).toBe(1);
+}, 30_000);
+
 test("refresh token race: the same refresh token redeemed on two nodes at once succeeds exactly once (20 rounds)", async () => {
   for (let round = 0; round < 20; round++) {
     const { body } = await exchangeOn(nodes[round % 3]!, { scope: "offline_access" });

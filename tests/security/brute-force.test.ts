@@ -123,3 +123,109 @@ describe("IP", () => {
     expect((await attempt("right password", ip)).status).toBe(200);
   });
 });
+
+/** How many passwords the server has verified so far (the `password` step of the token exchange). */
+async function passwordChecks(): Promise<number> {
+  const text = await (await h.request("/metrics")).text();
+  const count = text.match(/^rulegate_token_step_duration_seconds_count\{step="password"\} (\d+)$/m);
+  return Number(count?.[1] ?? 0);
+}
+
+/** Sends every attempt at once; the answers' statuses counted, and how many passwords were verified. */
+async function burst(attempts: Array<() => Promise<Response>>) {
+  const checksBefore = await passwordChecks();
+  const answers = await Promise.all(attempts.map((send) => send()));
+  const statuses = answers.map((answer) => answer.status);
+  return {
+    answers,
+    evaluated: statuses.filter((status) => status === 400).length,
+    refused: statuses.filter((status) => status === 429).length,
+    passwordChecks: (await passwordChecks()) - checksBefore,
+  };
+}
+
+describe("parallel bursts", () => {
+  test("3× max_attempts wrong passwords at once for one user+IP: max_attempts are checked, the rest are 429, one limit_wc", async () => {
+    const ip = "198.51.100.20";
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 5 } });
+    try {
+      const result = await burst(Array.from({ length: 15 }, () => () => attempt("wrong password", ip)));
+      expect(result).toMatchObject({ evaluated: 5, refused: 10, passwordChecks: 5 });
+      for (const answer of result.answers.filter((response) => response.status === 429)) {
+        await expectBlocked(answer, USER_BLOCKED);
+      }
+      await expectBlocked(await attempt("right password", ip), USER_BLOCKED);
+      const events = await json(h.admin("GET", "/logs?type=limit_wc"));
+      expect(events.filter((event: { ip: string }) => event.ip === ip)).toHaveLength(1);
+    } finally {
+      await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 10 } });
+      await h.admin("DELETE", `/user-blocks/${userId}`);
+    }
+  });
+
+  test("the right password sent with fewer than max_attempts wrong ones at once logs in, and blocks nothing", async () => {
+    const ip = "198.51.100.21";
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 5 } });
+    try {
+      const result = await burst([
+        ...Array.from({ length: 4 }, () => () => attempt("wrong password", ip)),
+        () => attempt("right password", ip),
+      ]);
+      expect(result.answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 200]);
+      expect((await attempt("right password", ip)).status).toBe(200);
+    } finally {
+      await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 10 } });
+    }
+  });
+
+  test("3× the IP limit of wrong passwords at once over as many login names from one IP: the limit are checked", async () => {
+    const ip = "203.0.113.60";
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { ip_max_failures: 5 } });
+    try {
+      const result = await burst(
+        Array.from({ length: 15 }, (_, i) => () => attempt("wrong", ip, `burst${i}@example.com`)),
+      );
+      expect(result).toMatchObject({ evaluated: 5, refused: 10, passwordChecks: 5 });
+      for (const answer of result.answers.filter((response) => response.status === 429)) {
+        await expectBlocked(answer, "Too many failed logins from this IP address; try again later.");
+      }
+    } finally {
+      await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { ip_max_failures: 100 } });
+    }
+  });
+
+  test("a blocked user's answers give their reservations back: they never add up to a 429", async () => {
+    const ip = "198.51.100.22";
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 3 } });
+    await h.admin("PATCH", `/users/${userId}`, { blocked: true });
+    try {
+      for (let i = 0; i < 6; i++) {
+        const refused = await attempt("right password", ip);
+        expect(refused.status).toBe(400);
+        expect((await refused.json()).error_description).toBe("user is blocked");
+      }
+      await h.admin("PATCH", `/users/${userId}`, { blocked: false });
+      expect((await attempt("right password", ip)).status).toBe(200);
+    } finally {
+      await h.admin("PATCH", `/users/${userId}`, { blocked: false });
+      await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 10 } });
+    }
+  });
+});
+
+test("an exchange that fails after the password (the rule refuses) gives its reservation back: more of them than max_attempts never add up to a 429", async () => {
+  const ip = "198.51.100.23";
+  await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 3 } });
+  await h.admin("PUT", "/rules/password-exchange", {
+    script:
+      "module.exports = function (user, client, scope, audience, context, cb) { cb(new Error('down')); };",
+  });
+  try {
+    for (let i = 0; i < 5; i++) expect((await attempt("right password", ip)).status).toBe(403);
+    await h.admin("DELETE", "/rules/password-exchange");
+    expect((await attempt("right password", ip)).status).toBe(200);
+  } finally {
+    await h.admin("DELETE", "/rules/password-exchange");
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 10 } });
+  }
+});

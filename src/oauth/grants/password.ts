@@ -6,7 +6,7 @@ import { timeStep } from "../../metrics/time-step.ts";
 import type { RuleInput } from "../../rules/contract.ts";
 import { issueRefreshToken } from "../../tokens/refresh-tokens.ts";
 import { authenticateUser, loginRefused } from "../authenticate-user.ts";
-import { assertNotBlocked, bruteForceSettings, recordLoginAttempt } from "../brute-force.ts";
+import { bruteForceSettings, withBruteForceProtection } from "../brute-force.ts";
 import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
 import { resolveAudience } from "../resolve-audience.ts";
 import { resolveScope, scopeAfterRule } from "../resolve-scope.ts";
@@ -45,18 +45,10 @@ export async function passwordGrant(
   const bruteForce = bruteForceSettings(tenant);
   const login = normalizeEmail(params.username);
 
-  const { pairHasFailures } = await database(() => assertNotBlocked(deps, bruteForce, login, context.ip));
-  const attempt = await authenticateUser(deps, params.username, params.password);
-  context.user = attempt.user;
-  await database(() =>
-    recordLoginAttempt(deps, bruteForce, {
-      login,
-      ip: context.ip,
-      client,
-      failure: attempt.failure,
-      pairHasFailures,
-    }),
+  const attempt = await withBruteForceProtection(deps, bruteForce, { login, ip: context.ip, client }, () =>
+    authenticateUser(deps, params.username, params.password),
   );
+  context.user = attempt.user;
   if (attempt.failure) throw loginRefused(attempt.failure);
   const user = attempt.user;
   await recordLogin(deps.db, user.id, context.ip, deps.clock.now());

@@ -1,0 +1,2 @@
+ALTER TABLE "ip_failures" ADD COLUMN "pending" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "login_failures" ADD COLUMN "pending" integer DEFAULT 0 NOT NULL;
