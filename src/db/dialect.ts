@@ -35,6 +35,59 @@ export const mergeJsonPatch = (db: Db, column: SQL | unknown, patch: Record<stri
     ? sql`jsonb_strip_nulls(${column} || ${JSON.stringify(patch)}::jsonb)`
     : sql`json_patch(${column}, ${JSON.stringify(patch)})`;
 
+/** How many paths one call of SQLite's json_remove / json_set takes here (its functions take at most 127 arguments). */
+const SQLITE_JSON_PATHS_PER_CALL = 50;
+
+/** Splits `items` into runs of at most `size`. */
+const runsOf = <T>(items: T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, run) =>
+    items.slice(run * size, (run + 1) * size),
+  );
+
+/** SQLite's path to the top-level key `key`: its label quoted as a JSON string, so any key is safe. */
+const sqliteKeyPath = (key: string) => `$.${JSON.stringify(key)}`;
+
+/**
+ * `column` (a JSON object) with `changes` merged in as Auth0 merges metadata on PATCH: each
+ * top-level key is replaced by its new value whole (nested objects are not merged, and nulls
+ * inside a value stay), and a key set to `null` is removed. On SQLite json_remove then
+ * json_set, on PostgreSQL `-` then `||`: one expression, so the merge happens in the UPDATE
+ * itself, on the row as it is then.
+ */
+export const mergeTopLevel = (db: Db, column: SQL | unknown, changes: Record<string, unknown>): SQL => {
+  const entries = Object.entries(changes);
+  const removed = entries.filter(([, value]) => value === null).map(([key]) => key);
+  const replaced = entries.filter(([, value]) => value !== null);
+  if (db.engine === "postgres") {
+    const kept = removed.length > 0 ? sql`(${column} - ${pgPath(removed)}::text[])` : sql`${column}`;
+    return replaced.length > 0
+      ? sql`(${kept} || ${JSON.stringify(Object.fromEntries(replaced))}::jsonb)`
+      : kept;
+  }
+  let merged = sql`${column}`;
+  for (const keys of runsOf(removed, SQLITE_JSON_PATHS_PER_CALL)) {
+    merged = sql`json_remove(${merged}, ${sql.join(
+      keys.map((key) => sql`${sqliteKeyPath(key)}`),
+      sql`, `,
+    )})`;
+  }
+  for (const pairs of runsOf(replaced, SQLITE_JSON_PATHS_PER_CALL)) {
+    merged = sql`json_set(${merged}, ${sql.join(
+      pairs.map(([key, value]) => sql`${sqliteKeyPath(key)}, json(${JSON.stringify(value)})`),
+      sql`, `,
+    )})`;
+  }
+  return merged;
+};
+
+/**
+ * The length in characters of a JSON value's text: SQLite's minified text (what
+ * `JSON.stringify` gives), PostgreSQL's `jsonb` text, which adds a space after each `:` and
+ * `,` and so counts a little more.
+ */
+export const jsonTextLength = (db: Db, json: SQL): SQL<number> =>
+  db.engine === "postgres" ? sql<number>`length((${json})::text)` : sql<number>`length(${json})`;
+
 /**
  * Runs `work` on one node at a time: on PostgreSQL inside a transaction holding the
  * transaction-level advisory lock `lock`, skipped (undefined) when another node holds it; on

@@ -1,5 +1,6 @@
-import { asc, count, eq, inArray, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, type SQL, type SQLWrapper, sql } from "drizzle-orm";
 import { type Db, first, preparedQuery } from "./database.ts";
+import { jsonTextLength, mergeTopLevel } from "./dialect.ts";
 import type { Page } from "./page.ts";
 import type { UserRow, users } from "./schema.ts";
 import { type SearchSpec, searchCondition } from "./search-condition.ts";
@@ -67,14 +68,69 @@ export async function findUserIdsByEmails(
     .where(inArray(users.email, emails));
 }
 
-export async function updateUser(
+/** Columns of a user an update may change. */
+export type UserChanges = Partial<Omit<UserRow, "id" | "createdAt">>;
+
+const withNormalizedEmail = (changes: UserChanges): UserChanges =>
+  changes.email === undefined ? changes : { ...changes, email: normalizeEmail(changes.email) };
+
+export async function updateUser(db: Db, id: string, changes: UserChanges): Promise<UserRow | undefined> {
+  const { users } = db.tables;
+  return await first(
+    db.orm.update(users).set(withNormalizedEmail(changes)).where(eq(users.id, id)).returning(),
+  );
+}
+
+/** Changes to merge into a user's metadata objects (see {@link mergeTopLevel}). */
+export interface MetadataChanges {
+  userMetadata?: Record<string, unknown>;
+  appMetadata?: Record<string, unknown>;
+}
+
+/** What {@link updateUserMergingMetadata} did: the updated user, or which merged object was too large. */
+export type MergedUpdate = { user?: UserRow; tooLarge?: "user_metadata" | "app_metadata" };
+
+/**
+ * Updates a user, merging `metadata` into the stored objects in the same UPDATE (so two
+ * PATCHes at once both land: neither writes back a copy read before the other), and only
+ * while each merged object's JSON text stays within `maxLength` characters.
+ * @returns the updated user; or the metadata over the limit, nothing stored; or neither when there is no such user
+ */
+export async function updateUserMergingMetadata(
   db: Db,
   id: string,
-  changes: Partial<Omit<UserRow, "id" | "createdAt">>,
-): Promise<UserRow | undefined> {
+  changes: UserChanges,
+  metadata: MetadataChanges,
+  maxLength: number,
+): Promise<MergedUpdate> {
   const { users } = db.tables;
-  const values = changes.email === undefined ? changes : { ...changes, email: normalizeEmail(changes.email) };
-  return await first(db.orm.update(users).set(values).where(eq(users.id, id)).returning());
+  const merged = {
+    user_metadata: metadata.userMetadata && mergeTopLevel(db, users.userMetadata, metadata.userMetadata),
+    app_metadata: metadata.appMetadata && mergeTopLevel(db, users.appMetadata, metadata.appMetadata),
+  };
+  const withinLimit = Object.values(merged).flatMap((json) =>
+    json ? [sql`${jsonTextLength(db, json)} <= ${maxLength}`] : [],
+  );
+  const user = await first(
+    db.orm
+      .update(users)
+      .set({
+        ...withNormalizedEmail(changes),
+        ...(merged.user_metadata && { userMetadata: merged.user_metadata }),
+        ...(merged.app_metadata && { appMetadata: merged.app_metadata }),
+      })
+      .where(and(eq(users.id, id), ...withinLimit))
+      .returning(),
+  );
+  if (user) return { user };
+  // Nothing stored: no such user, or a merge over the limit (measured again to name it).
+  const lengthOf = (json: SQL | undefined) => (json ? jsonTextLength(db, json) : sql<number>`0`);
+  const [lengths] = await db.orm
+    .select({ user_metadata: lengthOf(merged.user_metadata), app_metadata: lengthOf(merged.app_metadata) })
+    .from(users)
+    .where(eq(users.id, id));
+  if (!lengths) return {};
+  return { tooLarge: Number(lengths.user_metadata) > maxLength ? "user_metadata" : "app_metadata" };
 }
 
 /** @returns whether a user was deleted */

@@ -12,16 +12,17 @@ import {
   listUsers,
   USER_SORT_FIELDS,
   type UserSort,
-  updateUser,
+  updateUserMergingMetadata,
   userSearch,
 } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { DATABASE_CONNECTION, DATABASE_PROVIDER } from "../model/database-connection.ts";
+import { USER_METADATA_BYTES } from "../model/metadata-limits.ts";
 import { newDatabaseUserId } from "../security/new-id.ts";
 import { conflict, invalidQuery, notFound } from "./api-error.ts";
 import { FieldsQuery, projectFields } from "./fields.ts";
 import { managementPlugin } from "./management-plugin.ts";
-import { assertMetadataSize, Metadata, mergeMetadata } from "./metadata.ts";
+import { assertMetadataSize, Metadata, metadataTooLarge } from "./metadata.ts";
 import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
 
@@ -291,22 +292,25 @@ export function usersRoutes(deps: Deps) {
       "/:id",
       async ({ params, body }) => {
         const current = await mustFind(params.id);
-        const userMetadata = body.user_metadata && mergeMetadata(current.userMetadata, body.user_metadata);
-        const appMetadata = body.app_metadata && mergeMetadata(current.appMetadata, body.app_metadata);
-        assertMetadataSize("user_metadata", userMetadata);
-        assertMetadataSize("app_metadata", appMetadata);
         try {
-          const updated = await updateUser(db, current.id, {
-            email: body.email,
-            emailVerified: body.email_verified,
-            name: body.name,
-            ...profileOf(body),
-            blocked: body.blocked,
-            passwordHash: body.password === undefined ? undefined : await deps.hasher.hash(body.password),
-            userMetadata,
-            appMetadata,
-            updatedAt: deps.clock.now(),
-          });
+          // Auth0's PATCH merges metadata (top-level keys; null removes one), here in the
+          // UPDATE itself, so concurrent PATCHes all land; the size limit applies to the result.
+          const { user: updated, tooLarge } = await updateUserMergingMetadata(
+            db,
+            current.id,
+            {
+              email: body.email,
+              emailVerified: body.email_verified,
+              name: body.name,
+              ...profileOf(body),
+              blocked: body.blocked,
+              passwordHash: body.password === undefined ? undefined : await deps.hasher.hash(body.password),
+              updatedAt: deps.clock.now(),
+            },
+            { userMetadata: body.user_metadata, appMetadata: body.app_metadata },
+            USER_METADATA_BYTES,
+          );
+          if (tooLarge) throw metadataTooLarge(tooLarge);
           if (!updated) throw notFound("user");
           // Auth0's brute-force protection: a password change lifts the user's blocks (under both emails).
           if (body.password !== undefined) {
