@@ -60,8 +60,9 @@ export interface LoginSubject {
  * right password — until the block ends, an admin lifts it or the password changes; the
  * answer's `Retry-After` is the time until the block ends. Each check is reserved against
  * both limits before the hash (one statement each), and a check in progress counts like a
- * failure, so a parallel burst, on one node or many, gets no more checks than the limits;
- * a guess keeps its reservation as a failure, anything else gives it back.
+ * failure, so a parallel burst, on one node or many, gets no more checks than the limits
+ * (a check over a limit that only checks in progress fill waits for them to end); a guess
+ * keeps its reservation as a failure, anything else gives it back.
  * @returns the check's verdict
  * @throws TooManyAttempts when the check may not run; whatever `check` throws
  */
@@ -78,7 +79,7 @@ export async function withBruteForceProtection(
     if (!attempt.failure) await database(() => clearLoginFailures(deps.db, subject.login, subject.ip));
     return attempt;
   }
-  await database(() => reserveLoginAttempt(deps, settings, subject));
+  await reserveLoginAttempt(deps, settings, subject);
   let attempt: LoginAttempt;
   try {
     attempt = await check();
@@ -99,10 +100,48 @@ export async function withBruteForceProtection(
 }
 
 /**
- * Reserves one password check against the IP's limit and the pair's, both at once.
- * @throws TooManyAttempts when either refuses (the other's reservation is given back)
+ * How long a check waits, pause after pause, while the limit is taken only by checks in
+ * progress (nothing is blocked yet): as they end, a success frees its place and a failure
+ * keeps it, so many right passwords at once (a service logging in in parallel) are all
+ * checked, a few at a time, while a burst of guesses is refused once its first guesses have
+ * failed. About 5 s in all, then 429.
+ */
+const IN_PROGRESS_PAUSES_MS = [10, 20, 40, 80, ...Array<number>(48).fill(100)];
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Reserves one password check against the IP's limit and the pair's, waiting (see
+ * {@link IN_PROGRESS_PAUSES_MS}) while only checks in progress fill them.
+ * @throws TooManyAttempts when the IP or the pair is blocked, or the wait is over
  */
 async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, subject: LoginSubject) {
+  const tryOnce = () =>
+    timeStep(deps.metrics, "database", () => tryReserveLoginAttempt(deps, settings, subject));
+  let refused = await tryOnce();
+  for (const waitMs of IN_PROGRESS_PAUSES_MS) {
+    if (!refused || refused.blocked) break;
+    await pause(waitMs);
+    refused = await tryOnce();
+  }
+  if (refused) throw refused.error;
+}
+
+/** Why a reservation was refused: the answer, and whether a block (not checks in progress) refused it. */
+interface Refusal {
+  error: TooManyAttempts;
+  blocked: boolean;
+}
+
+/**
+ * One try at reserving the check against both limits at once.
+ * @returns nothing when reserved; else the refusal (the other limit's reservation given back)
+ */
+async function tryReserveLoginAttempt(
+  deps: Deps,
+  settings: BruteForceSettings,
+  subject: LoginSubject,
+): Promise<Refusal | undefined> {
   const { login, ip } = subject;
   const now = deps.clock.now();
   const windowMs = deps.config.bruteForceWindowSeconds * 1000;
@@ -112,14 +151,14 @@ async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, sub
   ]);
   const ipReserved = ipGranted.status === "fulfilled" && ipGranted.value;
   const pairReserved = pairGranted.status === "fulfilled" && pairGranted.value;
-  if (ipReserved && pairReserved) return;
+  if (ipReserved && pairReserved) return undefined;
   await Promise.all([
     ipReserved ? releaseIpAttempt(deps.db, ip) : undefined,
     pairReserved ? releasePairAttempt(deps.db, login, ip, false) : undefined,
   ]);
   if (ipGranted.status === "rejected") throw ipGranted.reason;
   if (pairGranted.status === "rejected") throw pairGranted.reason;
-  throw await refusal(deps, ipReserved, subject, now, windowMs);
+  return await refusal(deps, ipReserved, subject, now, windowMs);
 }
 
 /** The 429 for a refused reservation: the IP's block first, as Auth0 checks it first. */
@@ -129,32 +168,37 @@ async function refusal(
   { login, ip }: LoginSubject,
   now: Date,
   windowMs: number,
-): Promise<TooManyAttempts> {
+): Promise<Refusal> {
   const secondsUntil = (end: Date) => (end.getTime() - now.getTime()) / 1000;
   if (!ipReserved) {
     const ipBlockEnd = await ipBlockedUntil(deps.db, ip, now);
     return ipBlockEnd
-      ? new TooManyAttempts(IP_BLOCKED, "the IP is blocked", secondsUntil(ipBlockEnd))
-      : new TooManyAttempts(
-          IP_BLOCKED,
-          "the IP's checks in progress reach its limit",
-          IN_PROGRESS_RETRY_SECONDS,
-        );
+      ? {
+          blocked: true,
+          error: new TooManyAttempts(IP_BLOCKED, "the IP is blocked", secondsUntil(ipBlockEnd)),
+        }
+      : {
+          blocked: false,
+          error: inProgressRefusal(IP_BLOCKED, "the IP's checks in progress fill its limit"),
+        };
   }
   const pair = await findLoginFailures(deps.db, login, ip);
+  if (!pair?.blockedAt) {
+    return {
+      blocked: false,
+      error: inProgressRefusal(USER_BLOCKED, "the pair's checks in progress fill its limit"),
+    };
+  }
   // The pair's block lapses one window after it started (reservePairAttempt).
-  return pair?.blockedAt
-    ? new TooManyAttempts(
-        USER_BLOCKED,
-        "the user+IP pair is blocked",
-        secondsUntil(new Date(pair.blockedAt.getTime() + windowMs)),
-      )
-    : new TooManyAttempts(
-        USER_BLOCKED,
-        "the pair's checks in progress reach its limit",
-        IN_PROGRESS_RETRY_SECONDS,
-      );
+  const blockEnd = new Date(pair.blockedAt.getTime() + windowMs);
+  return {
+    blocked: true,
+    error: new TooManyAttempts(USER_BLOCKED, "the user+IP pair is blocked", secondsUntil(blockEnd)),
+  };
 }
+
+const inProgressRefusal = (description: string, detail: string) =>
+  new TooManyAttempts(description, detail, IN_PROGRESS_RETRY_SECONDS);
 
 /** Gives a reservation back to the pair and the IP; `reset` (a success) also resets the pair's consecutive failures. */
 async function releaseLoginAttempt(deps: Deps, { login, ip }: LoginSubject, reset: boolean): Promise<void> {

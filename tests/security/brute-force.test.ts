@@ -178,6 +178,18 @@ describe("parallel bursts", () => {
     }
   });
 
+  test("3× max_attempts right passwords at once for one user+IP all log in (checked a few at a time)", async () => {
+    const ip = "198.51.100.24";
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 5 } });
+    try {
+      const result = await burst(Array.from({ length: 15 }, () => () => attempt("right password", ip)));
+      expect(result.answers.map((answer) => answer.status)).toEqual(Array(15).fill(200));
+      expect(result.passwordChecks).toBe(15);
+    } finally {
+      await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 10 } });
+    }
+  });
+
   test("3× the IP limit of wrong passwords at once over as many login names from one IP: the limit are checked", async () => {
     const ip = "203.0.113.60";
     await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { ip_max_failures: 5 } });
