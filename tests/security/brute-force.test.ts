@@ -201,6 +201,8 @@ describe("parallel bursts", () => {
       for (const answer of result.answers.filter((response) => response.status === 429)) {
         await expectBlocked(answer, "Too many failed logins from this IP address; try again later.");
       }
+      const events = await json(h.admin("GET", "/logs?type=limit_mu"));
+      expect(events.filter((event: { ip: string }) => event.ip === ip)).toHaveLength(1);
     } finally {
       await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { ip_max_failures: 100 } });
     }
