@@ -58,8 +58,9 @@ const pairReservation = preparedQuery<
         lastFailureAt: sql`case when ${lapsed} then ${now} else ${pair.lastFailureAt} end`,
         blockedAt: sql`case when ${lapsed} then null else ${pair.blockedAt} end`,
       },
-      // Checks in progress count like failures, so concurrent requests see each other's.
-      setWhere: sql`${lapsed} or (${pair.blockedAt} is null and ${pair.failures} + ${pair.pending} < ${sql.placeholder("maxAttempts")})`,
+      // Checks in progress count like failures, so concurrent requests see each other's. A
+      // pair already past a limit lowered since gets one check at a time: its failure blocks.
+      setWhere: sql`${lapsed} or (${pair.blockedAt} is null and (${pair.pending} = 0 or ${pair.failures} + ${pair.pending} < ${sql.placeholder("maxAttempts")}))`,
     })
     .returning({ failures: pair.failures });
 });

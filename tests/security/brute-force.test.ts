@@ -107,6 +107,25 @@ describe("user + IP", () => {
   });
 });
 
+test("max_attempts lowered below a pair's failures: the right password still logs in, the next failure blocks", async () => {
+  const ip = "198.51.100.25";
+  const maxAttempts = (max_attempts: number) =>
+    h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts } });
+  try {
+    await fail(4, ip);
+    await maxAttempts(3);
+    expect((await attempt("right password", ip)).status).toBe(200);
+    await maxAttempts(10);
+    await fail(4, ip);
+    await maxAttempts(3);
+    await fail(1, ip);
+    await expectBlocked(await attempt("right password", ip), USER_BLOCKED);
+  } finally {
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 10 } });
+    await h.admin("DELETE", `/user-blocks/${userId}`);
+  }
+});
+
 describe("IP", () => {
   test("100 failures from one IP in 24 h block it for 15 minutes (any user), with a limit_mu event", async () => {
     const ip = "203.0.113.50";
