@@ -69,7 +69,6 @@ for (const method of [
 ] as const) {
   subtleFunctions[method] = SubtleCrypto.prototype[method] as (...args: unknown[]) => Promise<unknown>;
 }
-const setHas = call(Set.prototype.has);
 const LOAD = new vm.Script("__rulegate.load()");
 const START = new vm.Script("__rulegate.start()");
 const FIRE = new vm.Script("__rulegate.fire()");

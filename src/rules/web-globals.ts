@@ -155,6 +155,10 @@ export function installWebGlobals(host: WebHost): void {
     }
   }
 
+  /** `delete` and `has` take a name and, optionally, a value. */
+  const nameAndValue = (args: unknown[]) =>
+    args.length > 1 && args[1] !== undefined ? [String(args[0]), String(args[1])] : [String(args[0])];
+
   /** Links a URL's `searchParams` to it; never given to a rule. */
   const LINK = {};
 
@@ -189,35 +193,29 @@ export function installWebGlobals(host: WebHost): void {
     get size(): number {
       return this.#call("size", []) as number;
     }
-    append(name: unknown, value: unknown): void {
-      requireArguments(arguments.length, 2, "URLSearchParams.append");
-      this.#call("append", [String(name), String(value)]);
+    append(...args: unknown[]): void {
+      requireArguments(args.length, 2, "URLSearchParams.append");
+      this.#call("append", [String(args[0]), String(args[1])]);
     }
-    delete(name: unknown, ...value: unknown[]): void {
-      requireArguments(arguments.length, 1, "URLSearchParams.delete");
-      this.#call("delete", [
-        String(name),
-        ...(value.length && value[0] !== undefined ? [String(value[0])] : []),
-      ]);
+    delete(...args: unknown[]): void {
+      requireArguments(args.length, 1, "URLSearchParams.delete");
+      this.#call("delete", nameAndValue(args));
     }
-    get(name: unknown): string | null {
-      requireArguments(arguments.length, 1, "URLSearchParams.get");
-      return this.#call("get", [String(name)]) as string | null;
+    get(...args: unknown[]): string | null {
+      requireArguments(args.length, 1, "URLSearchParams.get");
+      return this.#call("get", [String(args[0])]) as string | null;
     }
-    getAll(name: unknown): string[] {
-      requireArguments(arguments.length, 1, "URLSearchParams.getAll");
-      return this.#call("getAll", [String(name)]) as string[];
+    getAll(...args: unknown[]): string[] {
+      requireArguments(args.length, 1, "URLSearchParams.getAll");
+      return this.#call("getAll", [String(args[0])]) as string[];
     }
-    has(name: unknown, ...value: unknown[]): boolean {
-      requireArguments(arguments.length, 1, "URLSearchParams.has");
-      return this.#call("has", [
-        String(name),
-        ...(value.length && value[0] !== undefined ? [String(value[0])] : []),
-      ]) as boolean;
+    has(...args: unknown[]): boolean {
+      requireArguments(args.length, 1, "URLSearchParams.has");
+      return this.#call("has", nameAndValue(args)) as boolean;
     }
-    set(name: unknown, value: unknown): void {
-      requireArguments(arguments.length, 2, "URLSearchParams.set");
-      this.#call("set", [String(name), String(value)]);
+    set(...args: unknown[]): void {
+      requireArguments(args.length, 2, "URLSearchParams.set");
+      this.#call("set", [String(args[0]), String(args[1])]);
     }
     sort(): void {
       this.#call("sort", []);
@@ -253,9 +251,9 @@ export function installWebGlobals(host: WebHost): void {
 
   class URL {
     #searchParams: URLSearchParams | undefined;
-    constructor(url: unknown, base?: unknown) {
-      requireArguments(arguments.length, 1, "URL");
-      ask("url.new", this, String(url), urlBase(base));
+    constructor(...args: unknown[]) {
+      requireArguments(args.length, 1, "URL");
+      ask("url.new", this, String(args[0]), urlBase(args[1]));
     }
     static canParse(url: unknown, base?: unknown): boolean {
       return ask("url.canParse", null, String(url), urlBase(base)) as boolean;

@@ -80,3 +80,49 @@ export function lockDownRealm(): void {
     } catch {}
   }
 }
+
+/**
+ * Freezes the realm's intrinsics, constructors as well as prototypes, once the host has
+ * captured what it needs: every function the globals name, the namespaces (`Math`, `JSON`,
+ * `Reflect`, `Atomics`, `Intl`), and all they reach through prototypes, methods, accessors
+ * and static properties, plus the function, generator and iterator prototypes no global
+ * names. A frozen constructor cannot take a `Symbol.species` or `Symbol.hasInstance` of a
+ * rule's, so the host's own `slice`, `subarray`, `then` and `instanceof` keep meaning what
+ * they meant, should a host object ever reach a rule.
+ */
+export function hardenIntrinsics(): void {
+  Object.defineProperty(Error, "prepareStackTrace", {
+    value: undefined,
+    writable: false,
+    configurable: false,
+  });
+  const realm = globalThis as Record<string, unknown>;
+  const pending: unknown[] = [Math, JSON, Reflect, Atomics, Intl];
+  for (const name of Object.getOwnPropertyNames(realm)) {
+    const descriptor = Object.getOwnPropertyDescriptor(realm, name);
+    if (typeof descriptor?.value === "function") pending.push(descriptor.value);
+  }
+  const iterators = [
+    [][Symbol.iterator](),
+    new Map()[Symbol.iterator](),
+    new Set()[Symbol.iterator](),
+    ""[Symbol.iterator](),
+    /x/[Symbol.matchAll](""),
+  ];
+  const functionKinds = [function* () {}, async () => {}, async function* () {}];
+  for (const value of [...iterators, ...functionKinds]) pending.push(Object.getPrototypeOf(value));
+  for (const kind of functionKinds) pending.push(Object.getPrototypeOf(kind.prototype ?? {}));
+  const seen = new Set<unknown>();
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if ((typeof value !== "object" && typeof value !== "function") || value === null || seen.has(value))
+      continue;
+    seen.add(value);
+    Object.freeze(value);
+    pending.push(Object.getPrototypeOf(value));
+    for (const key of Reflect.ownKeys(value)) {
+      const descriptor = Reflect.getOwnPropertyDescriptor(value, key)!;
+      pending.push(descriptor.value, descriptor.get, descriptor.set);
+    }
+  }
+}
