@@ -44,6 +44,7 @@ export function installPrelude(host: PreludeHost): void {
   // Captured before any rule code runs: what the prelude builds from the host's answers does
   // not depend on globals a rule may replace.
   const parseJson = JSON.parse;
+  const stringifyJson = JSON.stringify;
   const Bytes = Uint8Array;
   const charCodeAt = (text: string, index: number) => text.charCodeAt(index);
 
@@ -370,6 +371,24 @@ export function installPrelude(host: PreludeHost): void {
         operations.delete(operationId);
         if (ok) operation.resolve(adopt(kind, value));
         else operation.reject(new Error(String(value)));
+      },
+      /** What a value the rule threw says, as JSON `[message, stack]`: read here, under the host's time limit. */
+      explain() {
+        const value = host.args();
+        const read = (get: () => unknown) => {
+          try {
+            const text = get();
+            return typeof text === "string" ? text : String(text);
+          } catch {
+            return "";
+          }
+        };
+        const isObject = (typeof value === "object" && value !== null) || typeof value === "function";
+        const message =
+          isObject && "message" in (value as object)
+            ? `${read(() => (value as Error).name)}: ${read(() => (value as Error).message)}`
+            : read(() => value);
+        return stringifyJson([message, isObject ? read(() => (value as Error).stack) : ""]);
       },
       /** Abandons the current call (time limit): later callbacks of it are ignored. */
       abandon() {

@@ -7,8 +7,11 @@
  *
  * Everything this module needs from the language is captured when it is evaluated, before
  * any rule code exists; caps on console output and results are enforced here, with those
- * captured intrinsics, and again by the server.
+ * captured intrinsics, and again by the server. No object of this realm is ever handed to
+ * rule code: the capabilities given to the prelude answer with primitives only, and this
+ * module reads a value of the rule's realm only by asking that realm, under a time limit.
  */
+import { types } from "node:util";
 import vm from "node:vm";
 import { syntaxError } from "./check-rule-source.ts";
 import { installPrelude, type PreludeHost } from "./context-prelude.ts";
@@ -74,6 +77,7 @@ const START = new vm.Script("__rulegate.start()");
 const FIRE = new vm.Script("__rulegate.fire()");
 const RESOLVE = new vm.Script("__rulegate.resolve()");
 const ABANDON = new vm.Script("__rulegate.abandon()");
+const EXPLAIN = new vm.Script("__rulegate.explain()");
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -87,7 +91,39 @@ interface Call {
   logBytes: number;
 }
 
-const isTimeout = (error: unknown) => (error as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+const isObject = (value: unknown): value is object =>
+  (typeof value === "object" && value !== null) || typeof value === "function";
+const { isProxy } = types;
+const { getPrototypeOf } = Object;
+const hostObjectPrototype = Object.prototype;
+const parseJson = JSON.parse;
+const { isArray } = Array;
+
+/**
+ * Whether a value is a primitive or an object of this realm: not a proxy, its prototype
+ * chain ending at this realm's Object.prototype. Only such values does host code read; a
+ * value of the rule's realm (a thrown object, a rejection) could run rule code from any
+ * property read, outside every time limit.
+ */
+function isHostValue(value: unknown): boolean {
+  let link: unknown = value;
+  for (let depth = 0; depth < 32; depth++) {
+    if (!isObject(link)) return depth === 0;
+    if (isProxy(link)) return false;
+    if (link === hostObjectPrototype) return true;
+    link = getPrototypeOf(link);
+  }
+  return false;
+}
+
+/**
+ * Whether the vm stopped rule code at its time limit. The runtime makes that error in the
+ * rule's realm, so only its own data property is read (which runs no code of the rule's).
+ */
+const isTimeout = (error: unknown) =>
+  isObject(error) &&
+  !isProxy(error) &&
+  getOwnPropertyDescriptor(error, "code")?.value === "ERR_SCRIPT_EXECUTION_TIMEOUT";
 
 /** An RSA key's `publicExponent` (a Uint8Array) as a list of numbers in a key description. */
 const plainBytes = (_key: string, value: unknown) => {
@@ -112,7 +148,9 @@ const splitError = (error: unknown): [string, string] => {
   }
 };
 
+/** What a primitive or a host error says; a value of the rule's realm is not read. */
 const describe = (error: unknown): string => {
+  if (!isHostValue(error)) return "an error of the rule's own";
   try {
     if (error && typeof error === "object" && "message" in error) {
       const { name, message } = error as Error;
@@ -135,9 +173,6 @@ function brand(getter: () => unknown, value: unknown): boolean {
     return false;
   }
 }
-
-const isObject = (value: unknown): value is object =>
-  (typeof value === "object" && value !== null) || typeof value === "function";
 
 /** Bytes as a string of char codes 0-255: the form a `crypto.subtle` result crosses into the rule's realm in. */
 function binaryText(buffer: ArrayBuffer): string {
@@ -185,8 +220,12 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
       script.runInContext(context, { timeout: max(1, ceil(remaining)) });
     } catch (error) {
       inRuleCode = false;
-      if (isTimeout(error)) endCall({ kind: "timeout" });
-      else if (current) current.end ??= { kind: "failed", detail: `the rule crashed: ${describe(error)}` };
+      // The deadline decides too: the runtime's timeout error is made in the rule's realm,
+      // where a rule's setter can keep its `code` from being set.
+      if (isTimeout(error) || remainingMs() <= 0) endCall({ kind: "timeout" });
+      else if (current) {
+        current.end ??= { kind: "failed", detail: `the rule crashed: ${explain(context, error).message}` };
+      }
     }
     inRuleCode = false;
     if (current?.end) endCall(current.end);
@@ -395,10 +434,34 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
   // Null-prototype and frozen: the prelude's lookups on it reach nothing else of the host.
   const host = freeze(assign(create(null), capabilities)) as PreludeHost;
 
+  /**
+   * What an error says and its stack: read directly from a host error; asked of the rule's
+   * realm, under a short time limit, for a value of the rule's own (its getters are rule code).
+   */
+  function explain(realm: vm.Context | undefined, error: unknown): { message: string; stack: string } {
+    if (isHostValue(error)) {
+      if (!isObject(error)) return { message: describe(error), stack: "" };
+      const stack = (error as { stack?: unknown }).stack;
+      return { message: describe(error), stack: typeof stack === "string" ? stack : "" };
+    }
+    if (realm) {
+      pendingArgs = error;
+      try {
+        const answer: unknown = EXPLAIN.runInContext(realm, { timeout: 50 });
+        const parsed: unknown = typeof answer === "string" ? parseJson(answer) : undefined;
+        if (isArray(parsed) && typeof parsed[0] === "string" && typeof parsed[1] === "string") {
+          return { message: parsed[0], stack: parsed[1] };
+        }
+      } catch {}
+    }
+    return { message: "an unprintable error", stack: "" };
+  }
+
   /** Where a SyntaxError points, from the engine's `file:line` and caret lines. */
-  function locate(error: unknown): CompileError {
-    const message = sliceString(describe(error), 0, 1000);
-    const stack = StringCtor((error as { stack?: unknown })?.stack ?? "");
+  function locate(realm: vm.Context, error: unknown): CompileError {
+    const explained = explain(realm, error);
+    const message = sliceString(explained.message, 0, 1000);
+    const stack = explained.stack;
     const lines = splitString(stack, "\n");
     let at = -1;
     for (let i = 0; i < lines.length; i++) {
@@ -417,6 +480,7 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
 
   /** Compiles the rule into a fresh context with the prelude installed; runs its top-level code. */
   function load(script: string, timeoutMs: number): CompileError | undefined {
+    const loadStarted = nowMs();
     const fresh = vm.createContext(Object.create(null), {
       name: "rule",
       codeGeneration: { strings: false, wasm: false },
@@ -435,11 +499,14 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
       });
       LOAD.runInContext(fresh, { timeout: timeoutMs });
     } catch (error) {
-      if (isTimeout(error)) return { message: "The rule's top-level code timed out." };
+      if (isTimeout(error) || nowMs() - loadStarted >= timeoutMs) {
+        return { message: "The rule's top-level code timed out." };
+      }
       // V8 does not say where a SyntaxError is: a parser does.
-      return (error as Error)?.name === "SyntaxError"
-        ? (syntaxError(script) ?? locate(error))
-        : locate(error);
+      const located = locate(fresh, error);
+      return sliceString(located.message, 0, 12) === "SyntaxError:"
+        ? (syntaxError(script) ?? located)
+        : located;
     }
     context = fresh;
     return undefined;

@@ -4,8 +4,8 @@
  * processes, open connections and reach other realms, so: the runtime's own namespace is
  * emptied, `process` neutered, code generation from strings blocked at every function
  * prototype, and the globals that reach outside (network, workers, realms, eval) deleted.
- * Objects handed to a rule's vm context come from this realm, so their
- * `.constructor.constructor` chain ends here too.
+ * No object of this realm is handed to a rule's vm context (src/rules/sandbox.ts); this is
+ * what holds should one ever be.
  *
  * Call it first thing in the host, after capturing whatever the host itself needs.
  */
