@@ -99,8 +99,12 @@ export function hardenIntrinsics(): void {
   const realm = globalThis as Record<string, unknown>;
   const pending: unknown[] = [Math, JSON, Reflect, Atomics, Intl];
   for (const name of Object.getOwnPropertyNames(realm)) {
-    const descriptor = Object.getOwnPropertyDescriptor(realm, name);
-    if (typeof descriptor?.value === "function") pending.push(descriptor.value);
+    // Deno defines some globals as lazy getters: read, they give the constructor.
+    let value: unknown;
+    try {
+      value = realm[name];
+    } catch {}
+    if (typeof value === "function") pending.push(value);
   }
   const iterators = [
     [][Symbol.iterator](),
