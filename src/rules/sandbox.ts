@@ -50,7 +50,7 @@ const realSetTimeout = setTimeout;
 const realSetInterval = setInterval;
 const realClearTimeout = clearTimeout;
 const subtleCrypto = crypto.subtle;
-/** The SubtleCrypto methods a rule may call, captured (RFC-free: W3C Web Cryptography API §14). */
+/** The SubtleCrypto methods a rule may call (W3C Web Cryptography API, the SubtleCrypto interface). */
 const subtleFunctions: Record<string, (...args: unknown[]) => Promise<unknown>> = create(null);
 const getRandomValues = crypto.getRandomValues.bind(crypto);
 const randomUUID = crypto.randomUUID.bind(crypto);
@@ -368,8 +368,7 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
       const active = current;
       if (active?.id !== callId) return;
       const settle = (ok: boolean, kind: string, value: string) => {
-        if (current !== active) return;
-        enter(RESOLVE, toJson([operationId, ok, kind, value]));
+        if (current === active) enter(RESOLVE, toJson([operationId, ok, kind, value]));
         // Keys the prelude did not take up (the call ended meanwhile) are dropped.
         pendingKeys = new Map();
       };
