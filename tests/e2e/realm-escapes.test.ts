@@ -51,7 +51,8 @@ describe("e2e: nothing of the host's realm reaches a rule", () => {
 
   describe("(a) every value handed to a rule belongs to the rule's own realm", () => {
     /**
-     * Walks every object reachable from the values a rule can get hold of (through
+     * Walks every object reachable from the values a rule can get hold of, and from its
+     * global object (through
      * prototypes, `constructor`, own and inherited properties, getters read on the value)
      * and names each one whose prototype chain ends at an Object.prototype other than the
      * rule's own.
@@ -120,6 +121,7 @@ describe("e2e: nothing of the host's realm reaches a rule", () => {
         values.raw = await crypto.subtle.exportKey('raw', values.hmac);
         values.imported = await crypto.subtle.importKey('jwk', values.jwk, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
         Object.keys(values).forEach(function (name) { walk(name, values[name], 0); });
+        walk('globalThis', globalThis, 0);
         cb(null, { 'https://t.example/foreign': foreign, 'https://t.example/verified': values.verified });
       } catch (error) {
         cb(null, { 'https://t.example/failed': String(error && error.stack || error) });
