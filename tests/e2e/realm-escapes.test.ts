@@ -52,10 +52,9 @@ describe("e2e: nothing of the host's realm reaches a rule", () => {
   describe("(a) every value handed to a rule belongs to the rule's own realm", () => {
     /**
      * Walks every object reachable from the values a rule can get hold of, and from its
-     * global object (through
-     * prototypes, `constructor`, own and inherited properties, getters read on the value)
-     * and names each one whose prototype chain ends at an Object.prototype other than the
-     * rule's own.
+     * global object (through prototypes, `constructor`, own and inherited properties,
+     * getters read on the value) and names each one whose prototype chain ends at an
+     * Object.prototype other than the rule's own.
      */
     const ENUMERATE = `
     module.exports = async function (user, client, scope, audience, context, cb) {
