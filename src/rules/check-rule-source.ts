@@ -3,18 +3,18 @@
  * ECMAScript parser, so a word in a comment or a string is just text. The rule host loads
  * this module too, and has no module resolution: acorn is imported by its path.
  */
-import { type Node, parse } from "../../node_modules/acorn/dist/acorn.mjs";
+import { type Node, parse, tokenizer } from "../../node_modules/acorn/dist/acorn.mjs";
 import type { CompileError } from "./protocol.ts";
+import { positionInSource, RULE_SOURCE_HEAD, wrapRuleSource } from "./wrap-rule-source.ts";
 
 /** The largest rule source accepted (413 above it). */
 export const RULE_SCRIPT_LIMIT = 256 * 1024;
 
-const SCRIPT = {
-  ecmaVersion: "latest",
-  sourceType: "script",
-  allowReturnOutsideFunction: true,
-  locations: true,
-} as const;
+const SCRIPT = { ecmaVersion: "latest", sourceType: "script", locations: true } as const;
+
+/** Why a source that ends the function it is wrapped in is refused. */
+const LEAVES_WRAPPER =
+  "The rule's source closes the function it runs in: a rule is the body of a script that sets module.exports, and every bracket it opens closes inside it.";
 
 /** Every node of a tree, without recursion (a deeply nested rule must not overflow the stack here). */
 function* nodes(root: Node): Generator<Node> {
@@ -54,24 +54,16 @@ function why(node: Node): string | undefined {
   }
 }
 
-function parseAs(script: string, sourceType: "script" | "module"): Node | undefined {
+function parseAs(text: string, sourceType: "script" | "module"): Node | undefined {
   try {
-    return parse(script, { ...SCRIPT, sourceType, allowReturnOutsideFunction: sourceType === "script" });
+    return parse(text, { ...SCRIPT, sourceType });
   } catch {
     return undefined;
   }
 }
 
-/**
- * Why a source is refused outright: it imports (`import()`, `import … from`, `import.meta`)
- * or calls `require(…)`. A source that does not parse is not refused here: compiling it
- * reports the syntax error with its position.
- * @returns the reason, or undefined
- */
-export function forbiddenSyntax(script: string): string | undefined {
-  // `import … from` parses only as a module: a script that fails but parses as a module is checked as one.
-  const tree = parseAs(script, "script") ?? parseAs(script, "module");
-  if (!tree) return undefined;
+/** The first reason found in a tree to refuse it, if any. */
+function firstReason(tree: Node): string | undefined {
   for (const node of nodes(tree)) {
     const reason = why(node);
     if (reason) return reason;
@@ -79,18 +71,67 @@ export function forbiddenSyntax(script: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the wrapped text is still the one function the host wraps the source in: a
+ * source starting with `});` would otherwise run its own statements beside it.
+ */
+function staysInWrapper(tree: Node, wrapped: string): boolean {
+  const body = (tree as unknown as { body: Node[] }).body;
+  if (body.length !== 1 || body[0]!.type !== "ExpressionStatement") return false;
+  const expression = (body[0] as unknown as { expression: Node }).expression;
+  return (
+    expression.type === "FunctionExpression" &&
+    expression.start === RULE_SOURCE_HEAD.indexOf("function") &&
+    expression.end === wrapped.length - 1
+  );
+}
+
+/**
+ * Whether a source that does not parse closes the wrapper's brace before its own end, read
+ * token by token (so braces in strings, comments and regular expressions do not count).
+ */
+function closesWrapperEarly(script: string): boolean {
+  const sourceEnd = RULE_SOURCE_HEAD.length + script.length;
+  let depth = 0;
+  try {
+    for (const token of tokenizer(wrapRuleSource(script), SCRIPT)) {
+      const label = token.type.label;
+      if (label === "{" || label === "${") depth++;
+      else if (label === "}" && --depth === 0) return token.start < sourceEnd;
+    }
+  } catch {}
+  return false;
+}
+
+/**
+ * Why a source is refused outright: it leaves the function the host wraps it in, imports
+ * (`import()`, `import … from`, `import.meta`) or calls `require(…)`. The source is parsed
+ * exactly as the host compiles it ({@link wrapRuleSource}). A source that does not parse
+ * is not refused here: compiling it reports the syntax error with its position.
+ * @returns the reason, or undefined
+ */
+export function forbiddenSyntax(script: string): string | undefined {
+  const wrapped = wrapRuleSource(script);
+  const tree = parseAs(wrapped, "script");
+  if (tree) return staysInWrapper(tree, wrapped) ? firstReason(tree) : LEAVES_WRAPPER;
+  if (closesWrapperEarly(script)) return LEAVES_WRAPPER;
+  // `import … from` parses only at a module's top level: a source that does not compile
+  // but parses as a module is refused for its imports rather than as a syntax error.
+  const asModule = parseAs(script, "module");
+  return asModule ? firstReason(asModule) : undefined;
+}
+
 /** Where a source's syntax error is (1-based line and column), or undefined when it parses. */
 export function syntaxError(script: string): CompileError | undefined {
   try {
-    parse(script, SCRIPT);
+    parse(wrapRuleSource(script), SCRIPT);
     return undefined;
   } catch (error) {
     const { message, loc } = error as { message: string; loc?: { line: number; column: number } };
     if (!loc) return { message: `SyntaxError: ${message}` };
     return {
       message: `SyntaxError: ${message.replace(/ \(\d+:\d+\)$/, "")}`,
-      line: loc.line,
-      column: loc.column + 1,
+      ...positionInSource(script, loc.line, loc.column + 1),
     };
   }
 }

@@ -1,17 +1,23 @@
+import type { WebHost } from "./web-globals.ts";
+
 /**
  * The capabilities the host gives the prelude. Every one checks that its call is still the
  * current one, takes only primitives or the rule's own values, and enforces its own caps
  * with the host's captured intrinsics: nothing here trusts the prelude's results.
  */
-export interface PreludeHost {
+export interface PreludeHost extends WebHost {
+  /** The arguments of the current entry: a primitive (JSON text), or the rule's module function at load. */
   args(): unknown;
-  getRandomValues<T extends ArrayBufferView>(array: T): T;
+  /** Fills the rule's typed array; answers "" or JSON `[errorName, message]`. */
+  getRandomValues(array: unknown): string;
   randomUUID(): string;
   log(callId: number, level: string, text: unknown): void;
   schedule(callId: number, timerId: number, delay: number, repeat: boolean): void;
   cancel(timerId: number): void;
   /** Starts a `crypto.subtle` operation; its result comes back through `__rulegate.resolve`. */
   subtle(callId: number, operationId: number, method: string, args: unknown[]): void;
+  /** Ties the host's CryptoKey `token` (of the result being resolved) to the rule-realm `key` standing for it. */
+  bindKey(token: number, key: object): void;
   settle(callId: number, kind: string, payload: unknown, errorClass: unknown, message: unknown): void;
 }
 
@@ -19,12 +25,15 @@ export interface PreludeHost {
  * Installs a rule's globals in its `node:vm` context. This function is never called in the
  * host's realm: the host evaluates its source text inside the context, so everything it
  * builds (the error classes, `console`, timers, the call contract) belongs to the rule's
- * realm, and a rule meets host objects only through the few capabilities of `host`. It
+ * realm. The capabilities of `host` take the rule's values or primitives and answer only
+ * primitives (`crypto.subtle` results come as text, keys as tokens): no object of the
+ * host's realm is ever handed to rule code, so none can carry a rule's hooks into the
+ * host's own code. It
  * must not refer to anything outside itself. It defines `__rulegate`, whose methods the
  * host calls through precompiled scripts (so every entry into rule code runs under the vm
  * time limit), taking their arguments from `host.args()`.
  */
-export function installPrelude(host: PreludeHost, hostGlobals: Record<string, unknown>): void {
+export function installPrelude(host: PreludeHost): void {
   // Its source is evaluated as a script, outside this module: strict mode keeps its functions
   // out of a rule's `fn.caller` chain.
   // biome-ignore lint/suspicious/noRedundantUseStrict: the source text is run outside this module
@@ -32,6 +41,30 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
   const global = globalThis as Record<string, unknown>;
   const define = (name: string, value: unknown) =>
     Object.defineProperty(global, name, { value, writable: false, configurable: false, enumerable: false });
+  // Captured before any rule code runs: what the prelude builds from the host's answers does
+  // not depend on globals a rule may replace.
+  const parseJson = JSON.parse;
+  const stringifyJson = JSON.stringify;
+  const Bytes = Uint8Array;
+  const charCodeAt = (text: string, index: number) => text.charCodeAt(index);
+
+  /**
+   * Calls a host capability. They do not throw, but a call at the edge of the stack fails
+   * with the host realm's RangeError: the rule gets one of its own realm instead.
+   */
+  const guarded = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch {
+      throw new RangeError("Maximum call stack size exceeded");
+    }
+  };
+  const errorOf = ([name, message]: [string, string]): Error => {
+    const error = name === "TypeError" ? new TypeError(message) : new Error(message);
+    if (name !== "TypeError")
+      Object.defineProperty(error, "name", { value: name, writable: true, configurable: true });
+    return error;
+  };
 
   class InvalidScopeError extends Error {
     constructor(message?: string) {
@@ -85,7 +118,7 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
   const console: Record<string, (...args: unknown[]) => void> = {};
   for (const level of ["log", "info", "warn", "error", "debug"]) {
     console[level] = (...args: unknown[]) => {
-      if (current) host.log(current.id, level, args.map(describe).join(" "));
+      if (current) guarded(() => host.log(current!.id, level, args.map(describe).join(" ")));
     };
   }
 
@@ -94,11 +127,11 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
     if (!current) return 0;
     const id = nextTimerId++;
     timers.set(id, { callback: callback as Timer["callback"], args, repeat });
-    host.schedule(current.id, id, Math.max(0, Number(delay) || 0), repeat);
+    guarded(() => host.schedule(current!.id, id, Math.max(0, Number(delay) || 0), repeat));
     return id;
   };
   const clear = (id: unknown) => {
-    if (timers.delete(id as number)) host.cancel(id as number);
+    if (timers.delete(id as number)) guarded(() => host.cancel(id as number));
   };
 
   const errorClassOf = (error: unknown) =>
@@ -121,24 +154,27 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
     error instanceof RangeError &&
     /out of memory|call stack|string length|too long/i.test(String(error.message));
 
+  const settle = (callId: number, kind: string, payload: string, errorClass: string, message: string) =>
+    guarded(() => host.settle(callId, kind, payload, errorClass, message));
+
   const endCall = (call: Call, error: unknown, result?: unknown) => {
     if (call.settled || current !== call) return; // a second cb is ignored
     call.settled = true;
     current = null;
-    for (const id of timers.keys()) host.cancel(id);
+    for (const id of timers.keys()) guarded(() => host.cancel(id));
     timers.clear();
     operations.clear();
     if (isResourceError(error)) {
-      return host.settle(call.id, "failed", `the rule crashed: ${describe(error)}`, "", "");
+      return settle(call.id, "failed", `the rule crashed: ${describe(error)}`, "", "");
     }
     if (error !== null && error !== undefined && error !== false) {
-      return host.settle(call.id, "error", "", errorClassOf(error), messageOf(error));
+      return settle(call.id, "error", "", errorClassOf(error), messageOf(error));
     }
     let json: string | undefined;
     try {
       json = JSON.stringify(result);
     } catch (serialisation) {
-      return host.settle(
+      return settle(
         call.id,
         "failed",
         `the rule's result is not serialisable: ${messageOf(serialisation)}`,
@@ -146,9 +182,8 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
         "",
       );
     }
-    if (json === undefined)
-      return host.settle(call.id, "failed", "the rule's result is not a JSON value", "", "");
-    host.settle(call.id, "ok", json, "", "");
+    if (json === undefined) return settle(call.id, "failed", "the rule's result is not a JSON value", "", "");
+    settle(call.id, "ok", json, "", "");
   };
 
   // The context's own realm still has constructs that reach outside it: a ShadowRealm
@@ -174,7 +209,6 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
     if (typeof callback !== "function") throw new TypeError("The callback must be a function.");
     Promise.resolve().then(callback as () => void);
   });
-  for (const [name, value] of Object.entries(hostGlobals)) define(name, value);
   // crypto.subtle answers with the rule's own promises, settled by the host through
   // `__rulegate.resolve` under the vm time limit: a rule never holds a host promise, so no
   // rule callback can run in the host's microtask queue, outside the limit or after the call.
@@ -188,24 +222,78 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
             if (!current) return reject(new Error("crypto.subtle is available only during a call."));
             const id = nextOperationId++;
             operations.set(id, { resolve, reject });
-            host.subtle(current.id, id, String(method), args);
+            guarded(() => host.subtle(current!.id, id, String(method), args));
           }),
     },
   );
   define(
     "crypto",
     Object.freeze({
-      getRandomValues: (array: ArrayBufferView) => host.getRandomValues(array),
-      randomUUID: () => host.randomUUID(),
+      getRandomValues: (array: ArrayBufferView) => {
+        const refusal = guarded(() => host.getRandomValues(array));
+        if (refusal) throw errorOf(parseJson(refusal) as [string, string]);
+        return array;
+      },
+      randomUUID: () => guarded(() => host.randomUUID()),
       subtle,
     }),
   );
 
-  /** Copies what the host returns into this realm: bytes as an ArrayBuffer, JSON-able data as data. */
-  const adopt = (kind: string, value: unknown): unknown => {
-    if (kind === "bytes") return new Uint8Array(value as ArrayBuffer).slice().buffer;
-    if (kind === "json") return JSON.parse(value as string);
-    return value;
+  /** What stands for a host CryptoKey in this realm; the host keeps the key itself, keyed by this object. */
+  type KeyDescription = {
+    token: number;
+    type: string;
+    extractable: boolean;
+    algorithm: Record<string, unknown>;
+    usages: string[];
+  };
+  const keyDescriptions = new WeakMap<object, KeyDescription>();
+  const describedKey = (key: unknown): KeyDescription => {
+    const description = keyDescriptions.get(key as object);
+    if (!description) throw new TypeError("Illegal invocation: not a CryptoKey.");
+    return description;
+  };
+  class CryptoKey {
+    constructor() {
+      throw new TypeError("Illegal constructor.");
+    }
+    get type() {
+      return describedKey(this).type;
+    }
+    get extractable() {
+      return describedKey(this).extractable;
+    }
+    get algorithm() {
+      return describedKey(this).algorithm;
+    }
+    get usages() {
+      return describedKey(this).usages;
+    }
+    get [Symbol.toStringTag]() {
+      return "CryptoKey";
+    }
+  }
+  const makeKey = (description: KeyDescription): object => {
+    const key = Object.create(CryptoKey.prototype) as object;
+    const exponent = description.algorithm.publicExponent;
+    if (Array.isArray(exponent)) description.algorithm.publicExponent = new Bytes(exponent);
+    keyDescriptions.set(key, description);
+    guarded(() => host.bindKey(description.token, key));
+    return key;
+  };
+
+  /** Builds a `crypto.subtle` result in this realm from the text the host answers with. */
+  const adopt = (kind: string, value: string): unknown => {
+    if (kind === "bytes") {
+      const bytes = new Bytes(value.length);
+      for (let i = 0; i < value.length; i++) bytes[i] = charCodeAt(value, i);
+      return bytes.buffer;
+    }
+    const data = parseJson(value) as Record<string, KeyDescription> & KeyDescription;
+    if (kind === "key") return makeKey(data);
+    if (kind === "pair")
+      return { publicKey: makeKey(data.publicKey!), privateKey: makeKey(data.privateKey!) };
+    return data;
   };
 
   define(
@@ -231,8 +319,8 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
       },
       /** Starts one call; the outcome arrives through host.settle, now or later. */
       start() {
-        const [callId, inputJson] = host.args() as [number, string];
-        const input = JSON.parse(inputJson);
+        const [callId, inputJson] = parseJson(host.args() as string) as [number, string];
+        const input = parseJson(inputJson);
         const call: Call = { id: callId, settled: false };
         current = call;
         const cb = (error: unknown, result?: unknown) => endCall(call, error, result);
@@ -272,12 +360,35 @@ export function installPrelude(host: PreludeHost, hostGlobals: Record<string, un
       },
       /** Settles a `crypto.subtle` operation of the current call. */
       resolve() {
-        const [operationId, ok, kind, value] = host.args() as [number, boolean, string, unknown];
+        const [operationId, ok, kind, value] = parseJson(host.args() as string) as [
+          number,
+          boolean,
+          string,
+          string,
+        ];
         const operation = operations.get(operationId);
         if (!operation || !current) return;
         operations.delete(operationId);
         if (ok) operation.resolve(adopt(kind, value));
         else operation.reject(new Error(String(value)));
+      },
+      /** What a value the rule threw says, as JSON `[message, stack]`: read here, under the host's time limit. */
+      explain() {
+        const value = host.args();
+        const read = (get: () => unknown) => {
+          try {
+            const text = get();
+            return typeof text === "string" ? text : String(text);
+          } catch {
+            return "";
+          }
+        };
+        const isObject = (typeof value === "object" && value !== null) || typeof value === "function";
+        const message =
+          isObject && "message" in (value as object)
+            ? `${read(() => (value as Error).name)}: ${read(() => (value as Error).message)}`
+            : read(() => value);
+        return stringifyJson([message, isObject ? read(() => (value as Error).stack) : ""]);
       },
       /** Abandons the current call (time limit): later callbacks of it are ignored. */
       abandon() {

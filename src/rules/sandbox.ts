@@ -7,12 +7,18 @@
  *
  * Everything this module needs from the language is captured when it is evaluated, before
  * any rule code exists; caps on console output and results are enforced here, with those
- * captured intrinsics, and again by the server.
+ * captured intrinsics, and again by the server. No object of this realm is ever handed to
+ * rule code: the capabilities given to the prelude answer with primitives only, and this
+ * module reads a value of the rule's realm only by asking that realm, under a time limit.
  */
+import { types } from "node:util";
 import vm from "node:vm";
 import { syntaxError } from "./check-rule-source.ts";
 import { installPrelude, type PreludeHost } from "./context-prelude.ts";
 import type { CallEnd, CompileError, FromHost, SandboxLimits, ToHost } from "./protocol.ts";
+import { installWebGlobals } from "./web-globals.ts";
+import { createWebHost } from "./web-host.ts";
+import { positionInSource, wrapRuleSource } from "./wrap-rule-source.ts";
 
 const call = <T>(method: (...args: never[]) => T) =>
   Function.prototype.call.bind(method) as (...args: unknown[]) => T;
@@ -29,18 +35,28 @@ const mapValues = call(Map.prototype.values) as (map: Map<unknown, unknown>) => 
 const { now } = performance;
 const nowMs = () => Reflect.apply(now, performance, []) as number;
 const { isView } = ArrayBuffer;
-const ArrayBufferCtor = ArrayBuffer;
+const HostBytes = Uint8Array;
 const StringCtor = String;
+const fromCharCode = String.fromCharCode;
 const { max, min, ceil } = Math;
-const { freeze } = Object;
+const { freeze, assign, create } = Object;
+const { apply, getOwnPropertyDescriptor } = Reflect;
+const promiseThen = call(Promise.prototype.then);
+const weakGet = call(WeakMap.prototype.get) as (map: WeakMap<object, unknown>, key: object) => unknown;
+const weakSet = call(WeakMap.prototype.set);
+const arrayBufferByteLength = getOwnPropertyDescriptor(ArrayBuffer.prototype, "byteLength")!.get!;
+const cryptoKeyType = getOwnPropertyDescriptor(CryptoKey.prototype, "type")!.get!;
 const realSetTimeout = setTimeout;
 const realSetInterval = setInterval;
 const realClearTimeout = clearTimeout;
 const subtleCrypto = crypto.subtle;
+/** The SubtleCrypto methods a rule may call (W3C Web Cryptography API, the SubtleCrypto interface). */
+const subtleFunctions: Record<string, (...args: unknown[]) => Promise<unknown>> = create(null);
 const getRandomValues = crypto.getRandomValues.bind(crypto);
 const randomUUID = crypto.randomUUID.bind(crypto);
 const PRELUDE_SOURCE = `(${StringCtor(installPrelude)})`;
-const subtleMethods = new Set([
+const WEB_GLOBALS_SOURCE = `(${StringCtor(installWebGlobals)})`;
+for (const method of [
   "encrypt",
   "decrypt",
   "sign",
@@ -53,25 +69,15 @@ const subtleMethods = new Set([
   "exportKey",
   "wrapKey",
   "unwrapKey",
-]);
-const setHas = call(Set.prototype.has);
-const hostGlobals = freeze({
-  URL,
-  URLSearchParams,
-  TextEncoder,
-  TextDecoder,
-  atob,
-  btoa,
-  structuredClone,
-});
-
-/** The module wrapper keeps the rule's line numbers; column offsets apply on line 1 only. */
-const MODULE_HEAD = "(function (module, exports) {";
+] as const) {
+  subtleFunctions[method] = SubtleCrypto.prototype[method] as (...args: unknown[]) => Promise<unknown>;
+}
 const LOAD = new vm.Script("__rulegate.load()");
 const START = new vm.Script("__rulegate.start()");
 const FIRE = new vm.Script("__rulegate.fire()");
 const RESOLVE = new vm.Script("__rulegate.resolve()");
 const ABANDON = new vm.Script("__rulegate.abandon()");
+const EXPLAIN = new vm.Script("__rulegate.explain()");
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -85,9 +91,66 @@ interface Call {
   logBytes: number;
 }
 
-const isTimeout = (error: unknown) => (error as { code?: string })?.code === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+const isObject = (value: unknown): value is object =>
+  (typeof value === "object" && value !== null) || typeof value === "function";
+const { isProxy } = types;
+const { getPrototypeOf } = Object;
+const hostObjectPrototype = Object.prototype;
+const parseJson = JSON.parse;
+const { isArray } = Array;
 
+/**
+ * Whether a value is a primitive or an object of this realm: not a proxy, its prototype
+ * chain ending at this realm's Object.prototype. Only such values does host code read; a
+ * value of the rule's realm (a thrown object, a rejection) could run rule code from any
+ * property read, outside every time limit.
+ */
+function isHostValue(value: unknown): boolean {
+  let link: unknown = value;
+  for (let depth = 0; depth < 32; depth++) {
+    if (!isObject(link)) return depth === 0;
+    if (isProxy(link)) return false;
+    if (link === hostObjectPrototype) return true;
+    link = getPrototypeOf(link);
+  }
+  return false;
+}
+
+/**
+ * Whether the vm stopped rule code at its time limit. The runtime makes that error in the
+ * rule's realm, so only its own data property is read (which runs no code of the rule's).
+ */
+const isTimeout = (error: unknown) =>
+  isObject(error) &&
+  !isProxy(error) &&
+  getOwnPropertyDescriptor(error, "code")?.value === "ERR_SCRIPT_EXECUTION_TIMEOUT";
+
+/** An RSA key's `publicExponent` (a Uint8Array) as a list of numbers in a key description. */
+const plainBytes = (_key: string, value: unknown) => {
+  if (!isView(value)) return value;
+  const bytes = new HostBytes(
+    (value as Uint8Array).buffer,
+    (value as Uint8Array).byteOffset,
+    (value as Uint8Array).byteLength,
+  );
+  const list: number[] = [];
+  for (let i = 0; i < bytes.length; i++) list[i] = bytes[i]!;
+  return list;
+};
+
+/** An error's name and message as primitives. */
+const splitError = (error: unknown): [string, string] => {
+  try {
+    const { name, message } = error as Error;
+    return [typeof name === "string" ? name : "Error", typeof message === "string" ? message : "failed"];
+  } catch {
+    return ["Error", "failed"];
+  }
+};
+
+/** What a primitive or a host error says; a value of the rule's realm is not read. */
 const describe = (error: unknown): string => {
+  if (!isHostValue(error)) return "an error of the rule's own";
   try {
     if (error && typeof error === "object" && "message" in error) {
       const { name, message } = error as Error;
@@ -98,6 +161,32 @@ const describe = (error: unknown): string => {
     return "an unprintable error";
   }
 };
+
+/** Brand checks through captured intrinsics: unlike `instanceof`, they call nothing a rule can define. */
+const isArrayBuffer = (value: unknown) => brand(arrayBufferByteLength, value);
+const isCryptoKey = (value: unknown) => brand(cryptoKeyType, value);
+function brand(getter: () => unknown, value: unknown): boolean {
+  try {
+    apply(getter, value, []);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Bytes as a string of char codes 0-255: the form a `crypto.subtle` result crosses into the rule's realm in. */
+function binaryText(buffer: ArrayBuffer): string {
+  const length = apply(arrayBufferByteLength, buffer, []) as number;
+  let text = "";
+  for (let start = 0; start < length; start += 8192) {
+    text += apply(
+      fromCharCode,
+      null,
+      new HostBytes(buffer, start, min(8192, length - start)) as never,
+    ) as string;
+  }
+  return text;
+}
 
 /** Only primitives cross from the rule's results into messages: a string is kept, capped; anything else is not. */
 const capped = (value: unknown, limit: number, otherwise: string) =>
@@ -111,6 +200,8 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
   let context: vm.Context | undefined;
   let current: Call | undefined;
   let pendingArgs: unknown;
+  /** The source being loaded, for placing its errors. */
+  let lastLoaded = "";
   /** Whether rule code is on the stack (an entry through {@link enter} has not returned). */
   let inRuleCode = false;
   /** The call that ended and has not been reported idle yet. */
@@ -129,8 +220,12 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
       script.runInContext(context, { timeout: max(1, ceil(remaining)) });
     } catch (error) {
       inRuleCode = false;
-      if (isTimeout(error)) endCall({ kind: "timeout" });
-      else if (current) current.end ??= { kind: "failed", detail: `the rule crashed: ${describe(error)}` };
+      // The deadline decides too: the runtime's timeout error is made in the rule's realm,
+      // where a rule's setter can keep its `code` from being set.
+      if (isTimeout(error) || remainingMs() <= 0) endCall({ kind: "timeout" });
+      else if (current) {
+        current.end ??= { kind: "failed", detail: `the rule crashed: ${explain(context, error).message}` };
+      }
     }
     inRuleCode = false;
     if (current?.end) endCall(current.end);
@@ -165,10 +260,76 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
     send({ type: "idle", callId });
   }
 
-  const host: PreludeHost = {
+  /** The host's CryptoKeys, keyed by the rule-realm objects that stand for them. */
+  const keys = new WeakMap<object, CryptoKey>();
+  /** Keys of the `crypto.subtle` result being resolved, by token, until the prelude binds them. */
+  let pendingKeys = new Map<number, CryptoKey>();
+  let nextKeyToken = 1;
+
+  /** A rule-realm key's host CryptoKey, or the value itself. */
+  const hostKeyOr = (value: unknown) => (isObject(value) ? (weakGet(keys, value) ?? value) : value);
+
+  /**
+   * The host's arguments for a `crypto.subtle` call: the rule's keys replaced by the host's
+   * (also an ECDH/X25519 algorithm's `public` key); the rest is read by WebCrypto itself.
+   */
+  function hostArguments(args: unknown): unknown[] {
+    const list = args as unknown[];
+    const translated: unknown[] = [];
+    for (let i = 0; i < min(list.length, 8); i++) translated[i] = hostKeyOr(list[i]);
+    const algorithm = translated[0];
+    if (isObject(algorithm) && !isCryptoKey(algorithm)) {
+      const publicKey = (algorithm as { public?: unknown }).public;
+      if (isObject(publicKey) && weakGet(keys, publicKey)) {
+        translated[0] = assign(create(null), algorithm, { public: weakGet(keys, publicKey) });
+      }
+    }
+    return translated;
+  }
+
+  /** A key's description for the rule's realm; the key itself waits in `pendingKeys` under its token. */
+  function keyDescription(key: CryptoKey) {
+    const token = nextKeyToken++;
+    mapSet(pendingKeys, token, key);
+    return {
+      token,
+      type: key.type,
+      extractable: key.extractable,
+      algorithm: key.algorithm,
+      usages: key.usages,
+    };
+  }
+
+  /** A `crypto.subtle` result as text: bytes, JSON data (a JWK, a boolean), a key or a key pair. */
+  function resultText(value: unknown): [string, string] {
+    if (isArrayBuffer(value)) return ["bytes", binaryText(value as ArrayBuffer)];
+    if (isCryptoKey(value)) return ["key", toJson(keyDescription(value as CryptoKey), plainBytes)];
+    if (isObject(value) && isCryptoKey((value as CryptoKeyPair).publicKey)) {
+      const pair = value as CryptoKeyPair;
+      return [
+        "pair",
+        toJson(
+          { publicKey: keyDescription(pair.publicKey), privateKey: keyDescription(pair.privateKey) },
+          plainBytes,
+        ),
+      ];
+    }
+    return ["json", toJson(value) ?? "null"];
+  }
+
+  const capabilities: PreludeHost = {
     args: () => pendingArgs,
-    getRandomValues: (array) => getRandomValues(array as never),
+    getRandomValues(array) {
+      try {
+        getRandomValues(array as never);
+        return "";
+      } catch (error) {
+        const [name, message] = splitError(error);
+        return toJson([name, message]);
+      }
+    },
     randomUUID: () => randomUUID(),
+    web: createWebHost(),
     log(callId, level, text) {
       const active = current;
       if (active?.id !== callId) return;
@@ -189,7 +350,7 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
         if (!repeat) mapDelete(active.timers, timerId);
         if (current === active) enter(FIRE, timerId);
       };
-      const wait = min(Number(delay) || 0, max(0, remainingMs()));
+      const wait = min(typeof delay === "number" && delay > 0 ? delay : 0, max(0, remainingMs()));
       mapSet(
         active.timers,
         timerId,
@@ -206,34 +367,41 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
     subtle(callId, operationId, method, args) {
       const active = current;
       if (active?.id !== callId) return;
-      const settle = (ok: boolean, kind: string, value: unknown) => {
-        if (current === active) enter(RESOLVE, [operationId, ok, kind, value]);
+      const settle = (ok: boolean, kind: string, value: string) => {
+        if (current === active) enter(RESOLVE, toJson([operationId, ok, kind, value]));
+        // Keys the prelude did not take up (the call ended meanwhile) are dropped.
+        pendingKeys = new Map();
       };
-      if (!setHas(subtleMethods, method)) {
+      const operation = typeof method === "string" ? subtleFunctions[method] : undefined;
+      if (!operation) {
         return void realSetTimeout(
-          () => settle(false, "error", `crypto.subtle.${method} is not a function`),
+          () => settle(false, "error", `crypto.subtle.${capped(method, 40, "?")} is not a function`),
           0,
         );
       }
       let pending: Promise<unknown>;
       try {
         // Arguments are read (and buffers copied) now, under the vm time limit of the calling rule code.
-        pending = Reflect.apply(
-          (subtleCrypto as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>)[method]!,
-          subtleCrypto,
-          args,
-        );
+        pending = apply(operation, subtleCrypto, hostArguments(args));
       } catch (error) {
-        return void realSetTimeout(() => settle(false, "error", describe(error)), 0);
+        // Described now, while the rule's own getters run under its time limit.
+        const detail = describe(error);
+        return void realSetTimeout(() => settle(false, "error", detail), 0);
       }
-      pending.then(
-        (value) => {
-          if (value instanceof ArrayBufferCtor || isView(value)) settle(true, "bytes", value);
-          else if (method === "exportKey") settle(true, "json", toJson(value));
-          else settle(true, "key", value);
+      promiseThen(
+        pending,
+        (value: unknown) => {
+          const [kind, text] = resultText(value);
+          settle(true, kind, text);
         },
-        (error) => settle(false, "error", describe(error)),
+        (error: unknown) => settle(false, "error", describe(error)),
       );
+    },
+    bindKey(token, key) {
+      const hostKey = mapGet(pendingKeys, token);
+      if (hostKey === undefined || !isObject(key)) return;
+      mapDelete(pendingKeys, token);
+      weakSet(keys, key, hostKey);
     },
     settle(callId, kind, payload, errorClass, message) {
       if (current?.id !== callId || current.end) return;
@@ -262,11 +430,37 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
       endCall(current.end);
     },
   };
+  // Null-prototype and frozen: the prelude's lookups on it reach nothing else of the host.
+  const host = freeze(assign(create(null), capabilities)) as PreludeHost;
+
+  /**
+   * What an error says and its stack: read directly from a host error; asked of the rule's
+   * realm, under a short time limit, for a value of the rule's own (its getters are rule code).
+   */
+  function explain(realm: vm.Context | undefined, error: unknown): { message: string; stack: string } {
+    if (isHostValue(error)) {
+      if (!isObject(error)) return { message: describe(error), stack: "" };
+      const stack = (error as { stack?: unknown }).stack;
+      return { message: describe(error), stack: typeof stack === "string" ? stack : "" };
+    }
+    if (realm) {
+      pendingArgs = error;
+      try {
+        const answer: unknown = EXPLAIN.runInContext(realm, { timeout: 50 });
+        const parsed: unknown = typeof answer === "string" ? parseJson(answer) : undefined;
+        if (isArray(parsed) && typeof parsed[0] === "string" && typeof parsed[1] === "string") {
+          return { message: parsed[0], stack: parsed[1] };
+        }
+      } catch {}
+    }
+    return { message: "an unprintable error", stack: "" };
+  }
 
   /** Where a SyntaxError points, from the engine's `file:line` and caret lines. */
-  function locate(error: unknown): CompileError {
-    const message = sliceString(describe(error), 0, 1000);
-    const stack = StringCtor((error as { stack?: unknown })?.stack ?? "");
+  function locate(realm: vm.Context, error: unknown): CompileError {
+    const explained = explain(realm, error);
+    const message = sliceString(explained.message, 0, 1000);
+    const stack = explained.stack;
     const lines = splitString(stack, "\n");
     let at = -1;
     for (let i = 0; i < lines.length; i++) {
@@ -280,33 +474,38 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
     const caretLine = lines[at + 2];
     const caret = caretLine === undefined ? -1 : indexOf(caretLine, "^");
     if (caret < 0) return { message, line };
-    const column = caret + 1 - (line === 1 ? MODULE_HEAD.length : 0);
-    return { message, line, column: max(1, column) };
+    return { message, ...positionInSource(lastLoaded, line, caret + 1) };
   }
 
   /** Compiles the rule into a fresh context with the prelude installed; runs its top-level code. */
   function load(script: string, timeoutMs: number): CompileError | undefined {
+    const loadStarted = nowMs();
     const fresh = vm.createContext(Object.create(null), {
       name: "rule",
       codeGeneration: { strings: false, wasm: false },
       microtaskMode: "afterEvaluate",
     });
     try {
-      const install = new vm.Script(PRELUDE_SOURCE, { filename: "rulegate-prelude.js" }).runInContext(fresh);
-      install(host, hostGlobals);
-      pendingArgs = new vm.Script(`${MODULE_HEAD}${script}\n})`, { filename: "rule.js" }).runInContext(
+      const installWeb = new vm.Script(WEB_GLOBALS_SOURCE, { filename: "rulegate-web.js" }).runInContext(
         fresh,
-        {
-          timeout: timeoutMs,
-        },
       );
+      installWeb(host);
+      const install = new vm.Script(PRELUDE_SOURCE, { filename: "rulegate-prelude.js" }).runInContext(fresh);
+      install(host);
+      lastLoaded = script;
+      pendingArgs = new vm.Script(wrapRuleSource(script), { filename: "rule.js" }).runInContext(fresh, {
+        timeout: timeoutMs,
+      });
       LOAD.runInContext(fresh, { timeout: timeoutMs });
     } catch (error) {
-      if (isTimeout(error)) return { message: "The rule's top-level code timed out." };
+      if (isTimeout(error) || nowMs() - loadStarted >= timeoutMs) {
+        return { message: "The rule's top-level code timed out." };
+      }
       // V8 does not say where a SyntaxError is: a parser does.
-      return (error as Error)?.name === "SyntaxError"
-        ? (syntaxError(script) ?? locate(error))
-        : locate(error);
+      const located = locate(fresh, error);
+      return sliceString(located.message, 0, 12) === "SyntaxError:"
+        ? (syntaxError(script) ?? located)
+        : located;
     }
     context = fresh;
     return undefined;
@@ -316,7 +515,7 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
     current = { id: callId, deadline: nowMs() + timeoutMs, timers: new Map(), logLines: 0, logBytes: 0 };
     current.deadlineTimer = realSetTimeout(() => endCall({ kind: "timeout" }), timeoutMs);
     if (!context) return endCall({ kind: "failed", detail: "the host has no rule loaded" });
-    enter(START, [callId, input]);
+    enter(START, toJson([callId, input]));
   }
 
   return {

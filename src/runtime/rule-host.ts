@@ -10,7 +10,7 @@
  */
 import { SANDBOX_LIMITS, type ToHost } from "../rules/protocol.ts";
 import { createSandbox } from "../rules/sandbox.ts";
-import { lockDownRealm } from "./lockdown.ts";
+import { hardenIntrinsics, lockDownRealm } from "./lockdown.ts";
 
 declare const Deno: {
   stdout: { writeSync(bytes: Uint8Array): number };
@@ -55,24 +55,9 @@ function writeAll(bytes: Uint8Array): void {
 const send = (message: unknown) => writeAll(encode(`${stringify(bare(message))}\n`));
 
 lockDownRealm();
-// Host values a rule receives (URL, TextEncoder results, host errors) lead to this realm's
-// intrinsics: frozen, they cannot carry hooks into the host's own code paths.
-Object.defineProperty(Error, "prepareStackTrace", { value: undefined, writable: false, configurable: false });
-for (const intrinsic of [
-  Object.prototype,
-  Array.prototype,
-  Object.getPrototypeOf(bare),
-  Error,
-  Error.prototype,
-  Promise,
-  Promise.prototype,
-  String.prototype,
-  Uint8Array.prototype,
-  Object.getPrototypeOf(Uint8Array.prototype),
-  ArrayBuffer.prototype,
-]) {
-  Object.freeze(intrinsic);
-}
+// Frozen constructors and prototypes: a rule's hooks could not attach to them even if a
+// host object reached it.
+hardenIntrinsics();
 const sandbox = createSandbox(send, SANDBOX_LIMITS);
 
 async function serve(): Promise<void> {
