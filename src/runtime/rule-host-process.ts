@@ -3,13 +3,16 @@
  * (node:child_process exists on both), and reads their CPU time and memory from /proc.
  */
 import { Buffer } from "node:buffer";
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { OutputBudget } from "../rules/protocol.ts";
+import { RULE_HOST_NAME } from "./rule-host-name.ts";
+
+export { RULE_HOST_NAME };
 
 const HOST_ENTRY = fileURLToPath(new URL("./rule-host.ts", import.meta.url));
 
@@ -104,6 +107,7 @@ export function spawnRuleHost(options: {
   const child: ChildProcess = spawn(denoExecutable(), ruleHostArguments(options.memoryMb, options.entry), {
     cwd: options.cwd,
     env: {},
+    argv0: RULE_HOST_NAME,
     stdio: ["pipe", "pipe", "pipe"],
   });
   let lineHandler: (line: string | undefined) => void = () => {};
@@ -205,17 +209,34 @@ function readLines(maxLine: number, budget: OutputBudget, deliver: (line: string
   };
 }
 
-const CLOCK_TICKS_PER_SECOND = 100;
-const PAGE_BYTES = 4096;
+let clockTicksPerSecond: number | undefined;
 
-/** CPU time (user + system) and RSS of a process from /proc/<pid>/stat; undefined elsewhere or once it is gone. */
+/**
+ * The unit of /proc's CPU times (USER_HZ), from `getconf CLK_TCK` once; 100, what Linux
+ * uses on nearly every architecture, where getconf is missing.
+ */
+function clockTicks(): number {
+  if (clockTicksPerSecond === undefined) {
+    const answer = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim());
+    clockTicksPerSecond = Number.isSafeInteger(answer) && answer > 0 ? answer : 100;
+  }
+  return clockTicksPerSecond;
+}
+
+/**
+ * CPU time (user + system, /proc/<pid>/stat) and RSS (`VmRSS` of /proc/<pid>/status, which
+ * the kernel gives in kB whatever the page size) of a process; undefined elsewhere or once
+ * it is gone.
+ */
 export function processStats(pid: number): ProcessStats | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name, which may itself contain spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, rssBytes: Number(fields[21]) * PAGE_BYTES };
+    const rssKb = /^VmRSS:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    // A zombie has no memory left: no VmRSS line.
+    return { cpuMs: (ticks * 1000) / clockTicks(), rssBytes: rssKb ? Number(rssKb[1]) * 1024 : 0 };
   } catch {
     return undefined;
   }
