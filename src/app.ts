@@ -99,7 +99,7 @@ async function answerError(
     if (tokenRequest) await recordTokenFailure(tokenRequest, error);
     return noStoreJson(error.toBody(), error.status, error.headers);
   }
-  if (error instanceof ApiError) return json(error.toBody(), error.statusCode);
+  if (error instanceof ApiError) return json(error.toBody(), error.statusCode, error.headers);
   const management = path.startsWith("/api/v2");
   if (code === "VALIDATION" && error instanceof ValidationError && error.type !== "response") {
     if (management) return json(new ApiError(400, validationMessage(error), "invalid_body").toBody(), 400);

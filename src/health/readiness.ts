@@ -30,8 +30,9 @@ function within<T>(work: Promise<T>, ms: number, fallback: T): Promise<T> {
 
 /**
  * The readiness checks of a node (`GET /health/ready`): the database answers a cheap query
- * within {@link DATABASE_TIMEOUT_MS}, every migration is applied, the deployed rule's hosts
- * are warm, and the node is not shutting down. Concurrent probes share one database query,
+ * within {@link DATABASE_TIMEOUT_MS}, every migration is applied, the deployed rules can be
+ * served (a version of each has loaded since start: a deploy's warm-up, on every node at
+ * once, must not take them all out of the load balancer), and the node is not shutting down. Concurrent probes share one database query,
  * and its answer is reused for {@link DATABASE_CHECK_TTL_MS}; shutting down shows at once.
  */
 export function createReadinessCheck(deps: Pick<Deps, "db" | "rules" | "lifecycle">) {

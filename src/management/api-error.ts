@@ -17,6 +17,8 @@ export class ApiError extends Error {
     readonly statusCode: number,
     message: string,
     readonly errorCode: string,
+    /** Headers the answer carries (`Retry-After` on a 503). */
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
     this.name = "ApiError";
@@ -36,6 +38,9 @@ export const badRequest = (message: string) => new ApiError(400, message, "inval
 export const notFound = (what: string) =>
   new ApiError(404, `The ${what} does not exist.`, "inexistent_entity");
 export const conflict = (message: string) => new ApiError(409, message, "already_exists");
+/** RFC 9110 §15.6.4 with §10.2.3's Retry-After: the node is busy, a retry shortly will do. */
+export const temporarilyUnavailable = (message: string, retryAfterSeconds: number) =>
+  new ApiError(503, message, "temporarily_unavailable", { "retry-after": String(retryAfterSeconds) });
 
 /** A query parameter Auth0's search cannot take: Auth0's `invalid_query_string`, naming the parameter. */
 export const invalidQuery = (reason: string, parameter: string) =>

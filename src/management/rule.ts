@@ -17,7 +17,7 @@ import { normalizeCredentialsExchangeOutcome, normalizeOutcome } from "../rules/
 import type { RulePool } from "../rules/pool.ts";
 import { ruleScript } from "../rules/rule-version.ts";
 import { sampleRuleInput } from "../rules/sample-input.ts";
-import { ApiError, badRequest, notFound } from "./api-error.ts";
+import { ApiError, badRequest, notFound, temporarilyUnavailable } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 
@@ -88,6 +88,16 @@ const ruleView = (row: RuleRow) => ({
   updated_at: row.updatedAt.toISOString(),
 });
 
+/** How long a caller turned away by busy throwaway hosts should wait before retrying. */
+const BUSY_RETRY_AFTER_SECONDS = 2;
+
+/** Too many `try` runs and compile checks are running and waiting already: 503, retry shortly. */
+const throwawayHostsBusy = () =>
+  temporarilyUnavailable(
+    "Too many rule tries and deploy checks are running; retry shortly.",
+    BUSY_RETRY_AFTER_SECONDS,
+  );
+
 /**
  * Refuses a script that imports or requires modules, does not compile, throws at top
  * level or exports no function; the message gives the line and column where known.
@@ -97,6 +107,7 @@ async function assertDeployable(pool: RulePool, script: string): Promise<void> {
   if (forbidden) throw badRequest(forbidden);
   const error = await pool.compile(script);
   if (!error) return;
+  if (error === "busy") throw throwawayHostsBusy();
   const where = error.line ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})` : "";
   throw new ApiError(400, `The rule does not compile: ${error.message}${where}`, "invalid_rule");
 }
@@ -105,6 +116,7 @@ async function assertDeployable(pool: RulePool, script: string): Promise<void> {
 async function tryRule(pool: RulePool, ruleId: RuleId, script: string, input: AnyRuleInput) {
   const requestId = `try-${crypto.randomUUID()}`;
   const execution = await pool.tryScript(script, input, requestId);
+  if (execution.failure?.kind === "busy") throw throwawayHostsBusy();
   const answer = { logs: execution.logs, duration_ms: Math.round(execution.durationMs * 1000) / 1000 };
   if (execution.failure) {
     const error = ruleFailureError(execution.failure, ruleId);

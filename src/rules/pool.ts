@@ -15,6 +15,7 @@ import type {
 import {
   type CallEnd,
   type CompileError,
+  HOST_OUTPUT,
   MAX_HOST_LINE,
   parseHostMessage,
   SANDBOX_LIMITS,
@@ -30,8 +31,8 @@ const BUSY_SAMPLE_MS = 10;
 const IDLE_SAMPLE_MS = 500;
 /** CPU an idle host may use per idle sample before it is taken for running left-over rule code. */
 const IDLE_CPU_MS = 150;
-/** What a host may hold before its rule is loaded (Deno's own footprint), on top of the limit. */
-const LOADING_ALLOWANCE_BYTES = 128 * 1024 * 1024;
+/** Throwaway hosts (`try`, compile checks) waiting for a turn, at most; more are answered busy. */
+const THROWAWAY_QUEUE = 64;
 /** Back-off for hosts that die before they have loaded their rule. */
 const BACKOFF_MS = { first: 100, max: 5000 };
 
@@ -46,11 +47,17 @@ export interface RulePool {
   ): Promise<RuleExecution>;
   /** Runs `script` once in a throwaway host that never serves an exchange. */
   tryScript(script: string, input: AnyRuleInput, requestId: string): Promise<RuleExecution>;
-  /** Compiles and loads `script` (syntax, top-level code, exported function) in a throwaway host. */
-  compile(script: string): Promise<CompileError | undefined>;
+  /**
+   * Compiles and loads `script` (syntax, top-level code, exported function) in a throwaway
+   * host; `"busy"` when too many throwaway hosts are already running and waiting.
+   */
+  compile(script: string): Promise<CompileError | "busy" | undefined>;
   /** Starts warm hosts for `rule` in the background; older versions of the same rule drain. */
   prepare(rule: RuleScript): void;
-  /** Whether each rule's current version has a loaded host (or no rule was asked for yet). */
+  /**
+   * Whether the pool can serve each rule it was asked for: some version of it has loaded in
+   * a host since the pool started (calls for a version still warming wait in its queue).
+   */
   warm(): boolean;
   /** Calls waiting for a host, across versions. */
   queueDepth(): number;
@@ -75,6 +82,7 @@ interface Host {
   job?: RunJob;
   callId?: number;
   timer?: ReturnType<typeof setTimeout>;
+  /** Its RSS when it reported ready, before any rule code ran in it: what the memory limit counts from. */
   baselineRss?: number;
   lastCpuMs?: number;
   /** Why the pool killed it, for the call it fails. */
@@ -116,21 +124,34 @@ const describePosition = (error: CompileError) =>
  * `RULE_WORKERS` hosts serve the current version of each rule (the password-exchange and
  * the credentials-exchange rule each have theirs, so one never retires the other's hosts),
  * and a new version gets new hosts while the old ones finish what they have and are stopped. The pool kills a host (SIGKILL) that
- * overruns the time limit, grows past the memory limit (counted from its RSS after loading,
- * so what a rule keeps between calls counts), sends anything but the protocol, or runs
- * after its call has ended; it replaces dead hosts, backs off from hosts that keep dying
- * before they load, and bounds the queue.
+ * overruns the time limit, grows past the memory limit (counted from its RSS before its
+ * rule's top-level code ran, so what a rule keeps at top level or between calls counts),
+ * writes anything but the protocol or more than its output budget (src/rules/protocol.ts,
+ * counted as the bytes arrive), or runs after its call has ended; it replaces dead hosts,
+ * backs off from hosts that keep dying before they load, and bounds the queue. Throwaway
+ * hosts (`try`, compile checks) run at most half of `RULE_WORKERS` (rounded up) at once; up
+ * to {@link THROWAWAY_QUEUE} more wait for a turn, and the rest are answered busy.
  */
 export function createRulePool(options: {
   config: Pick<Config, "ruleWorkers" | "ruleTimeoutMs" | "ruleMemoryMb">;
   log: Logger;
   maxQueue?: number;
+  /** Throwaway hosts waiting for a turn, at most (default {@link THROWAWAY_QUEUE}). */
+  maxThrowawayQueue?: number;
   observer?: RulePoolObserver;
+  /** The host program; tests give a hostile one. Default: src/runtime/rule-host.ts. */
+  hostEntry?: string;
 }): RulePool {
   const { config, log, observer } = options;
   const timeoutMs = config.ruleTimeoutMs;
   const memoryLimitBytes = config.ruleMemoryMb * 1024 * 1024;
   const maxQueue = options.maxQueue ?? config.ruleWorkers * 128;
+  // Each throwaway host is a whole Deno process: unbounded, a burst of tries starves the
+  // warm hosts (and the event loop) of CPU and memory.
+  const throwawayHosts = Math.ceil(config.ruleWorkers / 2);
+  const maxThrowawayQueue = options.maxThrowawayQueue ?? THROWAWAY_QUEUE;
+  let throwawaysRunning = 0;
+  const throwawayTurns: Array<() => void> = [];
   // Hosts start in an empty folder: nothing to read there, even by accident (and they may read nothing anyway).
   const hostDirectory = join(tmpdir(), "rulegate-rule-hosts");
   mkdirSync(hostDirectory, { recursive: true, mode: 0o555 });
@@ -144,6 +165,8 @@ export function createRulePool(options: {
   let queued = 0;
   let busySampler: ReturnType<typeof setInterval> | undefined;
   const failingSince = new Set<Group>();
+  /** Rules some version of which has loaded in a host: their calls can be served. */
+  const servedOnce = new Set<RuleId>();
 
   // Hosts started with the pool, before any rule is known, so the first exchange finds one
   // nearly ready: the first version's group adopts them.
@@ -163,6 +186,8 @@ export function createRulePool(options: {
       cwd: hostDirectory,
       memoryMb: config.ruleMemoryMb,
       maxLine: MAX_HOST_LINE,
+      output: HOST_OUTPUT.starting,
+      entry: options.hostEntry,
     });
     const host: Host = { process, group, state: "starting" };
     group.hosts.add(host);
@@ -183,15 +208,24 @@ export function createRulePool(options: {
 
   function onLine(host: Host, line: string | undefined): void {
     if (host.state === "dead") return;
-    const message = line === undefined ? undefined : parseHostMessage(line);
+    if (line === undefined) {
+      return kill(host, {
+        kind: "crashed",
+        detail: `the rule host wrote more than it may while ${host.state}`,
+      });
+    }
+    const message = parseHostMessage(line);
     if (!message) {
       return kill(host, { kind: "crashed", detail: "the rule host sent a malformed message" });
     }
     switch (message.type) {
       case "ready":
         if (host.state !== "starting") return kill(host, protocolError("ready"));
+        // Deno is up and no rule code has run yet: top-level allocations count from here.
+        host.baselineRss = processStats(host.process.pid)?.rssBytes;
         if (host.group === spares) {
           host.state = "spare";
+          host.process.allowOutput(HOST_OUTPUT.silent);
           clearTimeout(host.timer);
           return;
         }
@@ -201,7 +235,8 @@ export function createRulePool(options: {
         return onLoaded(host, message.error);
       case "log": {
         const job = host.job;
-        if (!job || host.callId !== message.callId) return;
+        if (host.state !== "busy" || !job || host.callId !== message.callId)
+          return kill(host, protocolError("log"));
         if (job.logs.length >= SANDBOX_LIMITS.logLines || job.logBytes >= SANDBOX_LIMITS.logBytes) return;
         const entry = {
           level: message.level,
@@ -227,6 +262,7 @@ export function createRulePool(options: {
           return kill(host, { kind: "crashed", detail: RECYCLED });
         }
         host.state = "cleaning";
+        host.process.allowOutput(HOST_OUTPUT.afterDone);
         host.timer = setTimeout(
           () => kill(host, { kind: "crashed", detail: "the rule kept running after its call ended" }),
           IDLE_GRACE_MS,
@@ -234,7 +270,8 @@ export function createRulePool(options: {
         return;
       }
       case "idle": {
-        if (host.state !== "cleaning" || host.callId !== message.callId) return;
+        if (host.state !== "cleaning" || host.callId !== message.callId)
+          return kill(host, protocolError("idle"));
         clearTimeout(host.timer);
         const stats = processStats(host.process.pid);
         if (stats && host.baselineRss !== undefined && stats.rssBytes - host.baselineRss > memoryLimitBytes) {
@@ -242,6 +279,7 @@ export function createRulePool(options: {
         }
         host.lastCpuMs = stats?.cpuMs;
         host.state = "idle";
+        host.process.allowOutput(HOST_OUTPUT.silent);
         host.callId = undefined;
         return dispatch(host.group);
       }
@@ -251,6 +289,7 @@ export function createRulePool(options: {
   /** Sends a host its group's rule; its top-level code runs under the time limit, watched from here. */
   function startLoading(host: Host): void {
     host.state = "loading";
+    host.process.allowOutput(HOST_OUTPUT.loading);
     clearTimeout(host.timer);
     // A parser that never returns (a deeply nested literal) is stopped here, from outside.
     host.timer = setTimeout(
@@ -280,7 +319,18 @@ export function createRulePool(options: {
 
   function onLoaded(host: Host, error: CompileError | undefined): void {
     clearTimeout(host.timer);
+    host.process.allowOutput(HOST_OUTPUT.silent);
     const group = host.group;
+    const stats = processStats(host.process.pid);
+    if (
+      !error &&
+      stats &&
+      host.baselineRss !== undefined &&
+      stats.rssBytes - host.baselineRss > memoryLimitBytes
+    ) {
+      // What its top-level code keeps: refused like a rule that allocates during a call.
+      return killForMemory(host, stats.rssBytes);
+    }
     if (host.onLoaded) {
       const onLoaded = host.onLoaded;
       host.onLoaded = undefined;
@@ -301,7 +351,7 @@ export function createRulePool(options: {
     group.earlyDeaths = 0;
     group.loadError = undefined;
     if (failingSince.delete(group)) log.info({ event: "rule_host_recovered" }, "rule hosts start again");
-    host.baselineRss = processStats(host.process.pid)?.rssBytes;
+    if (!group.throwaway) servedOnce.add(ruleIdOf(group.rule));
     host.state = "idle";
     dispatch(group);
   }
@@ -373,7 +423,10 @@ export function createRulePool(options: {
       );
       host.onLoaded = undefined;
     }
-    if (group.throwaway) groups.delete(group.rule.version);
+    if (group.throwaway && group !== spares) {
+      groups.delete(group.rule.version);
+      throwawayDone();
+    }
     if (
       diedEarly &&
       !group.throwaway &&
@@ -452,6 +505,7 @@ export function createRulePool(options: {
       host.state = "busy";
       host.job = job;
       host.callId = job.callId;
+      host.process.allowOutput(HOST_OUTPUT.call);
       job.started = performance.now();
       host.timer = setTimeout(
         () => kill(host, { kind: "timeout", detail: `the rule did not finish within ${timeoutMs} ms` }),
@@ -475,10 +529,8 @@ export function createRulePool(options: {
       }
       for (const host of busy) {
         const stats = processStats(host.process.pid);
-        if (!stats) continue;
-        // Top-level code counts from the process's start, with room for the runtime itself.
-        const ceiling = (host.baselineRss ?? LOADING_ALLOWANCE_BYTES) + memoryLimitBytes;
-        if (stats.rssBytes > ceiling) killForMemory(host, stats.rssBytes);
+        if (!stats || host.baselineRss === undefined) continue;
+        if (stats.rssBytes - host.baselineRss > memoryLimitBytes) killForMemory(host, stats.rssBytes);
       }
     }, BUSY_SAMPLE_MS);
     (busySampler as { unref?: () => void }).unref?.();
@@ -549,7 +601,35 @@ export function createRulePool(options: {
     failJob(job, busyFailure);
   };
 
-  /** A throwaway host for one script: loads it, then runs `job` on it if given. */
+  /**
+   * Runs `start` now when fewer than `throwawayHosts` throwaway hosts are running, later when
+   * a turn comes free; false when too many wait already.
+   */
+  function throwawayTurn(start: () => void): boolean {
+    if (throwawaysRunning < throwawayHosts) {
+      throwawaysRunning++;
+      start();
+      return true;
+    }
+    if (throwawayTurns.length >= maxThrowawayQueue) return false;
+    throwawayTurns.push(start);
+    return true;
+  }
+
+  /** A throwaway host has exited: the next waiting one starts. */
+  function throwawayDone(): void {
+    throwawaysRunning--;
+    const next = throwawayTurns.shift();
+    if (next && !closed) {
+      throwawaysRunning++;
+      next();
+    }
+  }
+
+  /**
+   * A throwaway host for one script: loads it, then runs `job` on it if given. Its load is
+   * timed from when it starts, not from when it queued for a turn.
+   */
   function throwaway(
     script: string,
     job: RunJob | undefined,
@@ -588,29 +668,36 @@ export function createRulePool(options: {
         const job = newJob(input, requestId, finish);
         if (closed) return failJob(job, { kind: "crashed", detail: "the rule pool is closed" });
         if (queued >= maxQueue) return reject(job);
-        throwaway(script, job, (error) => {
-          if (error)
-            failJob(job, {
-              kind: "crashed",
-              detail: `the rule does not compile: ${error.message}${describePosition(error)}`,
-            });
+        const started = throwawayTurn(() => {
+          if (closed) return failJob(job, { kind: "crashed", detail: "the rule pool is closed" });
+          job.started = performance.now();
+          throwaway(script, job, (error) => {
+            if (error)
+              failJob(job, {
+                kind: "crashed",
+                detail: `the rule does not compile: ${error.message}${describePosition(error)}`,
+              });
+          });
         });
+        if (!started) failJob(job, busyFailure);
       }),
     compile: (script) =>
-      new Promise<CompileError | undefined>((resolve) => {
+      new Promise<CompileError | "busy" | undefined>((resolve) => {
         if (closed) return resolve({ message: "the rule pool is closed" });
-        throwaway(script, undefined, resolve);
+        const started = throwawayTurn(() => {
+          if (closed) return resolve({ message: "the rule pool is closed" });
+          throwaway(script, undefined, resolve);
+        });
+        if (!started) resolve("busy");
       }),
     prepare(rule) {
       if (!closed) groupFor(rule);
     },
     queueDepth: () => queued,
-    warm: () =>
-      [...current.values()].every((group) =>
-        [...group.hosts].some((host) => host.state !== "starting" && host.state !== "loading"),
-      ),
+    warm: () => [...current.keys()].every((ruleId) => servedOnce.has(ruleId)),
     async close() {
       closed = true;
+      for (const start of throwawayTurns.splice(0)) start();
       clearInterval(idleSampler);
       clearInterval(busySampler);
       const hosts = allHosts();

@@ -26,6 +26,43 @@ export const SANDBOX_LIMITS: SandboxLimits = {
 /** The longest line the server reads from a host; longer means a broken or hostile host. */
 export const MAX_HOST_LINE = 4 * SANDBOX_LIMITS.resultBytes + 64 * 1024;
 
+/** What a host may write to its stdout in one phase of its life; more gets it killed unread. */
+export interface OutputBudget {
+  lines: number;
+  bytes: number;
+}
+
+/** Room per line for the JSON around a message's text (type, call id, level, quotes). */
+const MESSAGE_OVERHEAD_BYTES = 256;
+/**
+ * JSON.stringify writes a character as at most six bytes (`\u001f`, a lone surrogate's
+ * `\ud800`): the byte bound of text the host may send as `limit` characters.
+ */
+const asJsonBytes = (characters: number) => 6 * characters;
+
+/**
+ * What a host may write in each phase, counted by the server as the bytes arrive and before
+ * any parsing. Between calls a host has nothing to say, so its budget is zero.
+ */
+export const HOST_OUTPUT: Record<"starting" | "loading" | "call" | "afterDone" | "silent", OutputBudget> = {
+  /** `ready`. */
+  starting: { lines: 1, bytes: MESSAGE_OVERHEAD_BYTES },
+  /** `loaded`, with a compile error's message of at most 2,000 characters. */
+  loading: { lines: 1, bytes: MESSAGE_OVERHEAD_BYTES + asJsonBytes(2000) },
+  /** The call's console lines (the last one a notice that more were dropped), `done`, `idle`. */
+  call: {
+    lines: SANDBOX_LIMITS.logLines + 2,
+    bytes:
+      (SANDBOX_LIMITS.logLines + 2) * MESSAGE_OVERHEAD_BYTES +
+      asJsonBytes(SANDBOX_LIMITS.logBytes) +
+      MAX_HOST_LINE,
+  },
+  /** Only the idle report may follow `done`. */
+  afterDone: { lines: 1, bytes: MESSAGE_OVERHEAD_BYTES },
+  /** Idle, spare or retiring: nothing. */
+  silent: { lines: 0, bytes: 0 },
+};
+
 export type ToHost =
   /** Compiles and loads the host's one rule; answered by `loaded`. */
   | { type: "load"; script: string; timeoutMs: number }

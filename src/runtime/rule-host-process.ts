@@ -2,12 +2,17 @@
  * Starts rule-host processes (./rule-host.ts) on Deno, from a server on Bun or on Deno alike
  * (node:child_process exists on both), and reads their CPU time and memory from /proc.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { Buffer } from "node:buffer";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { arch, platform } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { OutputBudget } from "../rules/protocol.ts";
+import { RULE_HOST_NAME } from "./rule-host-name.ts";
+
+export { RULE_HOST_NAME };
 
 const HOST_ENTRY = fileURLToPath(new URL("./rule-host.ts", import.meta.url));
 
@@ -16,11 +21,16 @@ export interface RuleHostProcess {
   pid: number;
   /** Writes one line to the host's stdin. */
   send(line: string): void;
-  /** Each line the host writes; `undefined` when it wrote a line longer than allowed. */
+  /**
+   * Each line the host writes; `undefined`, once, when it wrote more than its budget or a
+   * line longer than allowed: from then on nothing more of its output is read.
+   */
   onLine(handler: (line: string | undefined) => void): void;
+  /** What the host may write from now on, replacing what was left of the previous budget. */
+  allowOutput(budget: OutputBudget): void;
   /** Called once, when the process has exited, with the end of what it wrote to stderr. */
   onExit(handler: (exit: { code: number | null; signal: string | null; stderr: string }) => void): void;
-  /** SIGKILL: works whatever the host is doing (parsing, spinning in native code, allocating). */
+  /** SIGKILL: works whatever the host is doing (parsing, spinning in native code, allocating). Stops reading its output. */
   kill(): void;
 }
 
@@ -78,33 +88,40 @@ export function ruleHostArguments(memoryMb: number, entry = HOST_ENTRY): string[
 /**
  * Spawns a rule host with no Deno permission, an empty environment, `cwd` as its working
  * directory (the pool gives an empty one) and a V8 old-generation limit of `memoryMb`.
- * @param maxLine the longest stdout line accepted
+ *
+ * The host's output is not trusted: its bytes are counted as they arrive, before anything
+ * is parsed, against `output` or the budget {@link RuleHostProcess.allowOutput} last set; a
+ * host over its budget, or with a line longer than `maxLine`, is reported once and no longer
+ * read, so a flood costs the server one chunk.
+ * @param maxLine the longest stdout line accepted, in bytes
+ * @param output what the host may write until told otherwise (default: no bound but `maxLine`)
+ * @param entry the host program (tests run hostile hosts under the same command line)
  */
-export function spawnRuleHost(options: { cwd: string; memoryMb: number; maxLine: number }): RuleHostProcess {
-  const child: ChildProcess = spawn(denoExecutable(), ruleHostArguments(options.memoryMb), {
+export function spawnRuleHost(options: {
+  cwd: string;
+  memoryMb: number;
+  maxLine: number;
+  output?: OutputBudget;
+  entry?: string;
+}): RuleHostProcess {
+  const child: ChildProcess = spawn(denoExecutable(), ruleHostArguments(options.memoryMb, options.entry), {
     cwd: options.cwd,
     env: {},
+    argv0: RULE_HOST_NAME,
     stdio: ["pipe", "pipe", "pipe"],
   });
   let lineHandler: (line: string | undefined) => void = () => {};
   let exitHandler: (exit: { code: number | null; signal: string | null; stderr: string }) => void = () => {};
   let stderr = "";
-  let buffered = "";
   let exited = false;
-  child.stdout!.setEncoding("utf8");
-  child.stdout!.on("data", (chunk: string) => {
-    buffered += chunk;
-    let newline = buffered.indexOf("\n");
-    while (newline >= 0) {
-      const line = buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-      lineHandler(line.length > options.maxLine ? undefined : line);
-      newline = buffered.indexOf("\n");
-    }
-    if (buffered.length > options.maxLine) {
-      buffered = "";
-      lineHandler(undefined);
-    }
+  const budget: OutputBudget = { ...(options.output ?? { lines: Infinity, bytes: Infinity }) };
+  const reader = readLines(options.maxLine, budget, (line) => lineHandler(line));
+  const stopReading = () => {
+    reader.stop();
+    child.stdout!.destroy();
+  };
+  child.stdout!.on("data", (chunk: Buffer) => {
+    if (!reader.take(chunk)) stopReading();
   });
   child.stderr!.setEncoding("utf8");
   child.stderr!.on("data", (chunk: string) => {
@@ -131,26 +148,95 @@ export function spawnRuleHost(options: { cwd: string; memoryMb: number; maxLine:
     onLine(handler) {
       lineHandler = handler;
     },
+    allowOutput(next) {
+      budget.lines = next.lines;
+      budget.bytes = next.bytes;
+    },
     onExit(handler) {
       exitHandler = handler;
     },
     kill() {
+      stopReading();
       if (!exited) child.kill("SIGKILL");
     },
   };
 }
 
-const CLOCK_TICKS_PER_SECOND = 100;
-const PAGE_BYTES = 4096;
+/**
+ * Splits a host's stdout into lines while charging `budget`: each chunk's bytes before it is
+ * looked at, each line as it completes. `take` answers false once the host is over budget
+ * (after one `undefined` line) or has been stopped: its output is then dropped unread.
+ */
+function readLines(maxLine: number, budget: OutputBudget, deliver: (line: string | undefined) => void) {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let stopped = false;
+  const overflow = () => {
+    stopped = true;
+    pending = [];
+    deliver(undefined);
+    return false;
+  };
+  return {
+    stop() {
+      stopped = true;
+      pending = [];
+    },
+    take(chunk: Buffer): boolean {
+      if (stopped) return false;
+      budget.bytes -= chunk.length;
+      if (budget.bytes < 0) return overflow();
+      let start = 0;
+      for (let newline = chunk.indexOf(10); newline >= 0; newline = chunk.indexOf(10, start)) {
+        const piece = chunk.subarray(start, newline);
+        start = newline + 1;
+        const line = pendingBytes > 0 ? Buffer.concat([...pending, piece]) : piece;
+        pending = [];
+        pendingBytes = 0;
+        budget.lines -= 1;
+        if (budget.lines < 0 || line.length > maxLine) return overflow();
+        deliver(line.toString("utf8"));
+        // The pool may have killed the host for what it said: read no further.
+        if (stopped) return false;
+      }
+      if (start < chunk.length) {
+        pending.push(chunk.subarray(start));
+        pendingBytes += chunk.length - start;
+        if (pendingBytes > maxLine) return overflow();
+      }
+      return true;
+    },
+  };
+}
 
-/** CPU time (user + system) and RSS of a process from /proc/<pid>/stat; undefined elsewhere or once it is gone. */
+let clockTicksPerSecond: number | undefined;
+
+/**
+ * The unit of /proc's CPU times (USER_HZ), from `getconf CLK_TCK` once; 100, what Linux
+ * uses on nearly every architecture, where getconf is missing.
+ */
+function clockTicks(): number {
+  if (clockTicksPerSecond === undefined) {
+    const answer = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim());
+    clockTicksPerSecond = Number.isSafeInteger(answer) && answer > 0 ? answer : 100;
+  }
+  return clockTicksPerSecond;
+}
+
+/**
+ * CPU time (user + system, /proc/<pid>/stat) and RSS (`VmRSS` of /proc/<pid>/status, which
+ * the kernel gives in kB whatever the page size) of a process; undefined elsewhere or once
+ * it is gone.
+ */
 export function processStats(pid: number): ProcessStats | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name, which may itself contain spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, rssBytes: Number(fields[21]) * PAGE_BYTES };
+    const rssKb = /^VmRSS:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    // A zombie has no memory left: no VmRSS line.
+    return { cpuMs: (ticks * 1000) / clockTicks(), rssBytes: rssKb ? Number(rssKb[1]) * 1024 : 0 };
   } catch {
     return undefined;
   }

@@ -11,11 +11,14 @@
 import { SANDBOX_LIMITS, type ToHost } from "../rules/protocol.ts";
 import { createSandbox } from "../rules/sandbox.ts";
 import { hardenIntrinsics, lockDownRealm } from "./lockdown.ts";
+import { RULE_HOST_NAME } from "./rule-host-name.ts";
 
 declare const Deno: {
   stdout: { writeSync(bytes: Uint8Array): number };
   stdin: { read(buffer: Uint8Array): Promise<number | null> };
   exit(code: number): never;
+  ppid: number;
+  addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
 };
 
 const { stdout, stdin } = Deno;
@@ -54,7 +57,59 @@ function writeAll(bytes: Uint8Array): void {
 
 const send = (message: unknown) => writeAll(encode(`${stringify(bare(message))}\n`));
 
+/**
+ * systemd's stop (KillMode=control-group) and Ctrl-C signal every process of the server's
+ * group: a host that died of it would fail its call while the server still drains. The
+ * server ends its hosts itself once it has drained (README, "Graceful shutdown").
+ */
+function ignoreGroupSignals(): void {
+  for (const signal of ["SIGTERM", "SIGINT"] as const) Deno.addSignalListener(signal, () => {});
+}
+
+/**
+ * The program of {@link watchParent}'s worker. The host's thread exits as soon as it is told,
+ * unless rule code holds it (a spin until the vm timeout, a parser that never returns);
+ * then only the end of the whole process stops it, and the one way a worker without
+ * permissions has to end its process is to exhaust its heap, which V8 treats as fatal to
+ * the process.
+ */
+const PARENT_WATCH = (parent: number) => `
+  const watch = setInterval(() => {
+    if (Deno.ppid === ${parent}) return;
+    clearInterval(watch);
+    postMessage("orphaned");
+    setTimeout(() => { const hoard = []; for (;;) hoard.push(new Array(1 << 16).fill(0)); }, 1000);
+  }, 250);
+`;
+
+/**
+ * Ends the host once the server that started it is gone, even if the server was killed
+ * (SIGKILL leaves no time to end its hosts) while rule code keeps the host's own thread
+ * busy: a worker thread (no permission needed) polls the parent pid, which changes when the
+ * host is orphaned. An idle host also sees its stdin close (see {@link serve}).
+ */
+function watchParent(): void {
+  const worker = new Worker(`data:text/javascript,${encodeURIComponent(PARENT_WATCH(Deno.ppid))}`, {
+    type: "module",
+  });
+  worker.onmessage = () => exit(0);
+}
+
+/**
+ * Names the process in `ps` and `top` (Deno sets the title without a permission). After the
+ * lockdown, which empties `process` (and so would leave the title "undefined").
+ */
+function nameProcess(node: { title?: string } | undefined): void {
+  try {
+    if (node) node.title = RULE_HOST_NAME;
+  } catch {}
+}
+
+const nodeProcess = (globalThis as { process?: { title?: string } }).process;
+ignoreGroupSignals();
+watchParent();
 lockDownRealm();
+nameProcess(nodeProcess);
 // Frozen constructors and prototypes: a rule's hooks could not attach to them even if a
 // host object reached it.
 hardenIntrinsics();

@@ -51,9 +51,13 @@ const mainCommand = () =>
 
 /**
  * Starts a node on a fresh SQLite file (or, with `TEST_DATABASE_URL`, a fresh PostgreSQL
- * database) and resolves once `/health/ready` answers 200.
+ * database) and resolves once `/health/ready` answers 200. `detached`: in a process group
+ * of its own, which a test can signal as a whole (`process.kill(-pid, …)`).
  */
-export async function startNode(env: Record<string, string> = {}): Promise<Node> {
+export async function startNode(
+  env: Record<string, string> = {},
+  options: { detached?: boolean } = {},
+): Promise<Node> {
   const dir = mkdtempSync(join(tmpdir(), "rulegate-ops-"));
   const dbPath = join(dir, "rulegate.sqlite");
   const database = env.DATABASE_URL ? {} : await databaseEnv(dbPath);
@@ -75,6 +79,7 @@ export async function startNode(env: Record<string, string> = {}): Promise<Node>
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],
+    detached: options.detached ?? false,
   });
   running.add(child);
   let output = "";

@@ -20,7 +20,13 @@ export const ADMIN_KEY = "test-admin-key-0123456789abcdef";
  * `TEST_DATABASE_URL`, a fresh schema of that PostgreSQL database) and a real rule pool;
  * requests go through `app.handle`. Every operational log line is kept in `logLines`.
  */
-export async function createHarness(env: Record<string, string> = {}, options: { clock?: Clock } = {}) {
+export async function createHarness(
+  env: Record<string, string> = {},
+  options: {
+    clock?: Clock;
+    pool?: Pick<Parameters<typeof createRulePool>[0], "hostEntry" | "maxThrowawayQueue">;
+  } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), "rulegate-test-"));
   const dbPath = join(dir, "rulegate.sqlite");
   const config = loadConfig({
@@ -36,7 +42,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
   const database = await openDatabase(runtime, config);
   const logLines: string[] = [];
   const log = createLogger(config.logLevel, { write: (line: string) => logLines.push(line) });
-  const rules = createRulePool({ config, log });
+  const rules = createRulePool({ config, log, ...options.pool });
   const { deps } = await bootstrap({ config, db: database.db, log, rules, clock: options.clock });
   const app = createApp(deps);
 
