@@ -4,12 +4,14 @@ import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { isDatabaseUnavailable } from "./db/errors.ts";
+import { newerSchemaReason } from "./db/newer-schema.ts";
 import { openDatabase } from "./db/open-database.ts";
 import { findRule } from "./db/rule.ts";
 import { completeFirstStart } from "./first-start.ts";
 import { createLifecycle } from "./health/lifecycle.ts";
+import { startingAnswer } from "./health/starting-answer.ts";
 import { firstLine, listenErrorMessage } from "./listen-error-message.ts";
-import { createLogger } from "./logs/logger.ts";
+import { createLogger, type Logger } from "./logs/logger.ts";
 import { startLogRetention } from "./logs/retention.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { rulePoolObserver } from "./metrics/rule-pool-observer.ts";
@@ -41,6 +43,21 @@ const databaseReason = (error: unknown) => {
 const isStorageError = (error: unknown) => isDatabaseError(error) || isDatabaseUnavailable(error);
 
 /**
+ * The last line of defence: an error nothing awaited (a driver's background work, a timer)
+ * is logged, and the node keeps serving. Ending the process would turn one lost connection
+ * into an outage of every request on the node; a request whose own work fails still gets
+ * its error answer (503 for the database) from the app's error handler.
+ */
+function keepServingOnStrayErrors(log: Logger): void {
+  process.on("unhandledRejection", (reason) =>
+    log.error({ event: "unhandled_rejection", err: reason }, "an error nothing awaited; still serving"),
+  );
+  process.on("uncaughtException", (error) =>
+    log.error({ event: "uncaught_exception", err: error }, "an error nothing caught; still serving"),
+  );
+}
+
+/**
  * Start-up: config → database → deps → app → listen → first-start work. The only file that
  * starts anything.
  */
@@ -54,13 +71,36 @@ async function main() {
   }
   const runtime = await detectRuntime();
   const log = createLogger(config.logLevel);
+  keepServingOnStrayErrors(log);
+  // Listen at once, answering "alive, not ready" until the app is built: opening the database
+  // may wait for another node's migration (its lock) for as long as that takes, and a
+  // liveness probe must not kill the node meanwhile.
+  let handle: (request: Request) => Response | Promise<Response> = startingAnswer;
+  let server: ReturnType<typeof runtime.serve>;
+  try {
+    server = runtime.serve({ port: config.port, hostname: config.host, fetch: (request) => handle(request) });
+  } catch (error) {
+    exitWithConfigError(listenErrorMessage(error, config));
+  }
   let database: Database;
   try {
-    database = await openDatabase(runtime, config);
+    database = await openDatabase(runtime, config, () =>
+      log.warn(
+        { event: "migration_lock_wait" },
+        "another node is migrating the database: waiting for its migration lock",
+      ),
+    );
   } catch (error) {
     exitWithConfigError(databaseMessage(config, error));
   }
   const { db } = database;
+  const newer = await newerSchemaReason(db).catch((error) =>
+    exitWithConfigError(databaseMessage(config, error)),
+  );
+  if (newer) {
+    await database.close();
+    exitWithConfigError(`${config.databaseUrl === undefined ? "DB_PATH" : "DATABASE_URL"}: ${newer}`);
+  }
   const metrics = createMetrics({ processMetrics: true });
   const lifecycle = createLifecycle();
   const rules = createRulePool({ config, log, observer: rulePoolObserver(metrics) });
@@ -81,19 +121,10 @@ async function main() {
     isStorageError(error) ? giveUp(databaseMessage(config, error)) : Promise.reject(error),
   );
   const app = createApp(deps);
-  let server: ReturnType<typeof runtime.serve>;
-  try {
-    server = runtime.serve({
-      port: config.port,
-      hostname: config.host,
-      fetch: (request) => app.fetch(request),
-    });
-  } catch (error) {
-    return await giveUp(listenErrorMessage(error, config));
-  }
-  // Listening: only now is the first start stored (one transaction), so a start that failed
-  // before it left the key and the demo for this one. Its slow parts were prepared before
-  // listening; storing it only awaits the database, so no request runs in between.
+  handle = (request) => app.fetch(request);
+  // Serving the app: only now is the first start stored (one transaction), so a start that failed
+  // before it left the key and the demo for this one. Its slow parts were prepared before the
+  // app served; storing it only awaits the database, so no request runs in between.
   const firstStartDone = firstStart
     ? await completeFirstStart(db, firstStart, deps.clock.now()).catch(async (error) => {
         await server.stop();
