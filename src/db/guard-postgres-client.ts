@@ -25,7 +25,23 @@ export const queryTimeoutError = (ms: number): Error =>
     code: "ETIMEDOUT",
   });
 
-/** What postgres.js's query object lets a wrapper see: how it settles, and whether it was sent. */
+/**
+ * The error a query gives up with when postgres.js handed it a misaligned result: after a
+ * connection is lost in the middle of a result, postgres.js (3.4) reconnects the same
+ * connection object without resetting its row index, and the next query's rows land after
+ * as many empty slots as the lost result had rows. Read as a result, that would be a row
+ * that is not there (an unknown client, no such user): it is a lost connection, and answered
+ * as one.
+ */
+const misalignedResultError = (): Error =>
+  Object.assign(new Error("a result misaligned by a connection lost in the middle of the previous one"), {
+    code: "CONNECTION_CLOSED",
+  });
+
+/** A result whose first row is missing while later ones are there (see {@link misalignedResultError}). */
+const isMisaligned = (value: unknown) => Array.isArray(value) && value.length > 0 && !(0 in value);
+
+/** What postgres.js's query object lets a wrapper see: how it settles. */
 interface SettlingQuery {
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -78,13 +94,15 @@ export function guardClient(client: postgres.Sql, guard: ClientGuard) {
       late(answersAtIssue);
     }, guard.queryTimeoutMs);
     unref(timer);
+    // An answer counts even when it comes after its caller gave up: the server is alive.
     query.resolve = (value) => {
-      if (!settled) countAnswer();
+      countAnswer();
       settle();
-      resolve(value);
+      if (isMisaligned(value)) reject(misalignedResultError());
+      else resolve(value);
     };
     query.reject = (error) => {
-      if (!settled) countAnswer(error);
+      countAnswer(error);
       settle();
       reject(error);
     };
