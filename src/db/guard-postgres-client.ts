@@ -26,26 +26,51 @@ export const queryTimeoutError = (ms: number): Error =>
   });
 
 /**
- * The error a query gives up with when postgres.js handed it a misaligned result: after a
- * connection is lost in the middle of a result, postgres.js (3.4) reconnects the same
- * connection object without resetting its row index, and the next query's rows land after
- * as many empty slots as the lost result had rows. Read as a result, that would be a row
- * that is not there (an unknown client, no such user): it is a lost connection, and answered
- * as one.
+ * Puts a query's rows back at the start of its result, when postgres.js left them behind empty
+ * slots: after a connection is lost in the middle of a result, postgres.js (3.4) reconnects
+ * the same connection object without resetting its row index, so the next query's rows land
+ * after as many empty slots as the lost result had rows. Read as it is, such a result has no
+ * first row (an unknown client, no such user). The rows themselves are whole: parsed with this
+ * query's columns, and as many as PostgreSQL's command tag counts.
+ * @returns false when the result is not whole even so (the caller treats it as a lost connection)
  */
+function realign(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length === 0 || 0 in value) return true;
+  value.splice(
+    0,
+    value.findIndex((row) => row !== undefined),
+  );
+  const { count } = value as { count?: number | null };
+  return count === null || count === undefined || count === value.length;
+}
+
+/** The error of a result {@link realign} could not make whole. */
 const misalignedResultError = (): Error =>
   Object.assign(new Error("a result misaligned by a connection lost in the middle of the previous one"), {
     code: "CONNECTION_CLOSED",
   });
 
-/** A result whose first row is missing while later ones are there (see {@link misalignedResultError}). */
-const isMisaligned = (value: unknown) => Array.isArray(value) && value.length > 0 && !(0 in value);
-
-/** What postgres.js's query object lets a wrapper see: how it settles. */
-interface SettlingQuery {
+/** What postgres.js's query object lets a wrapper see: how it settles, whether it was sent, its row shape. */
+interface SettlingQuery extends PromiseLike<unknown> {
   resolve(value: unknown): void;
   reject(error: unknown): void;
+  /** The connection's backend, set once the query is handed to a connection: null while never sent. */
+  state: unknown;
+  /** Drizzle's `.values()` (rows as arrays), set on the query before it runs. */
+  isRaw?: unknown;
 }
+
+/**
+ * Whether `query` failed before it was ever sent, on a server's error about the connection
+ * rather than the query (SQLSTATE classes 08 and 57P). postgres.js keeps the FATAL error of a
+ * connection that was terminated in the middle of a query and hands it to the first query of
+ * that connection's replacement, at its start-up: the query never ran, and the database is
+ * answering again, so it is sent once more rather than answered 503.
+ */
+const failedUnsent = (query: SettlingQuery, error: unknown) =>
+  query.state === null &&
+  error instanceof postgres.PostgresError &&
+  /^(08|57P0)/.test(String((error as { code?: unknown }).code));
 
 /** Timers that do not keep the process alive (Node and Bun timers; Deno's are numbers). */
 const unref = (timer: unknown) => (timer as { unref?: () => void }).unref?.();
@@ -78,10 +103,13 @@ export function guardClient(client: postgres.Sql, guard: ClientGuard) {
     // (describe, then execute) and no re-planning. postgres.js re-prepares by itself when a
     // migration changed what a prepared statement returns.
     // postgres.js settles a query through these two; wrapping them leaves when it runs unchanged.
-    const query = client.unsafe(text, parameters, { ...options, prepare: true }) as unknown as SettlingQuery;
+    const issue = () =>
+      client.unsafe(text, parameters, { ...options, prepare: true }) as unknown as SettlingQuery;
+    const query = issue();
     inFlight++;
     const answersAtIssue = answers;
     let settled = false;
+    let resent = false;
     const { resolve, reject } = query;
     const settle = () => {
       if (!settled) inFlight--;
@@ -98,11 +126,18 @@ export function guardClient(client: postgres.Sql, guard: ClientGuard) {
     query.resolve = (value) => {
       countAnswer();
       settle();
-      if (isMisaligned(value)) reject(misalignedResultError());
-      else resolve(value);
+      if (realign(value)) resolve(value);
+      else reject(misalignedResultError());
     };
     query.reject = (error) => {
       countAnswer(error);
+      if (!settled && !resent && failedUnsent(query, error)) {
+        resent = true;
+        const again = issue();
+        again.isRaw = query.isRaw;
+        again.then(query.resolve, query.reject);
+        return;
+      }
       settle();
       reject(error);
     };

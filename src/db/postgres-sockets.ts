@@ -19,6 +19,30 @@ export interface TrackedSockets {
 }
 
 /**
+ * Makes a socket that errs close in the same tick, its one `close` event right after its
+ * `error`. postgres.js fails a connection's queries on `error` but replaces the connection only
+ * on `close`, and its handler of a close after an error fails nothing: a query handed to the
+ * connection between the two events (a reset while requests keep coming) was written into the
+ * dead socket and waited forever. Later events of the dead socket are dropped (postgres.js has
+ * removed its listeners by then, and an `error` nobody listens to would be thrown).
+ */
+function closeRightAfterError(socket: Socket): void {
+  const emit = socket.emit.bind(socket) as (event: string | symbol, ...args: unknown[]) => boolean;
+  let closed = false;
+  socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+    if (closed && (event === "close" || event === "error")) return true;
+    if (event === "close") closed = true;
+    const handled = emit(event, ...args);
+    if (event === "error" && !closed) {
+      closed = true;
+      socket.destroy();
+      emit("close", true);
+    }
+    return handled;
+  }) as typeof socket.emit;
+}
+
+/**
  * Opens the sockets of a postgres.js client itself, so that they can be dropped when the
  * server stopped answering on them: a connection whose packets are silently lost (a network
  * partition, a failed-over server) is never closed by TCP while the peer's side is merely
@@ -39,6 +63,7 @@ export function trackedSockets(): TrackedSockets {
       Object.assign(socket, { host, port });
       open.add(socket);
       socket.once("close", () => open.delete(socket));
+      closeRightAfterError(socket);
       return socket;
     },
     destroyAll() {

@@ -33,6 +33,17 @@ export interface PostgresOptions {
   onMigrationLockWait?: () => void;
 }
 
+/**
+ * Blank `options` (PostgreSQL reads them as no command-line options) that pad every startup
+ * message past 1 KiB. postgres.js (3.4) buffers small writes until the next tick; when a
+ * connection closes with such a write pending, it cancels the flush but keeps the bytes and
+ * believes a flush is still scheduled, so the startup message of that connection's next
+ * attempt waits in the buffer until 1 KiB has piled up: about ten connect timeouts of
+ * stalls after a storm of terminated connections. A startup message of 1 KiB is written at
+ * once, the stale bytes ahead of it: PostgreSQL refuses that attempt at once, the next is clean.
+ */
+const STARTUP_PADDING = " ".repeat(1024);
+
 /** The README's defaults of the two client-side bounds, for callers that give none (tests, tools). */
 const DEFAULT_TIMEOUTS = { connectTimeoutMs: 2000, queryTimeoutMs: 3000 };
 
@@ -116,7 +127,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Database> 
     backoff: () => 0,
     // Connections idle for a minute are closed; the pool reopens them on demand.
     idle_timeout: 60,
-    connection: { application_name: "rulegate", statement_timeout: options.statementTimeoutMs },
+    connection: {
+      application_name: "rulegate",
+      statement_timeout: options.statementTimeoutMs,
+      options: STARTUP_PADDING,
+    },
   });
   const { client, inFlight } = guardClient(pooled, { queryTimeoutMs, onSilence: sockets.destroyAll });
   const orm = drizzle(client, { schema: pgSchema });

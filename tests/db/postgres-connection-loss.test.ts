@@ -48,9 +48,9 @@ async function answersAgain(value: number): Promise<boolean> {
   return false;
 }
 
-test("after a backend terminated mid-result, the next query gets its own row or a database-unavailable error, never a missing row", async () => {
-  const outcomes = { right: 0, unavailable: 0, wrong: 0, rightAfter: 0 };
-  const attempts = 20;
+test("after a backend terminated mid-result, the next query gets its own row (rarely a database-unavailable error), never a missing row, and the ones after it never wait", async () => {
+  const outcomes = { right: 0, unavailable: 0, wrong: 0, rightAfter: 0, slowestMs: 0 };
+  const attempts = 30;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const streaming = execute(
       sql`select g, repeat('x', 200) as pad from generate_series(1, 200000) as g`,
@@ -60,6 +60,7 @@ test("after a backend terminated mid-result, the next query gets its own row or 
       select pg_terminate_backend(pid) from pg_stat_activity
       where datname = current_database() and application_name = 'rulegate'`;
     await streaming;
+    const began = performance.now();
     try {
       const rows = await execute(sql`select 42 as answer`);
       if (rows[0]?.answer === 42) outcomes.right++;
@@ -69,8 +70,12 @@ test("after a backend terminated mid-result, the next query gets its own row or 
       outcomes.unavailable++;
     }
     if (await answersAgain(attempt)) outcomes.rightAfter++;
+    outcomes.slowestMs = Math.max(outcomes.slowestMs, Math.round(performance.now() - began));
   }
   console.log(`after a lost result: ${JSON.stringify(outcomes)}`);
   expect(outcomes.wrong).toBe(0);
   expect(outcomes.rightAfter).toBe(attempts);
+  // No query after the loss waits for the 10 s query timeout (a query lost between a reset and
+  // its close, a startup message left unsent): a generous bound, not a speed test.
+  expect(outcomes.slowestMs).toBeLessThan(5000);
 }, 60_000);
