@@ -121,6 +121,33 @@ async function main() {
     isStorageError(error) ? giveUp(databaseMessage(config, error)) : Promise.reject(error),
   );
   const app = createApp(deps);
+  let stopLogRetention = () => {};
+  // Graceful shutdown: readiness turns 503 at once; the node keeps serving for
+  // SHUTDOWN_GRACE_MS so load balancers see it and stop sending new work, then stops
+  // listening, lets the requests in flight finish, stops the rule hosts and closes the
+  // database. A second signal exits at once. Handled from before the app serves: a node that
+  // answers ready must never end on a signal's default action.
+  let stopping = false;
+  runtime.onSignals(["SIGTERM", "SIGINT"], (signal: ShutdownSignal) => {
+    if (stopping) {
+      log.warn({ event: "shutdown_forced", signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    lifecycle.shuttingDown = true;
+    log.info({ event: "shutting_down", signal, grace_ms: config.shutdownGraceMs }, "shutting down");
+    setTimeout(async () => {
+      lifecycle.drain();
+      deps.imports.stop();
+      stopLogRetention();
+      await server.drain();
+      await rules.close();
+      await database.close();
+      log.info({ event: "stopped" }, "Rulegate stopped");
+      process.exit(0);
+    }, config.shutdownGraceMs);
+  });
+
   handle = (request) => app.fetch(request);
   // Serving the app: only now is the first start stored (one transaction), so a start that failed
   // before it left the key and the demo for this one. Its slow parts were prepared before the
@@ -156,32 +183,7 @@ async function main() {
         `Try the password exchange:\n\n${demoCurl(config.issuer, demo)}\n`,
     );
   }
-  const stopLogRetention = startLogRetention(deps);
-
-  // Graceful shutdown: readiness turns 503 at once; the node keeps serving for
-  // SHUTDOWN_GRACE_MS so load balancers see it and stop sending new work, then stops
-  // listening, lets the requests in flight finish, stops the rule hosts and closes the
-  // database. A second signal exits at once.
-  let stopping = false;
-  runtime.onSignals(["SIGTERM", "SIGINT"], (signal: ShutdownSignal) => {
-    if (stopping) {
-      log.warn({ event: "shutdown_forced", signal }, "second signal: exiting now");
-      process.exit(1);
-    }
-    stopping = true;
-    lifecycle.shuttingDown = true;
-    log.info({ event: "shutting_down", signal, grace_ms: config.shutdownGraceMs }, "shutting down");
-    setTimeout(async () => {
-      lifecycle.drain();
-      deps.imports.stop();
-      stopLogRetention();
-      await server.drain();
-      await rules.close();
-      await database.close();
-      log.info({ event: "stopped" }, "Rulegate stopped");
-      process.exit(0);
-    }, config.shutdownGraceMs);
-  });
+  stopLogRetention = startLogRetention(deps);
 
   await deps.imports.resume();
   // Warm the rule hosts in the background: the server answers meanwhile.
