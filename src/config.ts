@@ -20,6 +20,14 @@ export const Config = t.Object({
   databasePoolSize: t.Integer({ minimum: 1, maximum: 1000 }),
   /** PostgreSQL `statement_timeout`: a statement running longer is cancelled (503). */
   databaseStatementTimeoutMs: t.Integer({ minimum: 100, maximum: 600_000 }),
+  /** How long opening a PostgreSQL connection (TCP, TLS, authentication) may take before it counts as failed. */
+  databaseConnectTimeoutMs: t.Integer({ minimum: 100, maximum: 600_000 }),
+  /**
+   * How long this node waits for a query's answer, from the moment it is issued (waiting for
+   * a pooled connection and opening one included), or for a transaction as a whole, before
+   * the request answers 503: PostgreSQL unreachable in any way never holds a request longer.
+   */
+  databaseQueryTimeoutMs: t.Integer({ minimum: 100, maximum: 600_000 }),
   adminApiKey: t.Optional(t.String({ minLength: 16 })),
   ruleTimeoutMs: t.Integer({ minimum: 10, maximum: 60_000 }),
   ruleMemoryMb: t.Integer({ minimum: 16, maximum: 4096 }),
@@ -69,6 +77,8 @@ const toVariable: Record<keyof Config, string> = {
   databaseUrl: "DATABASE_URL",
   databasePoolSize: "DATABASE_POOL_SIZE",
   databaseStatementTimeoutMs: "DATABASE_STATEMENT_TIMEOUT_MS",
+  databaseConnectTimeoutMs: "DATABASE_CONNECT_TIMEOUT_MS",
+  databaseQueryTimeoutMs: "DATABASE_QUERY_TIMEOUT_MS",
   adminApiKey: "ADMIN_API_KEY",
   ruleTimeoutMs: "RULE_TIMEOUT_MS",
   ruleMemoryMb: "RULE_MEMORY_MB",
@@ -169,6 +179,8 @@ export function loadConfig(
     databaseUrl: text(env, "DATABASE_URL"),
     databasePoolSize: integer(env, "DATABASE_POOL_SIZE", 10),
     databaseStatementTimeoutMs: integer(env, "DATABASE_STATEMENT_TIMEOUT_MS", 5000),
+    databaseConnectTimeoutMs: integer(env, "DATABASE_CONNECT_TIMEOUT_MS", 2000),
+    databaseQueryTimeoutMs: integer(env, "DATABASE_QUERY_TIMEOUT_MS", 3000),
     adminApiKey: adminKey.value,
     ruleTimeoutMs: integer(env, "RULE_TIMEOUT_MS", 5000),
     ruleMemoryMb: integer(env, "RULE_MEMORY_MB", 128),

@@ -4,12 +4,14 @@ import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { isDatabaseUnavailable } from "./db/errors.ts";
+import { newerSchemaReason } from "./db/newer-schema.ts";
 import { openDatabase } from "./db/open-database.ts";
 import { findRule } from "./db/rule.ts";
 import { completeFirstStart } from "./first-start.ts";
 import { createLifecycle } from "./health/lifecycle.ts";
+import { startingAnswer } from "./health/starting-answer.ts";
 import { firstLine, listenErrorMessage } from "./listen-error-message.ts";
-import { createLogger } from "./logs/logger.ts";
+import { createLogger, type Logger } from "./logs/logger.ts";
 import { startLogRetention } from "./logs/retention.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { rulePoolObserver } from "./metrics/rule-pool-observer.ts";
@@ -41,6 +43,21 @@ const databaseReason = (error: unknown) => {
 const isStorageError = (error: unknown) => isDatabaseError(error) || isDatabaseUnavailable(error);
 
 /**
+ * The last line of defence: an error nothing awaited (a driver's background work, a timer)
+ * is logged, and the node keeps serving. Ending the process would turn one lost connection
+ * into an outage of every request on the node; a request whose own work fails still gets
+ * its error answer (503 for the database) from the app's error handler.
+ */
+function keepServingOnStrayErrors(log: Logger): void {
+  process.on("unhandledRejection", (reason) =>
+    log.error({ event: "unhandled_rejection", err: reason }, "an error nothing awaited; still serving"),
+  );
+  process.on("uncaughtException", (error) =>
+    log.error({ event: "uncaught_exception", err: error }, "an error nothing caught; still serving"),
+  );
+}
+
+/**
  * Start-up: config → database → deps → app → listen → first-start work. The only file that
  * starts anything.
  */
@@ -54,13 +71,36 @@ async function main() {
   }
   const runtime = await detectRuntime();
   const log = createLogger(config.logLevel);
+  keepServingOnStrayErrors(log);
+  // Listen at once, answering "alive, not ready" until the app is built: opening the database
+  // may wait for another node's migration (its lock) for as long as that takes, and a
+  // liveness probe must not kill the node meanwhile.
+  let handle: (request: Request) => Response | Promise<Response> = startingAnswer;
+  let server: ReturnType<typeof runtime.serve>;
+  try {
+    server = runtime.serve({ port: config.port, hostname: config.host, fetch: (request) => handle(request) });
+  } catch (error) {
+    exitWithConfigError(listenErrorMessage(error, config));
+  }
   let database: Database;
   try {
-    database = await openDatabase(runtime, config);
+    database = await openDatabase(runtime, config, () =>
+      log.warn(
+        { event: "migration_lock_wait" },
+        "another node is migrating the database: waiting for its migration lock",
+      ),
+    );
   } catch (error) {
     exitWithConfigError(databaseMessage(config, error));
   }
   const { db } = database;
+  const newer = await newerSchemaReason(db).catch((error) =>
+    exitWithConfigError(databaseMessage(config, error)),
+  );
+  if (newer) {
+    await database.close();
+    exitWithConfigError(`${config.databaseUrl === undefined ? "DB_PATH" : "DATABASE_URL"}: ${newer}`);
+  }
   const metrics = createMetrics({ processMetrics: true });
   const lifecycle = createLifecycle();
   const rules = createRulePool({ config, log, observer: rulePoolObserver(metrics) });
@@ -81,19 +121,37 @@ async function main() {
     isStorageError(error) ? giveUp(databaseMessage(config, error)) : Promise.reject(error),
   );
   const app = createApp(deps);
-  let server: ReturnType<typeof runtime.serve>;
-  try {
-    server = runtime.serve({
-      port: config.port,
-      hostname: config.host,
-      fetch: (request) => app.fetch(request),
-    });
-  } catch (error) {
-    return await giveUp(listenErrorMessage(error, config));
-  }
-  // Listening: only now is the first start stored (one transaction), so a start that failed
-  // before it left the key and the demo for this one. Its slow parts were prepared before
-  // listening; storing it only awaits the database, so no request runs in between.
+  let stopLogRetention = () => {};
+  // Graceful shutdown: readiness turns 503 at once; the node keeps serving for
+  // SHUTDOWN_GRACE_MS so load balancers see it and stop sending new work, then stops
+  // listening, lets the requests in flight finish, stops the rule hosts and closes the
+  // database. A second signal exits at once. Handled from before the app serves: a node that
+  // answers ready must never end on a signal's default action.
+  let stopping = false;
+  runtime.onSignals(["SIGTERM", "SIGINT"], (signal: ShutdownSignal) => {
+    if (stopping) {
+      log.warn({ event: "shutdown_forced", signal }, "second signal: exiting now");
+      process.exit(1);
+    }
+    stopping = true;
+    lifecycle.shuttingDown = true;
+    log.info({ event: "shutting_down", signal, grace_ms: config.shutdownGraceMs }, "shutting down");
+    setTimeout(async () => {
+      lifecycle.drain();
+      deps.imports.stop();
+      stopLogRetention();
+      await server.drain();
+      await rules.close();
+      await database.close();
+      log.info({ event: "stopped" }, "Rulegate stopped");
+      process.exit(0);
+    }, config.shutdownGraceMs);
+  });
+
+  handle = (request) => app.fetch(request);
+  // Serving the app: only now is the first start stored (one transaction), so a start that failed
+  // before it left the key and the demo for this one. Its slow parts were prepared before the
+  // app served; storing it only awaits the database, so no request runs in between.
   const firstStartDone = firstStart
     ? await completeFirstStart(db, firstStart, deps.clock.now()).catch(async (error) => {
         await server.stop();
@@ -125,32 +183,7 @@ async function main() {
         `Try the password exchange:\n\n${demoCurl(config.issuer, demo)}\n`,
     );
   }
-  const stopLogRetention = startLogRetention(deps);
-
-  // Graceful shutdown: readiness turns 503 at once; the node keeps serving for
-  // SHUTDOWN_GRACE_MS so load balancers see it and stop sending new work, then stops
-  // listening, lets the requests in flight finish, stops the rule hosts and closes the
-  // database. A second signal exits at once.
-  let stopping = false;
-  runtime.onSignals(["SIGTERM", "SIGINT"], (signal: ShutdownSignal) => {
-    if (stopping) {
-      log.warn({ event: "shutdown_forced", signal }, "second signal: exiting now");
-      process.exit(1);
-    }
-    stopping = true;
-    lifecycle.shuttingDown = true;
-    log.info({ event: "shutting_down", signal, grace_ms: config.shutdownGraceMs }, "shutting down");
-    setTimeout(async () => {
-      lifecycle.drain();
-      deps.imports.stop();
-      stopLogRetention();
-      await server.drain();
-      await rules.close();
-      await database.close();
-      log.info({ event: "stopped" }, "Rulegate stopped");
-      process.exit(0);
-    }, config.shutdownGraceMs);
-  });
+  stopLogRetention = startLogRetention(deps);
 
   await deps.imports.resume();
   // Warm the rule hosts in the background: the server answers meanwhile.

@@ -11,12 +11,24 @@ import { openPostgres } from "./postgres.ts";
  */
 export function openDatabase(
   runtime: Runtime,
-  config: Pick<Config, "dbPath" | "databaseUrl" | "databasePoolSize" | "databaseStatementTimeoutMs">,
+  config: Pick<
+    Config,
+    | "dbPath"
+    | "databaseUrl"
+    | "databasePoolSize"
+    | "databaseStatementTimeoutMs"
+    | "databaseConnectTimeoutMs"
+    | "databaseQueryTimeoutMs"
+  >,
+  onMigrationLockWait?: () => void,
 ): Promise<Database> {
   if (config.databaseUrl === undefined) return runtime.openSqlite(config.dbPath, MIGRATIONS_FOLDER);
   return openPostgres({
     url: config.databaseUrl,
     poolSize: config.databasePoolSize,
     statementTimeoutMs: config.databaseStatementTimeoutMs,
+    connectTimeoutMs: config.databaseConnectTimeoutMs,
+    queryTimeoutMs: config.databaseQueryTimeoutMs,
+    onMigrationLockWait,
   });
 }

@@ -1,4 +1,5 @@
 import { rm } from "node:fs/promises";
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import { deleteJobFile, readJobFile } from "../db/job-files.ts";
 import { addJobProgress, finishJob, insertJobErrors, type Lease, landedLines } from "../db/jobs.ts";
 import { clearLoginBlocks } from "../db/login-failures.ts";
@@ -10,6 +11,7 @@ import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-ha
 import { holdLease } from "./hold-lease.ts";
 import { type ImportedUser, parseUserRecord, type RecordError } from "./parse-user-record.ts";
 import { readRecords } from "./read-records.ts";
+import { retryTransient } from "./retry-transient.ts";
 
 /** Records per batch: one multi-row INSERT each (atomic on its own). */
 const BATCH = 500;
@@ -138,6 +140,12 @@ class LeaseLost extends Error {}
  * neither loses nor duplicates a record; progress is stored only while this node holds the
  * lease, so a node that lost it stops. No password is hashed here: imported hashes are
  * verified as they are, and re-hashed at each user's first login.
+ *
+ * Only bad input fails a record, and only an error that is not the database's being away
+ * fails the job: a batch the database could not take for now (a lock held past the statement
+ * timeout, a restart, a failover) is tried again with back-off; if the database stays away,
+ * the job is left as it is, and once its lease runs out a node (this one or another) claims it
+ * again and resumes from the last stored batch.
  */
 export async function runUserImport(deps: Deps, job: JobRow, lease: Lease): Promise<void> {
   const jobId = job.id;
@@ -147,15 +155,25 @@ export async function runUserImport(deps: Deps, job: JobRow, lease: Lease): Prom
   try {
     let batch: Parsed[] = [];
     let processed = job.processed;
+    const retrying = <T>(step: () => Promise<T>) =>
+      retryTransient(step, {
+        giveUp: held.lost,
+        onRetry: (error, attempt, delayMs) =>
+          deps.log.warn(
+            { event: "import_retry", job_id: jobId, line: processed, attempt, delay_ms: delayMs, err: error },
+            "the database is unavailable for now; retrying the import batch",
+          ),
+      });
     const flush = async () => {
       if (batch.length === 0) return;
       if (held.lost()) throw new LeaseLost();
-      const counts = await importBatch(deps, jobId, job.upsert, batch);
       const through = batch[batch.length - 1]!.line;
-      const progress = { processed: through, ...counts };
-      if (!(await addJobProgress(deps.db, jobId, lease, processed, progress, deps.clock.now()))) {
-        throw new LeaseLost();
-      }
+      const stored = await retrying(async () => {
+        const counts = await importBatch(deps, jobId, job.upsert, batch);
+        const progress = { processed: through, ...counts };
+        return await addJobProgress(deps.db, jobId, lease, processed, progress, deps.clock.now());
+      });
+      if (!stored) throw new LeaseLost();
       processed = through;
       batch = [];
     };
@@ -182,14 +200,23 @@ export async function runUserImport(deps: Deps, job: JobRow, lease: Lease): Prom
       if (batch.length >= BATCH) await flush();
     }
     await flush();
-    if (!(await finishJob(deps.db, jobId, lease, { status: "completed" }, deps.clock.now()))) {
+    if (
+      !(await retrying(() => finishJob(deps.db, jobId, lease, { status: "completed" }, deps.clock.now())))
+    ) {
       throw new LeaseLost();
     }
-    await removeFile(deps, job);
+    await retrying(() => removeFile(deps, job));
     deps.log.info({ event: "import_completed", job_id: jobId, records: processed });
   } catch (error) {
     if (error instanceof LeaseLost) {
       deps.log.warn({ event: "import_lease_lost", job_id: jobId }, "another node carries on with the import");
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      deps.log.warn(
+        { event: "import_interrupted", job_id: jobId, err: error },
+        "the database stayed unavailable; the import resumes once its lease runs out",
+      );
       return;
     }
     deps.log.error({ event: "import_failed", job_id: jobId, err: error });
