@@ -1,4 +1,4 @@
-import { and, type Column, eq, gt, isNotNull, or, sql } from "drizzle-orm";
+import { and, type Column, eq, gt, isNotNull, or, type SQL, sql } from "drizzle-orm";
 import { type Db, first, preparedQuery } from "./database.ts";
 import { timeParam, timePlaceholder, timeValue } from "./dialect.ts";
 import type { ipFailures, loginFailures } from "./schema.ts";
@@ -31,14 +31,45 @@ export async function findLoginFailures(
 const oneLessPending = (pending: Column) =>
   sql<number>`case when ${pending} > 0 then ${pending} - 1 else 0 end`;
 
+/**
+ * How long the checks in progress of a pair or an IP may hold their reservations, counted
+ * from the first of them: far longer than a password check takes, so a burst still gets no
+ * more checks than the limit, but short, so that reservations a check could not give back (a
+ * node killed mid-hash, a database lost while releasing) cost the pair a few of its attempts
+ * for seconds, not for the whole window.
+ */
+export const RESERVATION_TTL_MS = 30_000;
+
+/** Reservations made before this time have lapsed ({@link RESERVATION_TTL_MS}). */
+const reservedCutoff = (now: Date) => new Date(now.getTime() - RESERVATION_TTL_MS);
+
+/**
+ * The checks in progress of a counter row as they count now: none once the oldest
+ * reservation has outlived {@link RESERVATION_TTL_MS} (before `cutoff`); `lapsed` tells the
+ * reservation that starts the count anew.
+ */
+function livePending(row: { pending: Column; reservedAt: Column }, cutoff: SQL) {
+  const lapsed = sql`(${row.pending} = 0 or ${row.reservedAt} is null or ${row.reservedAt} <= ${cutoff})`;
+  return { lapsed, count: sql`case when ${lapsed} then 0 else ${row.pending} end` };
+}
+
 const pairReservation = preparedQuery<
   { failures: number },
-  { login: string; ip: string; now: string | number; cutoff: string | number; maxAttempts: number }
+  {
+    login: string;
+    ip: string;
+    now: string | number;
+    cutoff: string | number;
+    reservedCutoff: string | number;
+    maxAttempts: number;
+  }
 >("reserve_login_attempt", (db) => {
   const { loginFailures: pair } = db.tables;
   const now = timePlaceholder(db, "now");
   // Auth0's block lasts the window; a counter with no failure within the window starts over.
   const lapsed = sql`coalesce(${pair.blockedAt}, ${pair.lastFailureAt}) <= ${timePlaceholder(db, "cutoff")}`;
+  const pending = livePending(pair, timePlaceholder(db, "reservedCutoff"));
+  const restart = sql`(${lapsed} or ${pending.lapsed})`;
   return db.orm
     .insert(pair)
     .values({
@@ -46,6 +77,7 @@ const pairReservation = preparedQuery<
       ip: sql.placeholder("ip"),
       failures: 0,
       pending: 1,
+      reservedAt: now,
       lastFailureAt: now,
       blockedAt: null,
     })
@@ -54,13 +86,14 @@ const pairReservation = preparedQuery<
       // SQLite and PostgreSQL evaluate every SET expression against the row as it was.
       set: {
         failures: sql`case when ${lapsed} then 0 else ${pair.failures} end`,
-        pending: sql`case when ${lapsed} then 1 else ${pair.pending} + 1 end`,
+        pending: sql`case when ${restart} then 1 else ${pair.pending} + 1 end`,
+        reservedAt: sql`case when ${restart} then ${now} else ${pair.reservedAt} end`,
         lastFailureAt: sql`case when ${lapsed} then ${now} else ${pair.lastFailureAt} end`,
         blockedAt: sql`case when ${lapsed} then null else ${pair.blockedAt} end`,
       },
       // Checks in progress count like failures, so concurrent requests see each other's. A
       // pair already past a limit lowered since gets one check at a time: its failure blocks.
-      setWhere: sql`${lapsed} or (${pair.blockedAt} is null and (${pair.pending} = 0 or ${pair.failures} + ${pair.pending} < ${sql.placeholder("maxAttempts")}))`,
+      setWhere: sql`${lapsed} or (${pair.blockedAt} is null and (${pending.count} = 0 or ${pair.failures} + ${pending.count} < ${sql.placeholder("maxAttempts")}))`,
     })
     .returning({ failures: pair.failures });
 });
@@ -83,6 +116,7 @@ export async function reservePairAttempt(
     ip,
     now: timeParam(db, now),
     cutoff: timeParam(db, cutoff),
+    reservedCutoff: timeParam(db, reservedCutoff(now)),
     maxAttempts,
   });
   return granted.length > 0;
@@ -201,24 +235,40 @@ const ipWindowStart = (now: Date) => new Date(now.getTime() - 86_400_000);
 
 const ipReservation = preparedQuery<
   { failures: number },
-  { ip: string; now: string | number; windowStart: string | number; maxFailures: number }
+  {
+    ip: string;
+    now: string | number;
+    windowStart: string | number;
+    reservedCutoff: string | number;
+    maxFailures: number;
+  }
 >("reserve_ip_attempt", (db) => {
   const { ipFailures: address } = db.tables;
   const now = timePlaceholder(db, "now");
   const stale = sql`${address.windowStartedAt} <= ${timePlaceholder(db, "windowStart")}`;
+  const pending = livePending(address, timePlaceholder(db, "reservedCutoff"));
+  const restart = sql`(${stale} or ${pending.lapsed})`;
   return db.orm
     .insert(address)
-    .values({ ip: sql.placeholder("ip"), windowStartedAt: now, failures: 0, pending: 1, blockedUntil: null })
+    .values({
+      ip: sql.placeholder("ip"),
+      windowStartedAt: now,
+      failures: 0,
+      pending: 1,
+      reservedAt: now,
+      blockedUntil: null,
+    })
     .onConflictDoUpdate({
       target: address.ip,
       set: {
         windowStartedAt: sql`case when ${stale} then ${now} else ${address.windowStartedAt} end`,
         failures: sql`case when ${stale} then 0 else ${address.failures} end`,
-        pending: sql`case when ${stale} then 1 else ${address.pending} + 1 end`,
+        pending: sql`case when ${restart} then 1 else ${address.pending} + 1 end`,
+        reservedAt: sql`case when ${restart} then ${now} else ${address.reservedAt} end`,
       },
       // Once a block has ended within the window, one check at a time: its failure blocks
       // again (addIpFailure), as without reservations.
-      setWhere: sql`(${address.blockedUntil} is null or ${address.blockedUntil} <= ${now}) and (${stale} or ${address.pending} = 0 or ${address.failures} + ${address.pending} < ${sql.placeholder("maxFailures")})`,
+      setWhere: sql`(${address.blockedUntil} is null or ${address.blockedUntil} <= ${now}) and (${stale} or ${pending.count} = 0 or ${address.failures} + ${pending.count} < ${sql.placeholder("maxFailures")})`,
     })
     .returning({ failures: address.failures });
 });
@@ -234,6 +284,7 @@ export async function reserveIpAttempt(db: Db, ip: string, now: Date, maxFailure
     ip,
     now: timeParam(db, now),
     windowStart: timeParam(db, ipWindowStart(now)),
+    reservedCutoff: timeParam(db, reservedCutoff(now)),
     maxFailures,
   });
   return granted.length > 0;

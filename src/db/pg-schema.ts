@@ -258,6 +258,7 @@ export const loginFailures = pgTable(
     ip: text("ip").notNull(),
     failures: integer("failures").notNull(),
     pending: integer("pending").notNull().default(0),
+    reservedAt: instant("reserved_at"),
     lastFailureAt: instant("last_failure_at").notNull(),
     blockedAt: instant("blocked_at"),
   },
@@ -270,6 +271,7 @@ export const ipFailures = pgTable("ip_failures", {
   windowStartedAt: instant("window_started_at").notNull(),
   failures: integer("failures").notNull(),
   pending: integer("pending").notNull().default(0),
+  reservedAt: instant("reserved_at"),
   blockedUntil: instant("blocked_until"),
 });
 

@@ -280,7 +280,9 @@ export const revokedAccessTokens = sqliteTable(
 /**
  * Consecutive failed passwords per login name and IP (Auth0's brute-force protection). Keyed by the name typed,
  * not the user id, so unknown names behave exactly like known ones. `pending` counts the password checks in
- * progress, reserved before the hash, so that a parallel burst gets no more checks than the limit.
+ * progress, reserved before the hash, so that a parallel burst gets no more checks than the limit; they lapse
+ * together `RESERVATION_TTL_MS` (src/db/login-failures.ts) after `reserved_at`, so a check that could not give
+ * its reservation back (a node killed mid-hash, a database outage) does not hold it for long.
  */
 export const loginFailures = sqliteTable(
   "login_failures",
@@ -289,6 +291,7 @@ export const loginFailures = sqliteTable(
     ip: text("ip").notNull(),
     failures: integer("failures").notNull(),
     pending: integer("pending").notNull().default(0),
+    reservedAt: integer("reserved_at", { mode: "timestamp_ms" }),
     lastFailureAt: integer("last_failure_at", { mode: "timestamp_ms" }).notNull(),
     blockedAt: integer("blocked_at", { mode: "timestamp_ms" }),
   },
@@ -304,6 +307,7 @@ export const ipFailures = sqliteTable("ip_failures", {
   windowStartedAt: integer("window_started_at", { mode: "timestamp_ms" }).notNull(),
   failures: integer("failures").notNull(),
   pending: integer("pending").notNull().default(0),
+  reservedAt: integer("reserved_at", { mode: "timestamp_ms" }),
   blockedUntil: integer("blocked_until", { mode: "timestamp_ms" }),
 });
 

@@ -3,6 +3,7 @@ import { isDatabaseUnavailable } from "../db/errors.ts";
 import { deleteJobFile, readJobFile } from "../db/job-files.ts";
 import { addJobProgress, finishJob, insertJobErrors, type Lease, landedLines } from "../db/jobs.ts";
 import { clearLoginBlocks } from "../db/login-failures.ts";
+import { retryTransient } from "../db/retry-transient.ts";
 import type { JobRow } from "../db/schema.ts";
 import { findUserIdsByEmails, insertImportedUsers, normalizeEmail, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
@@ -11,7 +12,6 @@ import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-ha
 import { holdLease } from "./hold-lease.ts";
 import { type ImportedUser, parseUserRecord, type RecordError } from "./parse-user-record.ts";
 import { readRecords } from "./read-records.ts";
-import { retryTransient } from "./retry-transient.ts";
 
 /** Records per batch: one multi-row INSERT each (atomic on its own). */
 const BATCH = 500;

@@ -1,14 +1,17 @@
+import { isDatabaseUnavailable } from "../db/errors.ts";
 import {
   addIpFailure,
   addLoginFailure,
   clearLoginFailures,
   findLoginFailures,
   ipBlockedUntil,
+  RESERVATION_TTL_MS,
   releaseIpAttempt,
   releasePairAttempt,
   reserveIpAttempt,
   reservePairAttempt,
 } from "../db/login-failures.ts";
+import { retryTransient } from "../db/retry-transient.ts";
 import type { ClientRow, TenantSettingsRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { timeStep } from "../metrics/time-step.ts";
@@ -42,6 +45,9 @@ export function bruteForceSettings(tenant: TenantSettingsRow | undefined): Brute
  * block reveals nothing about which names exist). A blocked user's attempt is not a guess.
  */
 const GUESSES: ReadonlySet<LoginFailure> = new Set<LoginFailure>(["wrong_password", "unknown_user"]);
+
+/** Retries of a reservation given back while the database is away: within its lapse. */
+const GIVE_BACK_RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000] as const;
 
 /** Retry-After when the limit is taken by checks still in progress: they end within moments. */
 const IN_PROGRESS_RETRY_SECONDS = 1;
@@ -87,12 +93,7 @@ export async function withBruteForceProtection(
     // Not a guess: the reservation goes back, and the check's error stands. A reservation
     // that cannot go back (the database is down) lapses with the pair's window and the
     // IP's day, like any counter.
-    await database(() => releaseLoginAttempt(deps, subject, false)).catch((releaseError) =>
-      deps.log.error(
-        { event: "login_reservation_kept", err: releaseError },
-        "could not give a reservation back",
-      ),
-    );
+    await database(() => releaseLoginAttempt(deps, subject, false));
     throw error;
   }
   await database(() => recordLoginAttempt(deps, settings, subject, attempt.failure));
@@ -153,8 +154,8 @@ async function tryReserveLoginAttempt(
   const pairReserved = pairGranted.status === "fulfilled" && pairGranted.value;
   if (ipReserved && pairReserved) return undefined;
   await Promise.all([
-    ipReserved ? releaseIpAttempt(deps.db, ip) : undefined,
-    pairReserved ? releasePairAttempt(deps.db, login, ip, false) : undefined,
+    ipReserved ? giveBack(deps, () => releaseIpAttempt(deps.db, ip)) : undefined,
+    pairReserved ? giveBack(deps, () => releasePairAttempt(deps.db, login, ip, false)) : undefined,
   ]);
   if (ipGranted.status === "rejected") throw ipGranted.reason;
   if (pairGranted.status === "rejected") throw pairGranted.reason;
@@ -202,7 +203,34 @@ const inProgressRefusal = (description: string, detail: string) =>
 
 /** Gives a reservation back to the pair and the IP; `reset` (a success) also resets the pair's consecutive failures. */
 async function releaseLoginAttempt(deps: Deps, { login, ip }: LoginSubject, reset: boolean): Promise<void> {
-  await Promise.all([releasePairAttempt(deps.db, login, ip, reset), releaseIpAttempt(deps.db, ip)]);
+  await Promise.all([
+    giveBack(deps, () => releasePairAttempt(deps.db, login, ip, reset)),
+    giveBack(deps, () => releaseIpAttempt(deps.db, ip)),
+  ]);
+}
+
+/**
+ * Gives a reservation back without failing the request that held it: the answer (a token, the
+ * check's own error) stands whatever happens here. While the database cannot take it (a lost
+ * connection, a restart), it is tried again in the background with back-off; one that never
+ * lands lapses with the reservation ({@link RESERVATION_TTL_MS}), so a database fault never
+ * leaves the pair or the IP short of attempts for long.
+ */
+async function giveBack(deps: Deps, release: () => Promise<void>): Promise<void> {
+  try {
+    await release();
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) {
+      deps.log.error({ event: "login_reservation_kept", err: error }, "could not give a reservation back");
+      return;
+    }
+    void retryTransient(release, { delaysMs: GIVE_BACK_RETRY_DELAYS_MS }).catch((lastError) =>
+      deps.log.warn(
+        { event: "login_reservation_kept", err: lastError },
+        "could not give a reservation back; it lapses by itself",
+      ),
+    );
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { RESERVATION_TTL_MS, reserveIpAttempt, reservePairAttempt } from "../../src/db/login-failures.ts";
 import { createHarness, type Harness, testClock } from "../support/harness.ts";
 
 const clock = testClock();
@@ -260,5 +261,30 @@ test("an exchange that fails after the password (the rule refuses) gives its res
   } finally {
     await h.admin("DELETE", "/rules/password-exchange");
     await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 10 } });
+  }
+});
+
+test("reservations never given back (a node killed mid-check, a database lost while releasing) lapse: the pair and the IP get their attempts back", async () => {
+  const ip = "198.51.100.25";
+  const now = () => clock.now();
+  await h.admin("PATCH", "/tenants/settings", {
+    brute_force_protection: { max_attempts: 3, ip_max_failures: 3 },
+  });
+  try {
+    // Three checks of the pair and three of the IP that reserved and then vanished.
+    const pair = { login: "bruno@example.com", ip, now: now(), windowMs: 3_600_000, maxAttempts: 3 };
+    for (let i = 0; i < 3; i++) expect(await reservePairAttempt(h.deps.db, pair)).toBe(true);
+    await expectBlocked(await attempt("right password", ip), USER_BLOCKED);
+    clock.advance(RESERVATION_TTL_MS / 1000 + 1);
+    expect((await attempt("right password", ip)).status).toBe(200);
+
+    const otherIp = "198.51.100.26";
+    for (let i = 0; i < 3; i++) expect(await reserveIpAttempt(h.deps.db, otherIp, now(), 3)).toBe(true);
+    clock.advance(RESERVATION_TTL_MS / 1000 + 1);
+    expect((await attempt("right password", otherIp)).status).toBe(200);
+  } finally {
+    await h.admin("PATCH", "/tenants/settings", {
+      brute_force_protection: { max_attempts: 10, ip_max_failures: 100 },
+    });
   }
 });
