@@ -1,3 +1,8 @@
+/**
+ * The data model, written once: Drizzle's SQLite tables, the source of the row types
+ * (`$inferSelect`). `pg-schema.ts`, PostgreSQL's tables, is generated from this file: after a
+ * change, run `npm run db:generate` (README, "Development"), which also writes the migrations.
+ */
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 import type { ClientGrantType } from "../model/client-grant-types.ts";
