@@ -2,7 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConfigError, loadConfig } from "../src/config.ts";
+import { configTable } from "../src/config/config-table.ts";
+import { wholeNumber } from "../src/config/parse-value.ts";
+import { type Setting, settings } from "../src/config/settings.ts";
+import { ConfigError, loadConfig, redactConfig } from "../src/config.ts";
 
 describe("loadConfig", () => {
   test("defaults", () => {
@@ -157,4 +160,46 @@ describe("ADMIN_API_KEY_FILE", () => {
       expect(() => load(env)).toThrow(message);
     });
   }
+});
+
+describe("the settings' declaration", () => {
+  const declared = Object.entries(settings as Record<string, Setting>);
+
+  test("each whole-number setting refuses text, naming its variable", () => {
+    const numeric = declared.filter(([, setting]) => setting.parse === wholeNumber);
+    expect(numeric.map(([, setting]) => setting.variable)).toContain("DATABASE_QUERY_TIMEOUT_MS");
+    for (const [, { variable }] of numeric)
+      expect(() => loadConfig({ [variable]: "soon" })).toThrow(
+        `${variable} must be a whole number, got "soon"`,
+      );
+  });
+
+  test("the README table lists every variable, and no secret's value", () => {
+    const table = configTable();
+    for (const [, setting] of declared) expect(table).toContain(`| \`${setting.variable}\` |`);
+    expect(table).toContain("| `ADMIN_API_KEY_FILE` |");
+    expect(declared.filter(([, setting]) => setting.secret).map(([name]) => name)).toEqual([
+      "databaseUrl",
+      "adminApiKey",
+      "metricsToken",
+    ]);
+  });
+
+  test("a dump of the configuration hides the secrets", () => {
+    const secrets = {
+      DATABASE_URL: "postgres://rulegate:s3cret@db:5432/rulegate",
+      ADMIN_API_KEY: "dump-admin-key-0123456789",
+      METRICS_TOKEN: "dump-metrics-token-0123456789",
+    };
+    const dump = redactConfig(loadConfig(secrets));
+    expect(dump).toMatchObject({
+      databaseUrl: "(hidden)",
+      adminApiKey: "(hidden)",
+      metricsToken: "(hidden)",
+    });
+    expect(dump).toMatchObject({ port: 3000, tenant: "default" });
+    for (const secret of Object.values(secrets)) expect(JSON.stringify(dump)).not.toContain(secret);
+    expect(JSON.stringify(dump)).not.toContain("s3cret");
+    expect(redactConfig(loadConfig({})).adminApiKey).toBeUndefined();
+  });
 });

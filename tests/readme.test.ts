@@ -3,13 +3,15 @@
  * and inline code) names a command the CLI has, with options that command takes; every
  * `npm run …` script it names exists; every endpoint path it calls with curl is one the
  * server serves (the OpenAPI drift test ties those to the routes). The sessions it shows
- * are each covered by the CLI and end-to-end tests.
+ * are each covered by the CLI and end-to-end tests. Its Configuration table is the one generated
+ * from the settings' declaration.
  */
 import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
+import { configTable, readmeConfigTable } from "../src/config/config-table.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const README = readFileSync(`${ROOT}/README.md`, "utf8");
@@ -80,6 +82,10 @@ describe("README", () => {
     const named = [...README.matchAll(/npm run (?:-s )?([a-z][a-z:-]*)/g)].map((match) => match[1]!);
     expect(named.length).toBeGreaterThan(5);
     expect(named.filter((name) => !(name in scripts))).toEqual([]);
+  });
+
+  test("its Configuration table is the one generated from src/config/settings.ts (npm run docs:config)", () => {
+    expect(readmeConfigTable(README)).toBe(configTable());
   });
 
   test("every endpoint it calls with curl is documented (and so served: see the drift test)", () => {
