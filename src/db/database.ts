@@ -11,16 +11,16 @@ export type Tables = typeof schema;
 /**
  * Drizzle over the engine's driver. It is typed with the SQLite dialect, but the query modules
  * use only the query builder both dialects share (select, insert … on conflict, update, delete,
- * returning), always awaited and never `.get()`, `.all()` or `.run()` (SQLite-only; a test in
- * tests/tooling checks), so one module serves both engines; the few SQL fragments that differ
+ * returning), always awaited and never `.get()`, `.all()` or `.run()` (SQLite-only;
+ * tests/tooling/shared-query-builder.test.ts checks), so one module serves both engines; the few SQL fragments that differ
  * are in src/db/dialect.ts.
  */
 export type Orm = BaseSQLiteDatabase<"async", unknown, Tables>;
 
 /**
  * The handle every query module takes: the engine, its Drizzle instance and its tables. The
- * same query module, the same tests (tests/db/storage-contract.test.ts and the suites run with
- * `TEST_DATABASE_URL`), either engine.
+ * same query module and the same tests (the storage suites run again on PostgreSQL with
+ * `TEST_DATABASE_URL`: scripts/test-postgres.sh), either engine.
  */
 export interface Db {
   engine: Engine;

@@ -23,8 +23,8 @@ export const ActionList = t.Object({
 
 /**
  * `GET /api/v2/actions/actions` (Auth0's name), what export tools read first. Rulegate has
- * no actions; its one piece of custom code is the password-exchange rule at
- * `/api/v2/rules/password-exchange`, so the list is empty.
+ * no actions; its custom code is the password-exchange and credentials-exchange rules at
+ * `/api/v2/rules/password-exchange` and `/api/v2/rules/credentials-exchange`, so the list is empty.
  */
 export function actionsRoutes(deps: Deps) {
   return managementPlugin(deps, "/actions").get(

@@ -12,8 +12,8 @@ export const HooksQuery = t.Object({
 
 /**
  * `GET /api/v2/hooks` (Auth0's name), what export tools read first. Rulegate has no hooks;
- * its one piece of custom code is the password-exchange rule at
- * `/api/v2/rules/password-exchange`, so the list is empty (Auth0's shape: an array, or with
+ * its custom code is the password-exchange and credentials-exchange rules at
+ * `/api/v2/rules/password-exchange` and `/api/v2/rules/credentials-exchange`, so the list is empty (Auth0's shape: an array, or with
  * `include_totals` the paged object).
  */
 export function hooksRoutes(deps: Deps) {

@@ -11,8 +11,8 @@ export const RulesQuery = t.Object({
 
 /**
  * `GET /api/v2/rules` (Auth0's name), what export tools read first. Rulegate stores no Auth0
- * rule objects: its one rule is the password-exchange rule at
- * `/api/v2/rules/password-exchange`, so the list is empty (Auth0's shape: an array, or with
+ * rule objects: its rules are the password-exchange and credentials-exchange rules at
+ * `/api/v2/rules/password-exchange` and `/api/v2/rules/credentials-exchange`, so the list is empty (Auth0's shape: an array, or with
  * `include_totals` the paged object).
  */
 export function rulesRoutes(deps: Deps) {

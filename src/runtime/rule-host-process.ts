@@ -46,7 +46,7 @@ let denoPath: string | undefined;
 export function denoExecutable(): string {
   if (denoPath) return denoPath;
   const require = createRequire(import.meta.url);
-  const os = platform() === "win32" ? "win32" : platform();
+  const os = platform();
   const candidates = [
     `@deno/${os}-${arch()}${os === "linux" ? "-glibc" : ""}/package.json`,
     `@deno/${os}-${arch()}/package.json`,
