@@ -1,18 +1,9 @@
+import { pathPattern } from "./path-pattern.ts";
+
 /** What an app's route table says about one route (Elysia's `app.routes`). */
 export interface RouteEntry {
   method: string;
   path: string;
-}
-
-/** A route path as a pattern: `:name` is one path segment, `*` the rest of the path. */
-function pathPattern(path: string): RegExp {
-  const source = path
-    .split(/(:[A-Za-z0-9_]+|\*)/)
-    .map((part) =>
-      part === "*" ? ".*" : part.startsWith(":") ? "[^/]+" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
-    )
-    .join("");
-  return new RegExp(`^${source}$`);
 }
 
 /**

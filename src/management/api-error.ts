@@ -1,3 +1,5 @@
+import { HttpError } from "../http/http-error.ts";
+
 const REASONS: Record<number, string> = {
   400: "Bad Request",
   401: "Unauthorized",
@@ -11,19 +13,30 @@ const REASONS: Record<number, string> = {
   503: "Service Unavailable",
 };
 
-/** A Management API error, answered in Auth0's shape `{statusCode, error, message, errorCode}`. */
-export class ApiError extends Error {
+/**
+ * A Management API error, answered in Auth0's shape `{statusCode, error, message, errorCode}`
+ * (Auth0 Management API v2); a member of the server's error family
+ * ({@link HttpError}), so it renders itself.
+ */
+export class ApiError extends HttpError {
   constructor(
-    readonly statusCode: number,
+    statusCode: number,
     message: string,
     readonly errorCode: string,
-    /** Headers the answer carries (`Retry-After` on a 503). */
-    readonly headers?: Record<string, string>,
+    /** Headers the answer carries (`Retry-After` on a 503, `Allow` on a 405). */
+    headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(statusCode, message);
+    Object.assign(this.headers, headers);
     this.name = "ApiError";
   }
 
+  /** Auth0's name for the status. */
+  get statusCode(): number {
+    return this.status;
+  }
+
+  /** Auth0's body: the status, its reason phrase, the message and the error code. */
   toBody() {
     return {
       statusCode: this.statusCode,
@@ -45,3 +58,6 @@ export const temporarilyUnavailable = (message: string, retryAfterSeconds: numbe
 /** A query parameter Auth0's search cannot take: Auth0's `invalid_query_string`, naming the parameter. */
 export const invalidQuery = (reason: string, parameter: string) =>
   new ApiError(400, `Query validation error: '${reason}' on property ${parameter}.`, "invalid_query_string");
+
+/** A path with no route at all: Auth0's 404, the answer of every surface. */
+export const noRoute = (path: string) => new ApiError(404, `No route for ${path}.`, "not_found");

@@ -1,3 +1,5 @@
+import { HttpError } from "../http/http-error.ts";
+
 /** Longest `error_description` sent: a description that quotes input stays short. */
 const DESCRIPTION_LIMIT = 200;
 
@@ -24,19 +26,17 @@ export function errorDescription(text: string): string {
  * `error_description` leave the server; `detail` is for the logs. The description is
  * kept to RFC 6749 §5.2's characters ({@link errorDescription}).
  */
-export class OAuthError extends Error {
-  /** Extra response headers, e.g. `WWW-Authenticate` for a client that used HTTP Basic. */
-  headers: Record<string, string> = {};
+export class OAuthError extends HttpError {
   readonly description: string;
 
   constructor(
     readonly error: string,
-    readonly status: number,
+    status: number,
     description: string,
     readonly detail?: string,
   ) {
     const allowed = errorDescription(description);
-    super(allowed);
+    super(status, allowed);
     this.description = allowed;
     this.name = "OAuthError";
   }
@@ -117,10 +117,14 @@ export class ServerError extends OAuthError {
   }
 }
 
-/** RFC 6749 §4.1.2.1: the server is overloaded (a full rule queue). */
+/**
+ * RFC 6749 §4.1.2.1: the server is overloaded (a full rule queue) or cannot reach its
+ * database, with `Retry-After` (RFC 9110 §10.2.3) in seconds when a retry soon will do.
+ */
 export class TemporarilyUnavailable extends OAuthError {
-  constructor(description: string) {
+  constructor(description: string, retryAfterSeconds?: number) {
     super("temporarily_unavailable", 503, description);
+    if (retryAfterSeconds !== undefined) this.headers["retry-after"] = String(retryAfterSeconds);
   }
 }
 
