@@ -28,9 +28,13 @@ export function logStream(
 ): Response {
   const encoder = new TextEncoder();
   let cleanup = () => {};
+  // A stream cancelled while start() still awaits its first read has nothing to clean up
+  // yet: start() must then set nothing up (no timer writing to a closed stream).
+  let cancelled = false;
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
       let sent = lastEventId ?? (await latestLogSeq(deps.db));
+      if (cancelled || signal.aborted) return;
       let closed = false;
       let flushing: Promise<void> | undefined;
       let again = false;
@@ -105,6 +109,7 @@ export function logStream(
       wake();
     },
     cancel() {
+      cancelled = true;
       cleanup();
     },
   });
