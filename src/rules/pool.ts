@@ -277,8 +277,14 @@ export function createRulePool(options: {
     if (!closed && groups.get(group.rule.version) === group) refill(group);
   }
 
-  /** Brings a version's group back to its size, after the back-off when hosts keep dying. */
-  function refill(group: Group): void {
+  /**
+   * Brings a version's group back to its size: at once, or after the back-off when its hosts
+   * keep dying before they load (`backedOff`: that wait is over). Once the wait is over, a
+   * version with no host left is restarted only for a call that waits for it: a rule that
+   * cannot load (a parser bomb in its top-level code) keeps no core busy while nothing asks
+   * for it.
+   */
+  function refill(group: Group, backedOff = false): void {
     if (closed || group.kind !== "version" || group.cancelRespawn) return;
     const wanted = isCurrent(group) ? config.ruleWorkers : Math.min(config.ruleWorkers, group.queue.length);
     let missing = wanted - group.hosts.size;
@@ -289,7 +295,9 @@ export function createRulePool(options: {
     }
     if (missing <= 0) return;
     const delay =
-      group.earlyDeaths === 0 ? 0 : Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (group.earlyDeaths - 1));
+      group.earlyDeaths === 0 || backedOff
+        ? 0
+        : Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** (group.earlyDeaths - 1));
     if (delay === 0) {
       for (let i = 0; i < missing; i++) spawn(group);
       return;
@@ -298,7 +306,7 @@ export function createRulePool(options: {
       delay,
       () => {
         group.cancelRespawn = undefined;
-        refill(group);
+        if (group.queue.length > 0 || group.hosts.size > 0) refill(group, true);
       },
       { background: true },
     );
