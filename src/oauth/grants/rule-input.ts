@@ -2,7 +2,7 @@ import type { ResourceServerRow } from "../../db/schema.ts";
 import type { CredentialsExchangeInput } from "../../rules/contract.ts";
 import type { ClientContext } from "../token-context.ts";
 
-/** Parameters never shown to a rule: the credentials of the request (SECURITY.md). */
+/** Parameters never shown to a rule: the request's credentials (README: `request` without `password`/`client_secret`). */
 const HIDDEN_FROM_RULE = new Set(["password", "client_secret"]);
 
 /** What every rule receives, whatever the grant: the client, the scope, the audience and the request. */
