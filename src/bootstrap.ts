@@ -8,6 +8,7 @@ import { createLifecycle, type Lifecycle } from "./health/lifecycle.ts";
 import { createJobRunner } from "./imports/job-runner.ts";
 import { createEventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
+import { managementApi } from "./management/management-api.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
 import { prepareDemo } from "./provision-demo.ts";
 import type { RulePool } from "./rules/pool.ts";
@@ -82,6 +83,7 @@ export async function bootstrap(options: {
     imports: createJobRunner(() => deps),
     adminKeyDigest,
     metrics,
+    builtInApis: [managementApi({ config })],
     lifecycle: options.lifecycle ?? createLifecycle(),
   };
   if (firstStart.tenant === undefined && firstStart.adminKey === undefined) return { deps };

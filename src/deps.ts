@@ -1,8 +1,9 @@
 import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
+import type { ResourceServerRow } from "./db/schema.ts";
 import type { Lifecycle } from "./health/lifecycle.ts";
-import type { JobRunner } from "./imports/job-runner.ts";
+import type { JobRunner } from "./imports/job-runner-interface.ts";
 import type { EventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
 import type { Metrics } from "./metrics/metrics.ts";
@@ -32,6 +33,12 @@ export interface Deps {
   adminKeyDigest: string;
   /** This node's Prometheus metrics (`GET /metrics`). */
   metrics: Metrics;
+  /**
+   * The APIs Rulegate has without storing them that a client grant may name: the Management
+   * API (src/management/management-api.ts), passed in so that the token endpoint does not
+   * depend on the management routes. The password grant never issues tokens for them.
+   */
+  builtInApis: readonly ResourceServerRow[];
   /** Whether the node is shutting down: readiness answers 503 from the first signal on. */
   lifecycle: Lifecycle;
 }

@@ -3,7 +3,7 @@ import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import type { Database } from "./db/database.ts";
-import { isDatabaseUnavailable } from "./db/errors.ts";
+import { isDatabaseError, isDatabaseUnavailable } from "./db/errors.ts";
 import { newerSchemaReason } from "./db/newer-schema.ts";
 import { openDatabase } from "./db/open-database.ts";
 import { findRule } from "./db/rule.ts";
@@ -19,7 +19,7 @@ import { demoCurl } from "./provision-demo.ts";
 import { RULE_IDS } from "./rules/contract.ts";
 import { createRulePool } from "./rules/pool.ts";
 import { ruleScript } from "./rules/rule-version.ts";
-import { detectRuntime, isDatabaseError, type ShutdownSignal } from "./runtime/runtime.ts";
+import { detectRuntime, type ShutdownSignal } from "./runtime/runtime.ts";
 
 /** A bad setting ends start-up with one line naming the variable, and exit status 1: no stack trace. */
 function exitWithConfigError(message: string): never {

@@ -3,6 +3,10 @@ function* causes(error: unknown): Generator<Error & { code?: unknown }> {
   for (let current = error; current instanceof Error; current = current.cause) yield current;
 }
 
+/** Whether `error` came from SQLite: bun:sqlite codes its errors `SQLITE_…`, node:sqlite (Deno) `ERR_SQLITE_…`. */
+export const isDatabaseError = (error: unknown): boolean =>
+  /^(ERR_)?SQLITE/.test(String((error as { code?: unknown })?.code));
+
 /** True when a write failed on a UNIQUE constraint, on SQLite or PostgreSQL (SQLSTATE 23505). */
 export function isUniqueViolation(error: unknown): boolean {
   for (const current of causes(error)) {

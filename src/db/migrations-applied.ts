@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { count } from "drizzle-orm";
 import { pgSchema, serial } from "drizzle-orm/pg-core";
 import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
-import { MIGRATIONS_FOLDER } from "../runtime/runtime.ts";
 import type { Db } from "./database.ts";
 import { PG_MIGRATIONS_FOLDER } from "./postgres.ts";
+import { MIGRATIONS_FOLDER } from "./sqlite.ts";
 
 /** Drizzle's record of applied migrations: a table of SQLite's file, PostgreSQL's `drizzle` schema. */
 const sqliteMigrations = sqliteTable("__drizzle_migrations", { id: integer("id") });

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { count, max } from "drizzle-orm";
 import { bigint, pgSchema } from "drizzle-orm/pg-core";
 import { integer, sqliteTable } from "drizzle-orm/sqlite-core";
-import { MIGRATIONS_FOLDER } from "../runtime/runtime.ts";
 import type { Db } from "./database.ts";
 import { PG_MIGRATIONS_FOLDER } from "./postgres.ts";
+import { MIGRATIONS_FOLDER } from "./sqlite.ts";
 
 /** Drizzle's record of applied migrations: when each was generated (its journal's `when`, in ms). */
 const sqliteMigrations = sqliteTable("__drizzle_migrations", { createdAt: integer("created_at") });

@@ -1,8 +1,15 @@
 import type { Config } from "../config.ts";
-import type { Runtime } from "../runtime/runtime.ts";
-import { MIGRATIONS_FOLDER } from "../runtime/runtime.ts";
 import type { Database } from "./database.ts";
 import { openPostgres } from "./postgres.ts";
+import { MIGRATIONS_FOLDER } from "./sqlite.ts";
+
+/**
+ * What opens a SQLite file: the runtime's adapter (src/runtime/), since the driver differs
+ * between Bun and Deno. Passed in, so that db/ does not depend on the runtime.
+ */
+export interface SqliteOpener {
+  openSqlite(path: string, migrationsFolder: string): Promise<Database>;
+}
 
 /**
  * Opens the configured database and applies its migrations: PostgreSQL when `DATABASE_URL`
@@ -10,7 +17,7 @@ import { openPostgres } from "./postgres.ts";
  * driver.
  */
 export function openDatabase(
-  runtime: Runtime,
+  runtime: SqliteOpener,
   config: Pick<
     Config,
     | "dbPath"

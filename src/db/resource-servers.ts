@@ -21,6 +21,22 @@ export async function findResourceServerByIdentifier(
   return (await resourceServerByIdentifier(db, { audience }))[0];
 }
 
+/**
+ * The API an identifier names: one of `builtIns` (APIs Rulegate has without storing them,
+ * such as the Management API), else a stored one. The one lookup of an API by identifier,
+ * for token requests and client grants alike.
+ */
+export async function findApi(
+  db: Db,
+  identifier: string,
+  builtIns: readonly ResourceServerRow[] = [],
+): Promise<ResourceServerRow | undefined> {
+  return (
+    builtIns.find((api) => api.identifier === identifier) ??
+    (await findResourceServerByIdentifier(db, identifier))
+  );
+}
+
 /** Auth0 addresses a resource server by its id or by its identifier. */
 export async function findResourceServer(
   db: Db,

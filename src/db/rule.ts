@@ -1,11 +1,11 @@
 import { eq, sql } from "drizzle-orm";
-import type { RuleId } from "../rules/contract.ts";
+import type { RuleId } from "../model/rule-ids.ts";
 import { type Db, first, preparedQuery } from "./database.ts";
 import { mergeJsonPatch } from "./dialect.ts";
 import type { RuleRow } from "./schema.ts";
 
 /**
- * The rules, one per extension point (src/rules/contract.ts `RULE_IDS`): the password-exchange
+ * The rules, one per extension point (src/model/rule-ids.ts `RULE_IDS`): the password-exchange
  * rule (README, "The password-exchange rule") and the credentials-exchange rule (README, "The
  * credentials-exchange rule"). Each query takes the rule's id, the password-exchange rule's
  * unless told.

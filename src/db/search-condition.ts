@@ -1,12 +1,12 @@
 import { and, eq, gt, gte, isNotNull, lt, lte, or, type SQL, type SQLWrapper, sql } from "drizzle-orm";
-import type { Db } from "./database.ts";
-import { type JsonPath, jsonArrayHas, jsonHas, jsonText, startsWith } from "./dialect.ts";
 import {
   parseSearchQuery,
   type SearchNode,
   SearchSyntaxError,
   type SearchValue,
-} from "./parse-search-query.ts";
+} from "../search/parse-search-query.ts";
+import type { Db } from "./database.ts";
+import { type JsonPath, jsonArrayHas, jsonHas, jsonText, startsWith } from "./dialect.ts";
 
 /**
  * How one searchable field is matched. `text` is case-sensitive unless `caseInsensitive`

@@ -1,4 +1,4 @@
-import type { RecordError } from "./parse-user-record.ts";
+import type { RecordError } from "./record-error.ts";
 
 /**
  * Fields of Auth0's password-hash export that only describe where the record came from

@@ -2,14 +2,9 @@ import { containsNul } from "../http/nul.ts";
 import { USER_METADATA_BYTES } from "../model/metadata-limits.ts";
 import { isValidImportedHash } from "../security/imported-hashes.ts";
 import { fromPasswordHashExport, isPasswordHashExport } from "./from-password-hash-export.ts";
+import type { RecordError } from "./record-error.ts";
 
-/** One reason a record was refused (Auth0's job error shape). */
-export interface RecordError {
-  code: string;
-  message: string;
-  /** The property at fault (Auth0's `path`), when there is one. */
-  path?: string;
-}
+export type { RecordError } from "./record-error.ts";
 
 /** A record that can be imported. */
 export interface ImportedUser {

@@ -10,11 +10,11 @@ import {
 } from "../db/client-grants.ts";
 import { findClient } from "../db/clients.ts";
 import { isUniqueViolation } from "../db/errors.ts";
+import { findApi } from "../db/resource-servers.ts";
 import type { ClientGrantRow, ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { newId } from "../security/new-id.ts";
 import { badRequest, conflict, notFound } from "./api-error.ts";
-import { findApiForClientGrant } from "./management-api.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
@@ -109,7 +109,7 @@ export function clientGrantsRoutes(deps: Deps) {
       "",
       async ({ body, set }) => {
         if (!(await findClient(db, body.client_id))) throw notFound("client");
-        const api = await findApiForClientGrant(deps, body.audience);
+        const api = await findApi(db, body.audience, deps.builtInApis);
         if (!api) throw notFound("resource server");
         assertScopesOf(api, body.scope);
         const now = deps.clock.now();
@@ -137,7 +137,7 @@ export function clientGrantsRoutes(deps: Deps) {
       "/:id",
       async ({ params, body }) => {
         const current = await mustFind(params.id);
-        const api = await findApiForClientGrant(deps, current.audience);
+        const api = await findApi(db, current.audience, deps.builtInApis);
         if (api) assertScopesOf(api, body.scope);
         const updated = await updateClientGrant(db, current.id, {
           scope: body.scope,

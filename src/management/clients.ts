@@ -10,7 +10,6 @@ import {
   listClientsAfter,
   updateClient,
 } from "../db/clients.ts";
-import { SearchSyntaxError } from "../db/parse-search-query.ts";
 import type { ClientRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { ClientGrantType } from "../model/client-grant-types.ts";
@@ -25,6 +24,7 @@ import {
   DEFAULT_TOKEN_ENDPOINT_AUTH_METHOD,
   TokenEndpointAuthMethod,
 } from "../model/token-endpoint-auth-methods.ts";
+import { SearchSyntaxError } from "../search/parse-search-query.ts";
 import { newId } from "../security/new-id.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import { secretDigest } from "../security/secret-digest.ts";

@@ -1,10 +1,10 @@
 import { t } from "elysia";
 import { countLogs, findLog, type LogFilters, listLogs, logSearch, logsAfter } from "../db/logs.ts";
-import { SearchSyntaxError } from "../db/parse-search-query.ts";
 import type { LogRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { logStream } from "../logs/log-stream.ts";
 import { logView } from "../logs/log-view.ts";
+import { SearchSyntaxError } from "../search/parse-search-query.ts";
 import { badRequest, invalidQuery, notFound } from "./api-error.ts";
 import { FieldsQuery, projectFields } from "./fields.ts";
 import { managementPlugin } from "./management-plugin.ts";

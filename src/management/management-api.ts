@@ -1,4 +1,3 @@
-import { findResourceServerByIdentifier } from "../db/resource-servers.ts";
 import type { ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { DEFAULT_TOKEN_LIFETIME } from "../model/token-lifetimes.ts";
@@ -14,7 +13,7 @@ export const managementAudience = (issuer: string): string => issuerUrl(issuer, 
  * stored, so it follows ISSUER and its scopes follow the routes (management-scopes.ts). Its
  * tokens live a day, Auth0's default, and are never refreshed (client credentials only).
  */
-export function managementApi(deps: Deps): ResourceServerRow {
+export function managementApi(deps: Pick<Deps, "config">): ResourceServerRow {
   return builtInApi({
     id: "management-api",
     identifier: managementAudience(deps.config.issuer),
@@ -22,13 +21,4 @@ export function managementApi(deps: Deps): ResourceServerRow {
     scopes: MANAGEMENT_SCOPES.map((value) => ({ value, description: value })),
     tokenLifetime: DEFAULT_TOKEN_LIFETIME,
   });
-}
-
-/** The API an audience names, the built-in Management API included. */
-export async function findApiForClientGrant(
-  deps: Deps,
-  audience: string,
-): Promise<ResourceServerRow | undefined> {
-  if (audience === managementAudience(deps.config.issuer)) return managementApi(deps);
-  return await findResourceServerByIdentifier(deps.db, audience);
 }

@@ -2,7 +2,6 @@ import type { TSchema } from "@sinclair/typebox";
 import { t } from "elysia";
 import { isUniqueViolation } from "../db/errors.ts";
 import { clearLoginBlocks } from "../db/login-failures.ts";
-import { SearchSyntaxError } from "../db/parse-search-query.ts";
 import type { UserRow } from "../db/schema.ts";
 import {
   countUsers,
@@ -18,6 +17,7 @@ import {
 import type { Deps } from "../deps.ts";
 import { DATABASE_CONNECTION, DATABASE_PROVIDER } from "../model/database-connection.ts";
 import { USER_METADATA_BYTES } from "../model/metadata-limits.ts";
+import { SearchSyntaxError } from "../search/parse-search-query.ts";
 import { newDatabaseUserId } from "../security/new-id.ts";
 import { conflict, invalidQuery, notFound } from "./api-error.ts";
 import { FieldsQuery, projectFields } from "./fields.ts";

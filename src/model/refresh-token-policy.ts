@@ -1,5 +1,3 @@
-import type { ClientRow, ResourceServerRow } from "../db/schema.ts";
-
 /**
  * Auth0's `refresh_token` object of a client (Management API v2, clients): rotation,
  * expiration and lifetimes in seconds. `leeway` has its own column (`refreshTokenLeeway`).
@@ -23,11 +21,22 @@ export interface RefreshTokenPolicy {
   idleLifetime: number | null;
 }
 
+/** What the policy reads of a client: its Auth0 fields beyond the columns (`extras`). */
+export interface RefreshTokenClient {
+  extras: object;
+}
+
+/** What the policy reads of an API: its refresh-token lifetimes in seconds. */
+export interface RefreshTokenApi {
+  refreshTokenLifetime: number;
+  refreshTokenIdleLifetime: number;
+}
+
 /** A date that stands for "never" in the refresh-token store's expiry columns. */
 export const NEVER = new Date(Date.UTC(9999, 11, 31));
 
 /** The client's `refresh_token` settings, as stored with its Auth0 fields. */
-export function clientRefreshTokenSettings(client: ClientRow): ClientRefreshTokenSettings {
+export function clientRefreshTokenSettings(client: RefreshTokenClient): ClientRefreshTokenSettings {
   const settings = (client.extras as { refresh_token?: unknown }).refresh_token;
   return typeof settings === "object" && settings !== null ? (settings as ClientRefreshTokenSettings) : {};
 }
@@ -37,7 +46,7 @@ export function clientRefreshTokenSettings(client: ClientRow): ClientRefreshToke
  * unless the client says `non-rotating`), and lifetimes that the client's own settings
  * override over the API's (`non-expiring`, or an `infinite_*` flag, means none).
  */
-export function refreshTokenPolicy(client: ClientRow, api: ResourceServerRow): RefreshTokenPolicy {
+export function refreshTokenPolicy(client: RefreshTokenClient, api: RefreshTokenApi): RefreshTokenPolicy {
   const settings = clientRefreshTokenSettings(client);
   const nonExpiring = settings.expiration_type === "non-expiring";
   return {

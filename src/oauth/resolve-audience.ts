@@ -1,4 +1,4 @@
-import { findResourceServerByIdentifier } from "../db/resource-servers.ts";
+import { findApi } from "../db/resource-servers.ts";
 import type { ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { DEFAULT_SIGNING_ALG } from "../model/signing-algorithms.ts";
@@ -18,22 +18,37 @@ export interface AudienceRequest {
   defaultAudience?: string | null;
 }
 
+/** How a grant resolves the API, where grants differ. */
+export interface AudienceOptions {
+  /**
+   * APIs Rulegate has without storing them that this grant may name (`deps.builtInApis`: the
+   * Management API, for client credentials only); none by default.
+   */
+  builtIns?: readonly ResourceServerRow[];
+  /** The API when the request names none; by default the userinfo endpoint's (see {@link userinfoApi}). */
+  withoutAudience?: () => ResourceServerRow;
+}
+
 /**
  * The API the token is for: `audience`, else RFC 8707 `resource`, else the tenant's
  * `default_audience`. With none of them, as Auth0 does, the token is good only for the
  * userinfo endpoint (see {@link userinfoApi}), so a request with only RFC 6749 §4.3.2
- * parameters succeeds on a fresh install.
+ * parameters succeeds on a fresh install; a grant may say otherwise (`withoutAudience`).
  * @throws InvalidRequest when `audience` and `resource` name different APIs; AccessDenied
  * (403, as Auth0) for an API that does not exist
  */
-export async function resolveAudience(deps: Deps, request: AudienceRequest): Promise<ResourceServerRow> {
+export async function resolveAudience(
+  deps: Deps,
+  request: AudienceRequest,
+  options: AudienceOptions = {},
+): Promise<ResourceServerRow> {
   const { audience, resource, defaultAudience } = request;
   if (audience !== undefined && resource !== undefined && audience !== resource) {
     throw new InvalidRequest("The audience and resource parameters name different APIs.");
   }
   const identifier = audience ?? resource ?? defaultAudience ?? undefined;
-  if (!identifier) return userinfoApi(deps);
-  const api = await findResourceServerByIdentifier(deps.db, identifier);
+  if (!identifier) return options.withoutAudience ? options.withoutAudience() : userinfoApi(deps);
+  const api = await findApi(deps.db, identifier, options.builtIns);
   if (!api) throw new AccessDenied(`Service not found: ${identifier}`);
   return api;
 }

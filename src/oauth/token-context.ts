@@ -2,7 +2,8 @@ import type { ClientRow, RefreshTokenFamilyRow, ResourceServerRow, UserRow } fro
 import type { Deps } from "../deps.ts";
 import { clientIp } from "../http/client-ip.ts";
 import { requestIdOf } from "../http/request-id.ts";
-import type { Grant } from "./grants/grant.ts";
+import type { LogType } from "../logs/event-log.ts";
+import type { GrantType } from "../model/grant-types.ts";
 import type { TokenParams } from "./read-token-request.ts";
 
 /**
@@ -19,7 +20,7 @@ export interface TokenContext {
   /** The body's parameters; empty until the body is read. */
   params: TokenParams;
   /** The grant `grant_type` names, once it is one this server implements. */
-  grant?: Grant;
+  grant?: GrantLabel;
   /** The end user's IP: the socket peer, until the client is known and resolveClientIp ran. */
   ip: string;
   /** The client id the request presented (HTTP Basic or body). */
@@ -34,6 +35,15 @@ export interface TokenContext {
   api?: ResourceServerRow;
   /** The scope granted, space-delimited, once the tokens are minted. */
   scope?: string;
+}
+
+/**
+ * What a request's context knows of its grant: its RFC 6749 name and its log event codes
+ * (Auth0's). The grant itself (src/oauth/grants/grant.ts) adds its parameters and handler.
+ */
+export interface GrantLabel {
+  readonly type: GrantType;
+  readonly events: { success: LogType; failure: LogType; description: string };
 }
 
 /** A token request past client authentication (RFC 6749 §2.3): where every grant starts. */

@@ -59,8 +59,9 @@ function pickGrant(context: TokenContext): Grant {
   if (grantType === undefined) throw new InvalidRequest("Missing required parameter: grant_type");
   if (!isGrantType(grantType))
     throw new UnsupportedGrantType(`Unsupported grant_type: ${grantType.slice(0, 64)}`);
-  context.grant = GRANTS[grantType];
-  return context.grant;
+  const grant = GRANTS[grantType];
+  context.grant = grant;
+  return grant;
 }
 
 /**

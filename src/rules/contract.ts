@@ -47,9 +47,10 @@ export type CredentialsExchangeInput = Static<typeof CredentialsExchangeInput>;
 /** What a rule call receives: the password-exchange or the credentials-exchange rule's arguments. */
 export type AnyRuleInput = RuleInput | CredentialsExchangeInput;
 
-/** The rules, one per extension point: the password exchange and the client credentials exchange. */
-export const RULE_IDS = ["password-exchange", "credentials-exchange"] as const;
-export type RuleId = (typeof RULE_IDS)[number];
+/** The rules' ids live in the shared vocabulary (src/model/), since storage names them too. */
+import type { RuleId } from "../model/rule-ids.ts";
+
+export { RULE_IDS, type RuleId } from "../model/rule-ids.ts";
 
 /** What a rule run decides: the final scope and the claims to add to each token. */
 export interface RuleOutcome {

@@ -7,7 +7,7 @@ import type { Database } from "../db/database.ts";
 import * as schema from "../db/schema.ts";
 import { type SqliteOrm, sqliteDb } from "../db/sqlite.ts";
 import { rememberClientIp } from "../http/client-ip.ts";
-import type { Runtime } from "./runtime.ts";
+import type { Runtime } from "./adapter.ts";
 
 async function openSqlite(path: string, migrationsFolder: string): Promise<Database> {
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });

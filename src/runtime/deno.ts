@@ -10,7 +10,7 @@ import type { Database } from "../db/database.ts";
 import * as schema from "../db/schema.ts";
 import { type SqliteOrm, sqliteDb } from "../db/sqlite.ts";
 import { rememberClientIp } from "../http/client-ip.ts";
-import type { Runtime } from "./runtime.ts";
+import type { Runtime } from "./adapter.ts";
 
 // Deno's namespace is not in this project's types (bun-types); only what is used is declared.
 declare const Deno: {

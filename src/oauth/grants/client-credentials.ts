@@ -2,14 +2,15 @@ import { Type as t } from "@sinclair/typebox";
 import { findGrantOfClient } from "../../db/client-grants.ts";
 import type { ClientGrantRow, ResourceServerRow } from "../../db/schema.ts";
 import { getTenantSettings } from "../../db/tenant-settings.ts";
-import { findApiForClientGrant } from "../../management/management-api.ts";
 import { timeStep } from "../../metrics/time-step.ts";
 import type { CredentialsExchangeInput } from "../../rules/contract.ts";
-import { AccessDenied, InvalidRequest, UnauthorizedClient } from "../errors.ts";
+import { AccessDenied, UnauthorizedClient } from "../errors.ts";
 import { mintAccessToken, type TokenResponse } from "../mint-tokens.ts";
+import { resolveAudience } from "../resolve-audience.ts";
 import { parseScope } from "../resolve-scope.ts";
 import { runCredentialsExchangeRule } from "../run-rule.ts";
 import type { ClientContext } from "../token-context.ts";
+import { commonRuleInput } from "./rule-input.ts";
 
 /** RFC 6749 §4.4.2 parameters, with Auth0's `audience` and RFC 8707 `resource`. */
 export const ClientCredentialsGrantParams = t.Object({
@@ -72,11 +73,9 @@ export async function clientCredentialsGrant(
 }
 
 /**
- * The API the token is for: `audience`, else RFC 8707 `resource`, else the tenant's
- * `default_audience`. Unlike a password exchange there is no userinfo fallback: a client's
- * own token is only good for an API.
- * @throws InvalidRequest when `audience` and `resource` differ; AccessDenied (403, as
- *   Auth0) with no audience at all or for an API that does not exist
+ * The API the token is for (resolveAudience), the built-in Management API included. Unlike a
+ * password exchange there is no userinfo fallback: a client's own token is only good for an API.
+ * @throws AccessDenied (403, as Auth0) with no audience at all
  */
 async function clientGrantApi(
   context: ClientContext,
@@ -84,16 +83,23 @@ async function clientGrantApi(
 ): Promise<ResourceServerRow> {
   const { deps } = context;
   const { audience, resource } = params;
-  if (audience !== undefined && resource !== undefined && audience !== resource) {
-    throw new InvalidRequest("The audience and resource parameters name different APIs.");
-  }
-  const identifier = audience ?? resource ?? (await getTenantSettings(deps.db))?.defaultAudience;
-  if (!identifier) {
-    throw new AccessDenied("No audience parameter was provided, and no default audience has been configured");
-  }
-  const api = await findApiForClientGrant(deps, identifier);
-  if (!api) throw new AccessDenied(`Service not found: ${identifier}`);
-  return api;
+  const named = audience !== undefined || resource !== undefined;
+  return resolveAudience(
+    deps,
+    {
+      audience,
+      resource,
+      defaultAudience: named ? undefined : (await getTenantSettings(deps.db))?.defaultAudience,
+    },
+    {
+      builtIns: deps.builtInApis,
+      withoutAudience: () => {
+        throw new AccessDenied(
+          "No audience parameter was provided, and no default audience has been configured",
+        );
+      },
+    },
+  );
 }
 
 /**
@@ -117,28 +123,11 @@ function grantedScope(
   return wanted;
 }
 
-/** The credentials-exchange rule's arguments (README, "The credentials-exchange rule"). */
+/** The credentials-exchange rule's arguments (README, "The credentials-exchange rule"): no user, only what every rule gets. */
 function ruleInput(
   context: ClientContext,
   api: ResourceServerRow,
   scope: string[],
 ): CredentialsExchangeInput {
-  const { deps, request, params, client } = context;
-  return {
-    trigger: "credentials-exchange",
-    client: {
-      tenant: deps.config.tenant,
-      id: client.clientId,
-      name: client.name,
-      metadata: client.clientMetadata,
-    },
-    scope,
-    audience: api.identifier,
-    context: {
-      ip: context.ip,
-      userAgent: request.headers.get("user-agent") ?? "",
-      webtask: { secrets: {} },
-      request: Object.fromEntries(Object.entries(params).filter(([name]) => name !== "client_secret")),
-    },
-  };
+  return { trigger: "credentials-exchange", ...commonRuleInput(context, api, scope) };
 }

@@ -1,20 +1,16 @@
 import type { Static, TObject } from "@sinclair/typebox";
-import type { LogType } from "../../logs/event-log.ts";
-import type { GrantType } from "../../model/grant-types.ts";
 import type { TokenResponse } from "../mint-tokens.ts";
-import type { ClientContext } from "../token-context.ts";
+import type { ClientContext, GrantLabel } from "../token-context.ts";
 
 /**
  * A grant as the token endpoint's registry lists it (node-oidc-provider's grant modules:
  * parameters and a handler): its RFC 6749 name, the schema its parameters are validated
  * against before it runs, its handler, and its log event codes (Auth0's).
  */
-export interface Grant<Params extends TObject = TObject> {
-  readonly type: GrantType;
+export interface Grant<Params extends TObject = TObject> extends GrantLabel {
   readonly params: Params;
   /** Runs the grant's own steps once the client is authenticated and allowed the grant. */
   handle(context: ClientContext, params: Static<Params>): Promise<TokenResponse>;
-  readonly events: { success: LogType; failure: LogType; description: string };
 }
 
 /** Lists a grant, its handler checked against its own parameter schema. */

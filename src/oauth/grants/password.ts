@@ -12,6 +12,7 @@ import { resolveAudience } from "../resolve-audience.ts";
 import { resolveScope, scopeAfterRule } from "../resolve-scope.ts";
 import { runRule } from "../run-rule.ts";
 import type { ClientContext } from "../token-context.ts";
+import { commonRuleInput } from "./rule-input.ts";
 
 /** RFC 6749 §4.3.2 parameters, with Auth0's `audience` and RFC 8707 `resource`; lengths bound every input. */
 export const PasswordGrantParams = t.Object({
@@ -25,9 +26,6 @@ export const PasswordGrantParams = t.Object({
   client_secret: t.Optional(t.String({ maxLength: 512 })),
 });
 export type PasswordGrantParams = typeof PasswordGrantParams.static;
-
-/** Parameters the rule must never see (README, "The password-exchange rule": `context.request`). */
-const HIDDEN_FROM_RULE = new Set(["password", "client_secret"]);
 
 /**
  * The Resource Owner Password Credentials grant (RFC 6749 §4.3.2), once the token endpoint
@@ -82,15 +80,14 @@ export async function passwordGrant(
   );
 }
 
-/** The rule's arguments (README, "The password-exchange rule"), Auth0's shapes. */
+/** The password-exchange rule's arguments (README, "The password-exchange rule"): the user, then what every rule gets. */
 function ruleInput(
   context: ClientContext,
   user: UserRow,
   api: ResourceServerRow,
   scope: string[],
 ): RuleInput {
-  const { deps, request, params, client } = context;
-  const tenant = deps.config.tenant;
+  const tenant = context.deps.config.tenant;
   return {
     user: {
       tenant,
@@ -100,14 +97,6 @@ function ruleInput(
       user_metadata: user.userMetadata,
       app_metadata: user.appMetadata,
     },
-    client: { tenant, id: client.clientId, name: client.name, metadata: client.clientMetadata },
-    scope,
-    audience: api.identifier,
-    context: {
-      ip: context.ip,
-      userAgent: request.headers.get("user-agent") ?? "",
-      webtask: { secrets: {} },
-      request: Object.fromEntries(Object.entries(params).filter(([name]) => !HIDDEN_FROM_RULE.has(name))),
-    },
+    ...commonRuleInput(context, api, scope),
   };
 }
