@@ -1,3 +1,5 @@
+import { pagePolicy } from "../security/page-policy.ts";
+
 /**
  * The workbench's Content-Security-Policy: scripts, styles, images and requests from this
  * origin only, with no `unsafe-inline` and no `unsafe-eval`. The one exception is the
@@ -7,16 +9,10 @@
  * CSSOM (`element.style`), which CSP does not govern. Lint underlines are `data:` SVGs.
  */
 export function consoleCsp(nonce: string): string {
-  return [
-    "default-src 'self'",
-    `script-src 'self' 'nonce-${nonce}'`,
-    `style-src 'self' 'nonce-${nonce}'`,
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join("; ");
+  return pagePolicy({
+    defaultSrc: "'self'",
+    scriptSrc: `'self' 'nonce-${nonce}'`,
+    styleSrc: `'self' 'nonce-${nonce}'`,
+    fontSrc: "'self'",
+  });
 }

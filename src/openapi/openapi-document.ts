@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import { parse } from "yaml";
+import { pagePolicy } from "../security/page-policy.ts";
 
 /** The published contract, `openapi.yaml` at the project root: the one source of truth. */
 export const OPENAPI_PATH = fileURLToPath(new URL("../../openapi.yaml", import.meta.url));
@@ -26,18 +27,12 @@ function swaggerCsp(html: string): string {
   const inline = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
     (match) => `'sha256-${createHash("sha256").update(match[1]!).digest("base64")}'`,
   );
-  return [
-    "default-src 'none'",
-    `script-src 'self' ${inline.join(" ")}`.trim(),
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    "connect-src 'self'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-    "object-src 'none'",
-  ].join("; ");
+  return pagePolicy({
+    defaultSrc: "'none'",
+    scriptSrc: `'self' ${inline.join(" ")}`.trim(),
+    styleSrc: "'self' 'unsafe-inline'",
+    fontSrc: "'self' data:",
+  });
 }
 
 /**
