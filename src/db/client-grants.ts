@@ -63,16 +63,20 @@ export async function deleteGrantsForAudience(db: Db, audience: string): Promise
   await db.orm.delete(clientGrants).where(eq(clientGrants.audience, audience));
 }
 
+/** The grants that match `filters` and, if given, `after` (both paging styles start here). */
+const matchingGrants = (db: Db, filters: ClientGrantFilters, after?: SQL) =>
+  db.orm
+    .select()
+    .from(db.tables.clientGrants)
+    .where(and(where(db, filters), after));
+
 export async function listClientGrants(
   db: Db,
   { page, perPage }: Page,
   filters: ClientGrantFilters = {},
 ): Promise<ClientGrantRow[]> {
   const { clientGrants } = db.tables;
-  return await db.orm
-    .select()
-    .from(clientGrants)
-    .where(where(db, filters))
+  return await matchingGrants(db, filters)
     .orderBy(clientGrants.createdAt, clientGrants.id)
     .limit(perPage)
     .offset(page * perPage);
@@ -96,10 +100,7 @@ export async function listClientGrantsAfter(
   filters: ClientGrantFilters = {},
 ): Promise<ClientGrantRow[]> {
   const { clientGrants } = db.tables;
-  return await db.orm
-    .select()
-    .from(clientGrants)
-    .where(and(where(db, filters), from === undefined ? undefined : gt(clientGrants.id, from)))
+  return await matchingGrants(db, filters, from === undefined ? undefined : gt(clientGrants.id, from))
     .orderBy(clientGrants.id)
     .limit(take);
 }
