@@ -110,16 +110,3 @@ export function loadConfig(
   }
   return config;
 }
-
-/**
- * The configuration as a dump or a log may show it: every secret setting that has a value
- * (the keys, the database URL and its password) reads `(hidden)`.
- */
-export function redactConfig(config: Config): Record<string, unknown> {
-  return Object.fromEntries(
-    declared.map(([name, setting]) => [
-      name,
-      setting.secret && config[name] !== undefined ? "(hidden)" : config[name],
-    ]),
-  );
-}

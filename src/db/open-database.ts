@@ -4,8 +4,8 @@ import { openPostgres } from "./postgres.ts";
 import { MIGRATIONS_FOLDER } from "./sqlite.ts";
 
 /**
- * What opens a SQLite file: the runtime's adapter (src/runtime/), since the driver differs
- * between Bun and Deno. Passed in, so that db/ does not depend on the runtime.
+ * What opens a SQLite file: the runtime's adapter (src/runtime/), since each runtime has its
+ * own SQLite driver. Passed in, so that db/ does not depend on the runtime.
  */
 export interface SqliteOpener {
   openSqlite(path: string, migrationsFolder: string): Promise<Database>;
