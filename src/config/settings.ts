@@ -30,7 +30,7 @@ export interface Setting<Schema extends TSchema = TSchema> {
   defaultText?: string;
   /** The README's description (Markdown). */
   description: string;
-  /** Never shown: not in an error message, not in a dump of the configuration, not in the README. */
+  /** Never shown: not in an error message, not in the README. */
   secret?: true;
   /**
    * A second variable that names a file whose content (trimmed) is the value, so that a
