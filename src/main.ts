@@ -4,7 +4,7 @@ import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
 import type { Database } from "./db/database.ts";
 import { isDatabaseError, isDatabaseUnavailable } from "./db/errors.ts";
-import { newerSchemaReason } from "./db/newer-schema.ts";
+import { newerSchemaReason } from "./db/migrations-applied.ts";
 import { openDatabase } from "./db/open-database.ts";
 import { findRule } from "./db/rule.ts";
 import { completeFirstStart } from "./first-start.ts";

@@ -1,9 +1,10 @@
 import { noStoreJson } from "../http/no-store.ts";
-import { ApiError } from "../management/api-error.ts";
+import { temporarilyUnavailable } from "../management/api-error.ts";
 import { TemporarilyUnavailable } from "../oauth/errors.ts";
 
 /** How long a client is asked to wait while the node starts. */
 const STARTING_RETRY_AFTER_SECONDS = 2;
+const STARTING = "The server is starting; retry shortly.";
 
 /**
  * The answer of a node that listens but is not ready yet (opening or migrating its database,
@@ -16,18 +17,8 @@ export function startingAnswer(request: Request): Response {
   if (path === "/health/live") return noStoreJson({ status: "ok" });
   if (path === "/health/ready")
     return noStoreJson({ status: "unavailable", checks: { startup: "starting" } }, 503);
-  const retryAfter = { "retry-after": String(STARTING_RETRY_AFTER_SECONDS) };
-  if (path.startsWith("/api/v2")) {
-    const body = new ApiError(
-      503,
-      "The server is starting; retry shortly.",
-      "temporarily_unavailable",
-    ).toBody();
-    return noStoreJson(body, 503, retryAfter);
-  }
-  return noStoreJson(
-    new TemporarilyUnavailable("The server is starting; retry shortly.").toBody(),
-    503,
-    retryAfter,
-  );
+  const error = path.startsWith("/api/v2")
+    ? temporarilyUnavailable(STARTING, STARTING_RETRY_AFTER_SECONDS)
+    : new TemporarilyUnavailable(STARTING, STARTING_RETRY_AFTER_SECONDS);
+  return error.render();
 }

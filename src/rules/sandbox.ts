@@ -15,13 +15,12 @@ import { types } from "node:util";
 import vm from "node:vm";
 import { syntaxError } from "./check-rule-source.ts";
 import { installPrelude, type PreludeHost } from "./context-prelude.ts";
+import { call, errorParts, isObject } from "./host-intrinsics.ts";
 import type { CallEnd, CompileError, FromHost, SandboxLimits, ToHost } from "./protocol.ts";
 import { installWebGlobals } from "./web-globals.ts";
 import { createWebHost } from "./web-host.ts";
 import { positionInSource, wrapRuleSource } from "./wrap-rule-source.ts";
 
-const call = <T>(method: (...args: never[]) => T) =>
-  Function.prototype.call.bind(method) as (...args: unknown[]) => T;
 const sliceString = call(String.prototype.slice) as (text: string, start: number, end?: number) => string;
 const testPattern = call(RegExp.prototype.test) as (pattern: RegExp, text: string) => boolean;
 const execPattern = call(RegExp.prototype.exec) as (pattern: RegExp, text: string) => RegExpExecArray | null;
@@ -91,8 +90,6 @@ interface Call {
   logBytes: number;
 }
 
-const isObject = (value: unknown): value is object =>
-  (typeof value === "object" && value !== null) || typeof value === "function";
 const { isProxy } = types;
 const { getPrototypeOf } = Object;
 const hostObjectPrototype = Object.prototype;
@@ -136,16 +133,6 @@ const plainBytes = (_key: string, value: unknown) => {
   const list: number[] = [];
   for (let i = 0; i < bytes.length; i++) list[i] = bytes[i]!;
   return list;
-};
-
-/** An error's name and message as primitives. */
-const splitError = (error: unknown): [string, string] => {
-  try {
-    const { name, message } = error as Error;
-    return [typeof name === "string" ? name : "Error", typeof message === "string" ? message : "failed"];
-  } catch {
-    return ["Error", "failed"];
-  }
 };
 
 /** What a primitive or a host error says; a value of the rule's realm is not read. */
@@ -324,7 +311,7 @@ export function createSandbox(send: (message: FromHost) => void, limits: Sandbox
         getRandomValues(array as never);
         return "";
       } catch (error) {
-        const [name, message] = splitError(error);
+        const [name, message] = errorParts(error);
         return toJson([name, message]);
       }
     },

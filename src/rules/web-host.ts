@@ -6,10 +6,9 @@
  *
  * Everything is captured when this module is evaluated, before any rule code exists.
  */
+import { call, errorParts, isObject } from "./host-intrinsics.ts";
 import type { WebHost } from "./web-globals.ts";
 
-const call = <T>(method: (...args: never[]) => T) =>
-  Function.prototype.call.bind(method) as (...args: unknown[]) => T;
 const HostURL = URL;
 const HostParams = URLSearchParams;
 const HostDecoder = TextDecoder;
@@ -77,9 +76,6 @@ class Refusal {
   ) {}
 }
 
-const isObject = (value: unknown): value is object =>
-  (typeof value === "object" && value !== null) || typeof value === "function";
-
 const text = (value: unknown): string => {
   if (typeof value !== "string") throw new Refusal("TypeError", "Expected a string.");
   return value;
@@ -95,12 +91,7 @@ function bytesOf(binary: string): Uint8Array {
 /** What an error says, as primitives only. */
 function describeError(error: unknown): [string, string] {
   if (error instanceof Refusal) return [error.name, error.message];
-  try {
-    const { name, message } = error as Error;
-    return [typeof name === "string" ? name : "Error", typeof message === "string" ? message : "failed"];
-  } catch {
-    return ["Error", "failed"];
-  }
+  return errorParts(error);
 }
 
 /**

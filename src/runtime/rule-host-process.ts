@@ -36,9 +36,13 @@ export interface RuleHostProcess {
 
 /** CPU time and resident memory of a process, where the OS tells (Linux /proc). */
 export interface ProcessStats {
+  /** Not read (0) when only the memory was asked for. */
   cpuMs: number;
   rssBytes: number;
 }
+
+/** What a caller of {@link processStats} needs: both figures, or the memory alone (one file read less). */
+export type StatsWanted = "all" | "memory";
 
 let denoPath: string | undefined;
 
@@ -224,19 +228,21 @@ function clockTicks(): number {
 }
 
 /**
- * CPU time (user + system, /proc/<pid>/stat) and RSS (`VmRSS` of /proc/<pid>/status, which
- * the kernel gives in kB whatever the page size) of a process; undefined elsewhere or once
- * it is gone.
+ * CPU time (user + system, /proc/<pid>/stat; skipped for `"memory"`) and RSS (`VmRSS` of
+ * /proc/<pid>/status, which the kernel gives in kB whatever the page size) of a process;
+ * undefined elsewhere or once it is gone.
  */
-export function processStats(pid: number): ProcessStats | undefined {
+export function processStats(pid: number, wanted: StatsWanted = "all"): ProcessStats | undefined {
   try {
+    const rssKb = /^VmRSS:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    // A zombie has no memory left: no VmRSS line.
+    const rssBytes = rssKb ? Number(rssKb[1]) * 1024 : 0;
+    if (wanted === "memory") return { cpuMs: 0, rssBytes };
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Fields after the command name, which may itself contain spaces and parentheses.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const ticks = Number(fields[11]) + Number(fields[12]);
-    const rssKb = /^VmRSS:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    // A zombie has no memory left: no VmRSS line.
-    return { cpuMs: (ticks * 1000) / clockTicks(), rssBytes: rssKb ? Number(rssKb[1]) * 1024 : 0 };
+    return { cpuMs: (ticks * 1000) / clockTicks(), rssBytes };
   } catch {
     return undefined;
   }
