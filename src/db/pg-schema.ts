@@ -44,6 +44,25 @@ const typedLike = <Twin extends SQLiteTable, Columns extends Record<string, PgCo
       : never;
   };
 
+/** See `auth0Rules` in `schema.ts`. */
+export const auth0Rules = pgTable(
+  "auth0_rules",
+  typedLike(sqlite.auth0Rules, {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    script: text("script").notNull(),
+    order: integer("rule_order").notNull(),
+    enabled: boolean("enabled").notNull(),
+    stage: text("stage").notNull(),
+    createdAt: instant("created_at").notNull(),
+    updatedAt: instant("updated_at").notNull(),
+  }),
+  (table) => [
+    uniqueIndex("auth0_rules_name").on(table.name),
+    uniqueIndex("auth0_rules_order").on(table.order),
+  ],
+);
+
 /** See `clientGrants` in `schema.ts`. */
 export const clientGrants = pgTable(
   "client_grants",

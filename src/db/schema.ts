@@ -191,6 +191,28 @@ export const ruleSecrets = sqliteTable("rule_secrets", {
 });
 
 /**
+ * Auth0's Rules (README, "Moving your Auth0 Rules"): `function (user, context, callback)`
+ * scripts that run, the enabled ones in ascending `order`, on every password, password-realm
+ * and refresh-token exchange. Their configuration values (`configuration`) are the secrets
+ * of the `rules` pipeline in `rule_secrets`.
+ */
+export const auth0Rules = sqliteTable(
+  "auth0_rules",
+  {
+    /** `rul_…`, as Auth0's. */
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    script: text("script").notNull(),
+    order: integer("rule_order").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull(),
+    /** Auth0's only stage still in use: `login_success`. */
+    stage: text("stage").notNull(),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex("auth0_rules_name").on(table.name), uniqueIndex("auth0_rules_order").on(table.order)],
+);
+
+/**
  * Log events (README, "Writing and debugging rules"), with Auth0's fields and event type codes. `seq` orders them (and is the SSE event id);
  * `log_id` is the public id. Never a password, secret or token.
  */
@@ -386,6 +408,7 @@ export type ResourceServerRow = typeof resourceServers.$inferSelect;
 export type TenantSettingsRow = typeof tenantSettings.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type RuleRow = typeof rules.$inferSelect;
+export type Auth0RuleRow = typeof auth0Rules.$inferSelect;
 export type ClientGrantRow = typeof clientGrants.$inferSelect;
 export type LogRow = typeof logs.$inferSelect;
 export type RefreshTokenFamilyRow = typeof refreshTokenFamilies.$inferSelect;

@@ -15,6 +15,7 @@ import { forbiddenSyntax, RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.t
 import { type AnyRuleInput, type RuleId, RuleInput } from "../rules/contract.ts";
 import { normalizeCredentialsExchangeOutcome, normalizeOutcome } from "../rules/normalize-outcome.ts";
 import type { RulePool } from "../rules/pool.ts";
+import type { HookId } from "../model/rule-ids.ts";
 import { ruleScript } from "../rules/rule-version.ts";
 import { sampleRuleInput } from "../rules/sample-input.ts";
 import { ApiError, badRequest, notFound, temporarilyUnavailable } from "./api-error.ts";
@@ -82,7 +83,7 @@ export const TryCredentialsExchangeRule = t.Object(
 );
 
 const ruleView = (row: RuleRow) => ({
-  id: row.id as RuleId,
+  id: row.id as HookId,
   script: row.script,
   enabled: row.enabled,
   updated_at: row.updatedAt.toISOString(),
@@ -186,7 +187,7 @@ async function tryInput(
  * credentials-exchange rule"), its secrets, and `try`, which runs a script on a sample input
  * in the same sandbox without deploying it.
  */
-export function ruleRoutes(deps: Deps, pool: RulePool, ruleId: RuleId) {
+export function ruleRoutes(deps: Deps, pool: RulePool, ruleId: HookId) {
   const { db } = deps;
   /** The secrets' names, never their values. */
   const secretNames = async () => ({ names: Object.keys(await readRuleSecrets(db, ruleId)).sort() });

@@ -1,5 +1,15 @@
-/** The rules, one per extension point: the password exchange and the client credentials exchange. */
-export const RULE_IDS = ["password-exchange", "credentials-exchange"] as const;
+/**
+ * The extension code's ids: the password-exchange and the client credentials exchange rules,
+ * and `rules`, the pipeline of Auth0 Rules (`function (user, context, callback)`, run in
+ * order on password and refresh exchanges) whose secrets are the rules' configuration values.
+ */
+export const RULE_IDS = ["password-exchange", "credentials-exchange", "rules"] as const;
 
-/** One rule's id: the row of the `rules` table and the pool's group it runs in. */
+/** One rule's id: the row of the `rules` (or `rule_secrets`) table and the pool's group it runs in. */
 export type RuleId = (typeof RULE_IDS)[number];
+
+/** The Auth0 Rules pipeline's id (its hosts' group, its configuration values' row). */
+export const RULES_PIPELINE = "rules" satisfies RuleId;
+
+/** The two rules of the `rules` table, each deployed as one script (README, "The password-exchange rule"). */
+export type HookId = Exclude<RuleId, typeof RULES_PIPELINE>;

@@ -8,12 +8,13 @@ import {
   TemporarilyUnavailable,
 } from "./errors.ts";
 
-const generic = (ruleId: RuleId) => `The ${ruleId} rule failed.`;
+const generic = (ruleId: RuleId) => (ruleId === "rules" ? "The rules failed." : `The ${ruleId} rule failed.`);
 
 /** What waits on a busy rule pool, for the 503's description. */
 const WAITING: Record<RuleId, string> = {
   "password-exchange": "password exchanges",
   "credentials-exchange": "client credentials exchanges",
+  rules: "password and refresh exchanges",
 };
 
 /**

@@ -62,8 +62,8 @@ function parseAs(text: string, sourceType: "script" | "module"): Node | undefine
   }
 }
 
-/** The first reason found in a tree to refuse it, if any. */
-function firstReason(tree: Node): string | undefined {
+/** The first reason found in a tree to refuse it (an import, `require`), if any. */
+export function forbiddenIn(tree: Node): string | undefined {
   for (const node of nodes(tree)) {
     const reason = why(node);
     if (reason) return reason;
@@ -113,12 +113,12 @@ function closesWrapperEarly(script: string): boolean {
 export function forbiddenSyntax(script: string): string | undefined {
   const wrapped = wrapRuleSource(script);
   const tree = parseAs(wrapped, "script");
-  if (tree) return staysInWrapper(tree, wrapped) ? firstReason(tree) : LEAVES_WRAPPER;
+  if (tree) return staysInWrapper(tree, wrapped) ? forbiddenIn(tree) : LEAVES_WRAPPER;
   if (closesWrapperEarly(script)) return LEAVES_WRAPPER;
   // `import … from` parses only at a module's top level: a source that does not compile
   // but parses as a module is refused for its imports rather than as a syntax error.
   const asModule = parseAs(script, "module");
-  return asModule ? firstReason(asModule) : undefined;
+  return asModule ? forbiddenIn(asModule) : undefined;
 }
 
 /** Where a source's syntax error is (1-based line and column), or undefined when it parses. */
