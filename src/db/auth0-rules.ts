@@ -47,8 +47,24 @@ export async function nextAuth0RuleOrder(db: Db): Promise<number> {
  * @throws the database's unique violation when its name or order is taken (db/errors.ts isUniqueViolation)
  */
 export async function insertAuth0Rule(db: Db, row: Auth0RuleRow): Promise<Auth0RuleRow> {
-  await db.orm.insert(db.tables.auth0Rules).values(row);
+  await db.transaction(async (tx) => {
+    await tx.orm.insert(tx.tables.auth0Rules).values(row);
+    await touchPipeline(tx, row.updatedAt);
+  });
   return row;
+}
+
+/**
+ * Marks the pipeline changed at `now`: the time its configuration row carries is when the
+ * rules or the values last changed, the pipeline's deploy time (always forward, unlike the
+ * rules' own times when one is deleted or disabled).
+ */
+async function touchPipeline(db: Db, now: Date): Promise<void> {
+  const { ruleSecrets } = db.tables;
+  await db.orm
+    .insert(ruleSecrets)
+    .values({ ruleId: RULES_PIPELINE, secrets: {}, updatedAt: now })
+    .onConflictDoUpdate({ target: ruleSecrets.ruleId, set: { updatedAt: now } });
 }
 
 /**
@@ -61,16 +77,25 @@ export async function updateAuth0Rule(
   id: string,
   changes: Partial<Pick<Auth0RuleRow, "name" | "script" | "order" | "enabled">> & { updatedAt: Date },
 ): Promise<Auth0RuleRow | undefined> {
-  const { auth0Rules } = db.tables;
-  const [row] = await db.orm.update(auth0Rules).set(changes).where(eq(auth0Rules.id, id)).returning();
-  return row;
+  return await db.transaction(async (tx) => {
+    const { auth0Rules } = tx.tables;
+    const [row] = await tx.orm.update(auth0Rules).set(changes).where(eq(auth0Rules.id, id)).returning();
+    if (row) await touchPipeline(tx, changes.updatedAt);
+    return row;
+  });
 }
 
 /** @returns whether a rule was deleted */
-export async function deleteAuth0Rule(db: Db, id: string): Promise<boolean> {
-  const { auth0Rules } = db.tables;
-  const deleted = await db.orm.delete(auth0Rules).where(eq(auth0Rules.id, id)).returning({ id: auth0Rules.id });
-  return deleted.length > 0;
+export async function deleteAuth0Rule(db: Db, id: string, now: Date): Promise<boolean> {
+  return await db.transaction(async (tx) => {
+    const { auth0Rules } = tx.tables;
+    const deleted = await tx.orm
+      .delete(auth0Rules)
+      .where(eq(auth0Rules.id, id))
+      .returning({ id: auth0Rules.id });
+    if (deleted.length > 0) await touchPipeline(tx, now);
+    return deleted.length > 0;
+  });
 }
 
 /** Whether another rule than `exceptId` has this name or order (for Auth0's 409 before the write). */
@@ -117,14 +142,14 @@ const configuration = preparedQuery<{ secrets: Record<string, string>; updatedAt
 
 /**
  * What an exchange runs: the enabled rules in order and, when there are any, the
- * configuration values (for the sandbox only, never for a response) with the time they
- * last changed, which is part of the pipeline's version.
+ * configuration values (for the sandbox only, never for a response) with the time the
+ * pipeline last changed (a rule or a value), which is part of its version.
  */
 export async function findPipeline(
   db: Db,
-): Promise<{ rules: PipelineRule[]; configuration: Record<string, string>; configuredAt: number } | undefined> {
+): Promise<{ rules: PipelineRule[]; configuration: Record<string, string>; changedAt: number } | undefined> {
   const rules = await enabledRules(db, {});
   if (rules.length === 0) return undefined;
   const [row] = await configuration(db, { ruleId: RULES_PIPELINE });
-  return { rules, configuration: row?.secrets ?? {}, configuredAt: row?.updatedAt.getTime() ?? 0 };
+  return { rules, configuration: row?.secrets ?? {}, changedAt: row?.updatedAt.getTime() ?? 0 };
 }

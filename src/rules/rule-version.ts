@@ -21,30 +21,29 @@ export function ruleScript(
   };
 }
 
-/** One version of the Auth0 Rules pipeline: the enabled rules in order, and when the configuration last changed. */
+/** One version of the Auth0 Rules pipeline: the enabled rules in order, and when it last changed. */
 export interface PipelineVersion {
-  rules: readonly { name: string; script: string; updatedAt: Date }[];
-  /** When the configuration values last changed (ms; 0 with none): a change is a new version. */
-  configuredAt: number;
+  rules: readonly { name: string; script: string }[];
+  /** When a rule or a configuration value last changed (ms): its deploy time. */
+  changedAt: number;
 }
 
 /**
  * The Auth0 Rules pipeline as a rule host runs it: one module of the rules in order
  * (src/rules/auth0-rule-source.ts). Its version is a hash of that module and of when the
- * configuration last changed (never of the values, which are secrets and reach the host
- * with each call), so editing, enabling, disabling or reordering a rule, or changing a value,
- * is a new version with hosts (and a `global`) of its own.
+ * pipeline last changed (never of the configuration values, which are secrets and reach the
+ * host with each call), so editing, enabling, disabling or reordering a rule, or changing a
+ * value, is a new version with hosts (and a `global`) of its own.
  */
 export function pipelineScript(pipeline: PipelineVersion): RuleScript {
   const script = pipelineSource(pipeline.rules);
-  const deployedAt = Math.max(pipeline.configuredAt, ...pipeline.rules.map((rule) => rule.updatedAt.getTime()));
   return {
     ruleId: RULES_PIPELINE,
     script,
     version: createHash("sha256")
-      .update(`${RULES_PIPELINE}\n${pipeline.configuredAt}\n${script}`)
+      .update(`${RULES_PIPELINE}\n${pipeline.changedAt}\n${script}`)
       .digest("base64url")
       .slice(0, 22),
-    deployedAt,
+    deployedAt: pipeline.changedAt,
   };
 }
