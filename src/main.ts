@@ -6,6 +6,7 @@ import type { Database } from "./db/database.ts";
 import { isDatabaseError, isDatabaseUnavailable } from "./db/errors.ts";
 import { newerSchemaReason } from "./db/migrations-applied.ts";
 import { openDatabase } from "./db/open-database.ts";
+import { findPipeline } from "./db/auth0-rules.ts";
 import { findRule } from "./db/rule.ts";
 import { completeFirstStart } from "./first-start.ts";
 import { createLifecycle } from "./health/lifecycle.ts";
@@ -16,9 +17,9 @@ import { startLogRetention } from "./logs/retention.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { rulePoolObserver } from "./metrics/rule-pool-observer.ts";
 import { demoCurl } from "./provision-demo.ts";
-import { RULE_IDS } from "./rules/contract.ts";
+import { HOOK_IDS } from "./model/rule-ids.ts";
 import { createRulePool } from "./rules/pool.ts";
-import { ruleScript } from "./rules/rule-version.ts";
+import { pipelineScript, ruleScript } from "./rules/rule-version.ts";
 import { detectRuntime, type ShutdownSignal } from "./runtime/runtime.ts";
 
 /** A bad setting ends start-up with one line naming the variable, and exit status 1: no stack trace. */
@@ -187,10 +188,12 @@ async function main() {
 
   await deps.imports.resume();
   // Warm the rule hosts in the background: the server answers meanwhile.
-  for (const ruleId of RULE_IDS) {
+  for (const ruleId of HOOK_IDS) {
     const deployed = await findRule(db, ruleId);
     if (deployed?.enabled) rules.prepare(ruleScript(deployed.script, deployed.updatedAt, ruleId));
   }
+  const pipeline = await findPipeline(db);
+  if (pipeline) rules.prepare(pipelineScript(pipeline));
 }
 
 await main();

@@ -18,7 +18,8 @@ export async function listAuth0Rules(
   page?: Page,
 ): Promise<{ rows: Auth0RuleRow[]; total: () => Promise<number> }> {
   const { auth0Rules } = db.tables;
-  const where: SQL | undefined = filter.enabled === undefined ? undefined : eq(auth0Rules.enabled, filter.enabled);
+  const where: SQL | undefined =
+    filter.enabled === undefined ? undefined : eq(auth0Rules.enabled, filter.enabled);
   const query = db.orm.select().from(auth0Rules).where(where).orderBy(asc(auth0Rules.order));
   const rows = page ? await query.limit(page.perPage).offset(page.page * page.perPage) : await query;
   return {
@@ -107,8 +108,11 @@ export async function auth0RuleTaken(
 ): Promise<boolean> {
   const { auth0Rules } = db.tables;
   const column = field === "name" ? auth0Rules.name : auth0Rules.order;
-  const where = exceptId === undefined ? eq(column, value) : and(eq(column, value), ne(auth0Rules.id, exceptId));
-  return (await first(db.orm.select({ id: auth0Rules.id }).from(auth0Rules).where(where).limit(1))) !== undefined;
+  const where =
+    exceptId === undefined ? eq(column, value) : and(eq(column, value), ne(auth0Rules.id, exceptId));
+  return (
+    (await first(db.orm.select({ id: auth0Rules.id }).from(auth0Rules).where(where).limit(1))) !== undefined
+  );
 }
 
 /** One enabled rule as the pipeline runs it. */

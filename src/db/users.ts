@@ -249,10 +249,18 @@ export async function countUsers(db: Db, where?: SQL): Promise<number> {
  * Counts a successful password exchange: Auth0's `logins_count`, `last_login` and `last_ip`,
  * in one statement (concurrent logins each count).
  */
-export async function recordLogin(db: Db, userId: string, ip: string | undefined, now: Date): Promise<void> {
+export async function recordLogin(
+  db: Db,
+  userId: string,
+  ip: string | undefined,
+  now: Date,
+): Promise<UserRow | undefined> {
   const { users } = db.tables;
-  await db.orm
-    .update(users)
-    .set({ loginsCount: sql`${users.loginsCount} + 1`, lastLogin: now, lastIp: ip ?? null })
-    .where(eq(users.id, userId));
+  return await first(
+    db.orm
+      .update(users)
+      .set({ loginsCount: sql`${users.loginsCount} + 1`, lastLogin: now, lastIp: ip ?? null })
+      .where(eq(users.id, userId))
+      .returning(),
+  );
 }

@@ -12,7 +12,7 @@ import { getTenantSettings } from "../db/tenant-settings.ts";
 import type { Deps } from "../deps.ts";
 import { garbageResultError, ruleFailureError } from "../oauth/rule-failure-error.ts";
 import { forbiddenSyntax, RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.ts";
-import { type AnyRuleInput, type RuleId, RuleInput } from "../rules/contract.ts";
+import { type HookInput, type RuleId, RuleInput } from "../rules/contract.ts";
 import { normalizeCredentialsExchangeOutcome, normalizeOutcome } from "../rules/normalize-outcome.ts";
 import type { RulePool } from "../rules/pool.ts";
 import type { HookId } from "../model/rule-ids.ts";
@@ -114,7 +114,7 @@ async function assertDeployable(pool: RulePool, script: string): Promise<void> {
 }
 
 /** Runs `try`'s script on its input and reads the result as the token endpoint would. */
-async function tryRule(pool: RulePool, ruleId: RuleId, script: string, input: AnyRuleInput) {
+async function tryRule(pool: RulePool, ruleId: RuleId, script: string, input: HookInput) {
   const requestId = `try-${crypto.randomUUID()}`;
   const execution = await pool.tryScript(script, input, requestId);
   if (execution.failure?.kind === "busy") throw throwawayHostsBusy();
@@ -159,7 +159,7 @@ async function tryInput(
   deps: Deps,
   ruleId: RuleId,
   body: typeof TryRule.static | typeof TryCredentialsExchangeRule.static,
-): Promise<AnyRuleInput> {
+): Promise<HookInput> {
   const { db } = deps;
   const audience =
     body.audience ?? (await getTenantSettings(db))?.defaultAudience ?? "https://api.example.com";

@@ -19,6 +19,7 @@ import { DATABASE_CONNECTION, DATABASE_PROVIDER } from "../model/database-connec
 import { USER_METADATA_BYTES } from "../model/metadata-limits.ts";
 import { SearchSyntaxError } from "../search/parse-search-query.ts";
 import { newDatabaseUserId } from "../security/new-id.ts";
+import { auth0UserProfile } from "../tokens/user-profile.ts";
 import { conflict, invalidQuery, notFound } from "./api-error.ts";
 import { FieldsQuery, projectFields } from "./fields.ts";
 import { managementPlugin } from "./management-plugin.ts";
@@ -136,45 +137,8 @@ export const User = t.Object({
 });
 export type User = typeof User.static;
 
-/** Auth0's `identities[0].user_id` of a database user: the id without its `auth0|` prefix. */
-const identityUserId = (id: string) =>
-  id.startsWith(`${DATABASE_PROVIDER}|`) ? id.slice(DATABASE_PROVIDER.length + 1) : id;
-
-export function userView(row: UserRow): User {
-  return {
-    user_id: row.id,
-    email: row.email,
-    email_verified: row.emailVerified,
-    name: row.name,
-    user_metadata: row.userMetadata,
-    app_metadata: row.appMetadata,
-    blocked: row.blocked,
-    ...(row.givenName ? { given_name: row.givenName } : {}),
-    ...(row.familyName ? { family_name: row.familyName } : {}),
-    ...(row.nickname ? { nickname: row.nickname } : {}),
-    ...(row.picture ? { picture: row.picture } : {}),
-    ...(row.username ? { username: row.username } : {}),
-    ...(row.phoneNumber ? { phone_number: row.phoneNumber, phone_verified: row.phoneVerified } : {}),
-    identities: [
-      {
-        connection: DATABASE_CONNECTION,
-        user_id: identityUserId(row.id),
-        provider: DATABASE_PROVIDER,
-        isSocial: false,
-      },
-    ],
-    // Auth0 shows these once the user has logged in.
-    ...(row.lastLogin
-      ? {
-          logins_count: row.loginsCount,
-          last_login: row.lastLogin.toISOString(),
-          ...(row.lastIp ? { last_ip: row.lastIp } : {}),
-        }
-      : {}),
-    created_at: row.createdAt.toISOString(),
-    updated_at: row.updatedAt.toISOString(),
-  };
-}
+/** A user as the Management API shows it (Auth0's normalized profile). */
+export const userView = (row: UserRow): User => auth0UserProfile(row);
 
 /** Auth0's parameters of `GET /api/v2/users`. */
 export const UserListQuery = t.Object({

@@ -12,4 +12,5 @@ export type RuleId = (typeof RULE_IDS)[number];
 export const RULES_PIPELINE = "rules" satisfies RuleId;
 
 /** The two rules of the `rules` table, each deployed as one script (README, "The password-exchange rule"). */
-export type HookId = Exclude<RuleId, typeof RULES_PIPELINE>;
+export const HOOK_IDS = ["password-exchange", "credentials-exchange"] as const satisfies readonly RuleId[];
+export type HookId = (typeof HOOK_IDS)[number];

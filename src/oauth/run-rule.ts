@@ -4,8 +4,8 @@ import type { LogEvent } from "../logs/event-log.ts";
 import { ruleCallOutcome } from "../metrics/rule-pool-observer.ts";
 import { timeStep } from "../metrics/time-step.ts";
 import type {
-  AnyRuleInput,
   CredentialsExchangeInput,
+  HookInput,
   RuleId,
   RuleInput,
   RuleOutcome,
@@ -35,7 +35,7 @@ type Reader<Outcome> = (result: unknown) => { outcome: Outcome; warnings: string
 async function executeRule<Outcome>(
   deps: Deps,
   ruleId: RuleId,
-  input: AnyRuleInput,
+  input: HookInput,
   about: CallAbout,
   requestId: string,
   read: Reader<Outcome>,

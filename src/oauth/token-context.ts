@@ -4,6 +4,7 @@ import { clientIp } from "../http/client-ip.ts";
 import { requestIdOf } from "../http/request-id.ts";
 import type { LogType } from "../logs/event-log.ts";
 import type { GrantType } from "../model/grant-types.ts";
+import type { RuleTiming } from "../rules/read-pipeline-result.ts";
 import type { TokenParams } from "./read-token-request.ts";
 
 /**
@@ -35,6 +36,8 @@ export interface TokenContext {
   api?: ResourceServerRow;
   /** The scope granted, space-delimited, once the tokens are minted. */
   scope?: string;
+  /** The Auth0 Rules that ran, each with its time, for the exchange's log event. */
+  rules?: RuleTiming[];
 }
 
 /**

@@ -25,6 +25,12 @@ function eventFields(context: TokenContext): Omit<LogEvent, "type" | "descriptio
   };
 }
 
+/** The Auth0 Rules that ran and each one's time, when any did (README, "Moving your Auth0 Rules"). */
+const rulesRun = (context: TokenContext) =>
+  context.rules
+    ? { rules: context.rules.map((rule) => ({ name: rule.name, duration_ms: rule.durationMs })) }
+    : {};
+
 /**
  * Counts a token request's answer (`rulegate_token_requests_total`: `success` or the RFC 6749
  * §5.2 error code) and its time since it arrived. Labels are the grant types this server has
@@ -46,7 +52,7 @@ export async function recordTokenSuccess(context: TokenContext): Promise<void> {
     type: grant.events.success,
     description: grant.events.description,
     ...eventFields(context),
-    details: { grant_type: grant.type },
+    details: { grant_type: grant.type, ...rulesRun(context) },
   });
 }
 
@@ -70,6 +76,11 @@ export async function recordTokenFailure(context: TokenContext, error: OAuthErro
     type,
     description: error.description,
     ...eventFields(context),
-    details: { error: error.error, reason: error.detail, grant_type: params.grant_type?.slice(0, 64) },
+    details: {
+      error: error.error,
+      reason: error.detail,
+      grant_type: params.grant_type?.slice(0, 64),
+      ...rulesRun(context),
+    },
   });
 }

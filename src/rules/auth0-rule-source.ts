@@ -65,6 +65,8 @@ export interface PipelineRuleSource {
  * by {@link checkAuth0RuleSource}, so each stays one expression.
  */
 export function pipelineSource(rules: readonly PipelineRuleSource[]): string {
-  const entries = rules.map(({ name, script }) => `[${JSON.stringify(name)}, ${RULE_HEAD}${script}${RULE_TAIL}]`);
+  const entries = rules.map(
+    ({ name, script }) => `[${JSON.stringify(name)}, ${RULE_HEAD}${script}${RULE_TAIL}]`,
+  );
   return `module.exports = __rulegate.rules([\n${entries.join(",\n")}\n]);\n`;
 }

@@ -92,7 +92,8 @@ export function installPrelude(host: PreludeHost): void {
     }
   }
 
-  type Call = { id: number; settled: boolean };
+  /** A call; `fail` is how a pipeline takes an error its rules threw from a timer (it ends the call itself). */
+  type Call = { id: number; settled: boolean; fail?: (error: unknown) => void };
   type Timer = { callback: (...args: unknown[]) => void; args: unknown[]; repeat: boolean };
   type Operation = { resolve(value: unknown): void; reject(error: unknown): void };
 
@@ -116,9 +117,13 @@ export function installPrelude(host: PreludeHost): void {
   };
 
   const console: Record<string, (...args: unknown[]) => void> = {};
+  /** Console lines written so far (a pipeline tells which of them each rule wrote). */
+  let consoleLines = 0;
   for (const level of ["log", "info", "warn", "error", "debug"]) {
     console[level] = (...args: unknown[]) => {
-      if (current) guarded(() => host.log(current!.id, level, args.map(describe).join(" ")));
+      if (!current) return;
+      consoleLines++;
+      guarded(() => host.log(current!.id, level, args.map(describe).join(" ")));
     };
   }
 
@@ -147,6 +152,16 @@ export function installPrelude(host: PreludeHost): void {
     if (typeof error === "string") return error;
     if (error && typeof (error as Error).message === "string") return (error as Error).message;
     return describe(error);
+  };
+
+  /** The error's class name (`UnauthorizedError`, …), for a pipeline's denial. */
+  const errorNameOf = (error: unknown): string => {
+    try {
+      const name = (error as Error | null)?.name;
+      return typeof name === "string" ? name : "Error";
+    } catch {
+      return "Error";
+    }
   };
 
   // The engine's own resource errors are crashes (500), not the rule denying the token.
@@ -296,6 +311,190 @@ export function installPrelude(host: PreludeHost): void {
     return data;
   };
 
+  /** What one pipeline call has done so far: the metadata its rules wrote, and each rule's time. */
+  type PipelineState = {
+    userId: string;
+    user: Record<string, unknown>;
+    metadata: { app_metadata?: Record<string, unknown>; user_metadata?: Record<string, unknown> };
+    rules: { name: string; duration_ms: number; console_lines: number }[];
+  };
+  let pipelineState: PipelineState | null = null;
+  let configuration: Readonly<Record<string, string>> = Object.freeze({});
+  let issuer = { domain: "", baseUrl: "" };
+  const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === "object" && value !== null && !Array.isArray(value);
+
+  /**
+   * Auth0's `auth0.users.updateAppMetadata` / `updateUserMetadata` for the user being
+   * authenticated: the Management API's merge (top-level keys replaced, `null` removes one),
+   * seen at once by the rule's `user` and the rules after it, and written by the server when
+   * the pipeline ends. A promise, or Auth0's optional callback.
+   */
+  const updateMetadata = (
+    field: "app_metadata" | "user_metadata",
+    userId: unknown,
+    metadata: unknown,
+    done?: unknown,
+  ) => {
+    const promise = new Promise<void>((resolve, reject) => {
+      const state = pipelineState;
+      if (!state) return reject(new Error("auth0.users is available only while the rules run."));
+      if (userId !== state.userId) {
+        return reject(new Error("auth0.users can update only the user being authenticated."));
+      }
+      if (!isPlainObject(metadata)) return reject(new TypeError(`The ${field} must be an object.`));
+      let copy: Record<string, unknown>;
+      try {
+        copy = parseJson(stringifyJson(metadata)) as Record<string, unknown>;
+      } catch (error) {
+        return reject(error);
+      }
+      const merged = { ...(isPlainObject(state.user[field]) ? (state.user[field] as object) : {}) } as Record<
+        string,
+        unknown
+      >;
+      for (const [key, value] of Object.entries(copy)) {
+        if (value === null) delete merged[key];
+        else merged[key] = value;
+      }
+      state.user[field] = merged;
+      state.metadata[field] = { ...state.metadata[field], ...copy };
+      resolve();
+    });
+    if (typeof done === "function")
+      promise.then(
+        () => done(null),
+        (error) => done(error),
+      );
+    return promise;
+  };
+
+  /**
+   * The Auth0 Rules pipeline over `list`, `[name, rule]` pairs in order (the module
+   * src/rules/auth0-rule-source.ts writes): installs the globals Auth0 gave rules
+   * (`configuration`, `auth0`, `global`) and answers the function a call of trigger `rules`
+   * runs. Each rule is `rule(user, context, callback)`; `callback(null, user, context)`
+   * passes on, and the first error (given to `callback`, thrown, rejected, or thrown from a
+   * timer) ends the pipeline as a denial. Either way the call's result says what the rules
+   * did: the tokens' claims, the metadata written, each rule's time.
+   */
+  const rulesPipeline = (list: unknown) => {
+    if (!Array.isArray(list)) throw new TypeError("The rules must be a list.");
+    const rules = list.map((entry: [unknown, unknown]) => {
+      const [name, rule] = entry;
+      if (typeof rule !== "function") {
+        throw new TypeError(
+          `The rule "${String(name)}" is not a function: function (user, context, callback) { … }`,
+        );
+      }
+      return { name: String(name), rule: rule as (...args: unknown[]) => unknown };
+    });
+    Object.defineProperty(global, "configuration", {
+      get: () => configuration,
+      configurable: false,
+      enumerable: false,
+    });
+    define(
+      "auth0",
+      Object.freeze({
+        get domain() {
+          return issuer.domain;
+        },
+        get baseUrl() {
+          return issuer.baseUrl;
+        },
+        users: Object.freeze({
+          updateAppMetadata: (userId: unknown, metadata: unknown, done?: unknown) =>
+            updateMetadata("app_metadata", userId, metadata, done),
+          updateUserMetadata: (userId: unknown, metadata: unknown, done?: unknown) =>
+            updateMetadata("user_metadata", userId, metadata, done),
+        }),
+      }),
+    );
+    define("global", globalThis);
+
+    return (
+      input: {
+        user: Record<string, unknown>;
+        context: Record<string, unknown>;
+        configuration: Record<string, string>;
+        auth0: { domain: string; baseUrl: string };
+      },
+      cb: (error: unknown, result?: unknown) => void,
+      call: Call,
+    ) => {
+      configuration = Object.freeze({ ...input.configuration });
+      issuer = { domain: String(input.auth0.domain), baseUrl: String(input.auth0.baseUrl) };
+      const state: PipelineState = {
+        userId: String(input.user.user_id),
+        user: input.user,
+        metadata: {},
+        rules: [],
+      };
+      pipelineState = state;
+      let context = input.context;
+      context.accessToken ??= {};
+      context.idToken ??= {};
+      let ended = false;
+      const finish = (denial?: unknown) => {
+        if (ended) return;
+        ended = true;
+        pipelineState = null;
+        if (denial !== undefined && isResourceError(denial)) return cb(denial);
+        const claims = (value: unknown) => (isPlainObject(value) ? value : {});
+        let denied: { name: string; message: string } | undefined;
+        if (denial !== undefined) {
+          try {
+            denied = { name: errorNameOf(denial), message: messageOf(denial) };
+          } catch {
+            denied = { name: "Error", message: "" };
+          }
+        }
+        cb(null, {
+          ...(denied ? { denied } : {}),
+          accessToken: claims(context.accessToken),
+          idToken: claims(context.idToken),
+          ...(context.multifactor === undefined ? {} : { multifactor: context.multifactor }),
+          metadata: state.metadata,
+          rules: state.rules,
+        });
+      };
+      call.fail = finish;
+      const run = (index: number, user: Record<string, unknown>) => {
+        if (ended) return;
+        if (index === rules.length) return finish();
+        const { name, rule } = rules[index]!;
+        const started = Date.now();
+        const linesBefore = consoleLines;
+        let passed = false;
+        state.user = user;
+        const callback = (error: unknown, nextUser?: unknown, nextContext?: unknown) => {
+          if (passed || ended) return; // a second callback is ignored
+          passed = true;
+          state.rules.push({
+            name,
+            duration_ms: Date.now() - started,
+            console_lines: consoleLines - linesBefore,
+          });
+          if (error !== null && error !== undefined && error !== false) return finish(error);
+          if (isPlainObject(nextContext)) context = nextContext;
+          run(index + 1, isPlainObject(nextUser) ? nextUser : user);
+        };
+        try {
+          const returned = rule(user, context, callback) as { then?: unknown } | undefined;
+          if (returned && typeof returned.then === "function") {
+            Promise.resolve(returned).then(undefined, (error) =>
+              callback(error ?? new Error(`The rule "${name}" rejected its promise.`)),
+            );
+          }
+        } catch (error) {
+          callback(error ?? new Error(`The rule "${name}" threw ${String(error)}.`));
+        }
+      };
+      run(0, input.user);
+    };
+  };
+
   define(
     "__rulegate",
     Object.freeze({
@@ -317,6 +516,8 @@ export function installPrelude(host: PreludeHost): void {
           );
         }
       },
+      /** The Auth0 Rules pipeline a pipeline module exports (src/rules/auth0-rule-source.ts). */
+      rules: rulesPipeline,
       /** Starts one call; the outcome arrives through host.settle, now or later. */
       start() {
         const [callId, inputJson] = parseJson(host.args() as string) as [number, string];
@@ -325,11 +526,14 @@ export function installPrelude(host: PreludeHost): void {
         current = call;
         const cb = (error: unknown, result?: unknown) => endCall(call, error, result);
         try {
-          // The credentials-exchange rule has no user: (client, scope, audience, context, cb).
+          // The credentials-exchange rule has no user: (client, scope, audience, context, cb);
+          // the Auth0 Rules pipeline takes the whole input.
           const args =
             input.trigger === "credentials-exchange"
               ? [input.client, input.scope, input.audience, input.context, cb]
-              : [input.user, input.client, input.scope, input.audience, input.context, cb];
+              : input.trigger === "rules"
+                ? [input, cb, call]
+                : [input.user, input.client, input.scope, input.audience, input.context, cb];
           const returned = rule!(...args) as { then?: unknown } | undefined;
           if (returned && typeof returned.then === "function") {
             Promise.resolve(returned).then(
@@ -355,7 +559,8 @@ export function installPrelude(host: PreludeHost): void {
         try {
           timer.callback(...timer.args);
         } catch (error) {
-          endCall(call, error);
+          if (call.fail) call.fail(error);
+          else endCall(call, error);
         }
       },
       /** Settles a `crypto.subtle` operation of the current call. */

@@ -44,8 +44,24 @@ export const CredentialsExchangeInput = t.Object({
 });
 export type CredentialsExchangeInput = Static<typeof CredentialsExchangeInput>;
 
-/** What a rule call receives: the password-exchange or the credentials-exchange rule's arguments. */
-export type AnyRuleInput = RuleInput | CredentialsExchangeInput;
+/**
+ * The Auth0 Rules pipeline's input (README, "Moving your Auth0 Rules"): Auth0's normalized
+ * `user` and its `context` for a password or refresh exchange, the rules' `configuration`
+ * values, and what `auth0.domain` and `auth0.baseUrl` say.
+ */
+export interface PipelineInput {
+  trigger: "rules";
+  user: Record<string, unknown> & { user_id: string };
+  context: Record<string, unknown>;
+  configuration: Record<string, string>;
+  auth0: { domain: string; baseUrl: string };
+}
+
+/** What the password-exchange or the credentials-exchange rule receives. */
+export type HookInput = RuleInput | CredentialsExchangeInput;
+
+/** What a rule call receives: a rule's arguments, or the Auth0 Rules pipeline's input. */
+export type AnyRuleInput = RuleInput | CredentialsExchangeInput | PipelineInput;
 
 /** The rules' ids live in the shared vocabulary (src/model/), since storage names them too. */
 import type { RuleId } from "../model/rule-ids.ts";

@@ -21,7 +21,7 @@ const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 /** A rule result that breaks the contract: a 500 with this detail in the logs. */
 export class GarbageResult extends Error {}
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** Claim names must be http(s) URLs, so they cannot collide with registered or OIDC claims. */
@@ -52,7 +52,7 @@ function keepClaims(
   return kept;
 }
 
-function scopeOf(value: unknown, warnings: string[]): string[] {
+export function scopeOf(value: unknown, warnings: string[]): string[] {
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
     throw new GarbageResult("the rule's scope must be an array of strings");

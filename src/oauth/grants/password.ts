@@ -11,6 +11,7 @@ import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
 import { resolveAudience } from "../resolve-audience.ts";
 import { resolveScope, scopeAfterRule } from "../resolve-scope.ts";
 import { runRule } from "../run-rule.ts";
+import { runRulesPipeline } from "../run-rules-pipeline.ts";
 import type { ClientContext } from "../token-context.ts";
 import { commonRuleInput } from "./rule-input.ts";
 
@@ -31,7 +32,7 @@ export type PasswordGrantParams = typeof PasswordGrantParams.static;
  * The Resource Owner Password Credentials grant (RFC 6749 §4.3.2), once the token endpoint
  * has authenticated the client, resolved the end user's IP, checked the client may use this
  * grant and validated the parameters: the user (behind Auth0's brute-force protection), the
- * API, the scope, the rule, the tokens.
+ * API, the scope, Auth0's Rules and the password-exchange rule, the tokens.
  */
 export async function passwordGrant(
   context: ClientContext,
@@ -48,8 +49,8 @@ export async function passwordGrant(
   );
   context.user = attempt.user;
   if (attempt.failure) throw loginRefused(attempt.failure);
-  const user = attempt.user;
-  await recordLogin(deps.db, user.id, context.ip, deps.clock.now());
+  const authTime = deps.clock.now();
+  const loggedIn = (await recordLogin(deps.db, attempt.user.id, context.ip, authTime)) ?? attempt.user;
 
   const api = await database(() =>
     resolveAudience(deps, {
@@ -60,7 +61,20 @@ export async function passwordGrant(
   );
   context.api = api;
   const requestedScope = resolveScope(api, client, params.scope);
-  const outcome = await runRule(deps, ruleInput(context, user, api, requestedScope), context.requestId);
+  // Auth0's Rules first, in order; then the password-exchange rule, whose claims win.
+  const rules = await runRulesPipeline(context, {
+    user: loggedIn,
+    api,
+    scope: requestedScope,
+    protocol: "oauth2-password",
+    authTime,
+  });
+  const user = rules?.user ?? loggedIn;
+  const outcome = await runRule(
+    deps,
+    ruleInput(context, user, api, rules?.scope ?? requestedScope),
+    context.requestId,
+  );
   const scope = scopeAfterRule(outcome.scope, api, client);
 
   const grant = {
@@ -68,9 +82,9 @@ export async function passwordGrant(
     client,
     api,
     scope,
-    accessTokenClaims: outcome.accessTokenClaims,
-    idTokenClaims: outcome.idTokenClaims,
-    authTime: deps.clock.now(),
+    accessTokenClaims: { ...rules?.accessTokenClaims, ...outcome.accessTokenClaims },
+    idTokenClaims: { ...rules?.idTokenClaims, ...outcome.idTokenClaims },
+    authTime,
   };
   const refreshToken = scope.includes("offline_access")
     ? await database(() => issueRefreshToken(deps, grant))

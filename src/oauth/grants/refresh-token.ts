@@ -16,6 +16,7 @@ import {
 import { InvalidGrant, InvalidScope } from "../errors.ts";
 import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
 import { parseScope } from "../resolve-scope.ts";
+import { runRulesPipeline } from "../run-rules-pipeline.ts";
 import type { ClientContext } from "../token-context.ts";
 
 /** RFC 6749 §6 parameters. */
@@ -31,8 +32,9 @@ export type RefreshTokenGrantParams = typeof RefreshTokenGrantParams.static;
 /**
  * RFC 6749 §6: a new access token (and ID token with `openid`) from a refresh token, once
  * the token endpoint has authenticated the client: the token's family, its user and API,
- * the scope, the rotation, the tokens. They carry the claims of the original exchange —
- * the rule does not run again, as with Auth0's password-exchange hook. The refresh token
+ * the scope, Auth0's Rules, the rotation, the tokens. They carry the claims of the original
+ * exchange — the password-exchange rule does not run again, as with Auth0's hook — with the
+ * claims the Rules add this time over them. The refresh token
  * rotates on every use (README, "Refresh tokens, ID tokens, userinfo, revocation"); within
  * the client's reuse leeway, the token it replaced redeems the family once more. A
  * non-rotating client (Auth0's `rotation_type: non-rotating`) keeps its refresh token, and
@@ -51,18 +53,29 @@ export async function refreshTokenGrant(
   context.user = user;
   const api = await database(() => familyApi(deps, family));
   context.api = api;
-  const scope = narrowScope(family.scope.split(" ").filter(Boolean), params.scope);
+  const granted = family.scope.split(" ").filter(Boolean);
+  const narrowed = narrowScope(granted, params.scope);
+  // Auth0's Rules run again (`context.protocol` is `oauth2-refresh-token`), before the token
+  // is redeemed, so a denial leaves it usable; they never widen what was granted.
+  const rules = await runRulesPipeline(context, {
+    user,
+    api,
+    scope: narrowed,
+    protocol: "oauth2-refresh-token",
+    authTime: family.authTime,
+  });
+  const scope = rules?.scope ? rules.scope.filter((name) => granted.includes(name)) : narrowed;
   const refreshToken = await database(() => redeem(deps, checked, client, api));
   return timeStep(deps.metrics, "signing", () =>
     mintTokens(
       deps,
       {
-        user,
+        user: rules?.user ?? user,
         client,
         api,
         scope,
-        accessTokenClaims: family.accessTokenClaims,
-        idTokenClaims: family.idTokenClaims,
+        accessTokenClaims: { ...family.accessTokenClaims, ...rules?.accessTokenClaims },
+        idTokenClaims: { ...family.idTokenClaims, ...rules?.idTokenClaims },
         grantType: "refresh_token",
         authTime: family.authTime,
       },

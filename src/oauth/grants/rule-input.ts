@@ -5,6 +5,10 @@ import type { ClientContext } from "../token-context.ts";
 /** Parameters never shown to a rule: the request's credentials (README: `request` without `password`/`client_secret`). */
 const HIDDEN_FROM_RULE = new Set(["password", "client_secret"]);
 
+/** The request's parameters as rules see them: without its credentials. */
+export const hiddenFromRules = (params: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(params).filter(([name]) => !HIDDEN_FROM_RULE.has(name)));
+
 /** What every rule receives, whatever the grant: the client, the scope, the audience and the request. */
 export type CommonRuleInput = Omit<CredentialsExchangeInput, "trigger">;
 
@@ -32,7 +36,7 @@ export function commonRuleInput(
       ip: context.ip,
       userAgent: request.headers.get("user-agent") ?? "",
       webtask: { secrets: {} },
-      request: Object.fromEntries(Object.entries(params).filter(([name]) => !HIDDEN_FROM_RULE.has(name))),
+      request: hiddenFromRules(params),
     },
   };
 }
