@@ -20,6 +20,7 @@ import { logsRoutes } from "./management/logs.ts";
 import { refreshTokenRoutes } from "./management/refresh-tokens.ts";
 import { resourceServersRoutes } from "./management/resource-servers.ts";
 import { ruleRoutes } from "./management/rule.ts";
+import { rulesTryRoutes } from "./management/rules-try.ts";
 import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
 import { userBlocksRoutes } from "./management/user-blocks.ts";
 import { userLogsRoutes } from "./management/user-logs.ts";
@@ -112,6 +113,7 @@ export function createApp(deps: Deps) {
         ruleRoutes(deps, deps.rules, "password-exchange"),
         ruleRoutes(deps, deps.rules, "credentials-exchange"),
         rulesRoutes(deps),
+        rulesTryRoutes(deps, deps.rules),
         hooksRoutes(deps),
         actionsRoutes(deps),
         logsRoutes(deps),

@@ -44,3 +44,21 @@ export function ruleFailureError(failure: RuleFailure, ruleId: RuleId = "passwor
 /** The error for a rule result that breaks the contract (not an object, a scope that is not strings). */
 export const garbageResultError = (detail: string, ruleId: RuleId = "password-exchange") =>
   new ServerError(generic(ruleId), detail);
+
+/**
+ * The error of Auth0 Rules that ended with an error (`callback(new UnauthorizedError(…))`,
+ * any other error, a throw or a rejection): `access_denied` with the rule's message, as
+ * Auth0 answered a password grant.
+ */
+export const rulesDeniedError = (denied: { name: string; message: string }, rule: string | undefined) =>
+  new AccessDenied(
+    denied.message || "Access denied by the rules.",
+    `the rule ${rule === undefined ? "" : JSON.stringify(rule)} denied (${denied.name})`,
+  );
+
+/** A rule set `context.multifactor`: a second factor this server cannot ask for, so no token without it. */
+export const multifactorRefusedError = () =>
+  new AccessDenied(
+    "Multifactor authentication is required, and this server cannot perform it.",
+    "a rule set context.multifactor",
+  );

@@ -13,13 +13,17 @@ import {
 import { USER_METADATA_BYTES } from "../model/metadata-limits.ts";
 import type { PipelineInput, RuleLogLine } from "../rules/contract.ts";
 import { GarbageResult } from "../rules/normalize-outcome.ts";
-import { type PipelineOutcome, readPipelineResult } from "../rules/read-pipeline-result.ts";
+import { linesByRule, type PipelineOutcome, readPipelineResult } from "../rules/read-pipeline-result.ts";
 import { pipelineScript } from "../rules/rule-version.ts";
 import { auth0UserProfile } from "../tokens/user-profile.ts";
-import { AccessDenied } from "./errors.ts";
 import { hiddenFromRules } from "./grants/rule-input.ts";
 import { issuerUrl } from "./issuer-url.ts";
-import { garbageResultError, ruleFailureError } from "./rule-failure-error.ts";
+import {
+  garbageResultError,
+  multifactorRefusedError,
+  ruleFailureError,
+  rulesDeniedError,
+} from "./rule-failure-error.ts";
 import type { ClientContext } from "./token-context.ts";
 
 /** Auth0's `context.protocol` of the exchanges the Rules run on. */
@@ -145,20 +149,11 @@ export async function runRulesPipeline(
   }
   const user = await storeMetadata(deps, exchange.user, outcome, record);
   deps.metrics.ruleCalls.inc({ outcome: outcome.denied ? "denied" : "ok" });
-  if (outcome.denied) {
-    const by = outcome.rules.at(-1)?.name;
-    throw new AccessDenied(
-      outcome.denied.message || "Access denied by the rules.",
-      `the rule ${by ? JSON.stringify(by) : ""} denied (${outcome.denied.name})`,
-    );
-  }
+  if (outcome.denied) throw rulesDeniedError(outcome.denied, outcome.rules.at(-1)?.name);
   if (outcome.multifactor) {
     // A rule asked for a second factor this server cannot ask for: never grant without it.
     deps.log.warn({ event: "rule_multifactor_refused", request_id: requestId });
-    throw new AccessDenied(
-      "Multifactor authentication is required, and this server cannot perform it.",
-      "a rule set context.multifactor",
-    );
+    throw multifactorRefusedError();
   }
   return {
     user,
@@ -168,26 +163,17 @@ export async function runRulesPipeline(
   };
 }
 
-/**
- * The call's console lines as `rule_log` events, each naming the rule that wrote it (the
- * rules say how many lines each wrote, in order; lines after the last are unnamed).
- */
+/** The call's console lines as `rule_log` events, each naming the rule that wrote it. */
 async function recordLines(
   record: (event: Pick<LogEvent, "type" | "description" | "details">) => Promise<void>,
   lines: RuleLogLine[],
   rules: PipelineOutcome["rules"],
 ): Promise<void> {
-  let next = 0;
-  const owners: (string | undefined)[] = [];
-  for (const rule of rules) {
-    for (let i = 0; i < rule.consoleLines && next < lines.length; i++) owners[next++] = rule.name;
-  }
-  for (const [index, line] of lines.entries()) {
-    const rule = owners[index];
+  for (const line of linesByRule(lines, rules)) {
     await record({
       type: "rule_log",
       description: line.text,
-      details: { level: line.level, ...(rule === undefined ? {} : { rule }) },
+      details: { level: line.level, ...(line.rule === undefined ? {} : { rule: line.rule }) },
     });
   }
 }

@@ -419,6 +419,7 @@ export function installPrelude(host: PreludeHost): void {
         context: Record<string, unknown>;
         configuration: Record<string, string>;
         auth0: { domain: string; baseUrl: string };
+        report?: boolean;
       },
       cb: (error: unknown, result?: unknown) => void,
       call: Call,
@@ -457,6 +458,8 @@ export function installPrelude(host: PreludeHost): void {
           ...(context.multifactor === undefined ? {} : { multifactor: context.multifactor }),
           metadata: state.metadata,
           rules: state.rules,
+          // `try` shows what the rules left of the user and the context.
+          ...(input.report ? { user: state.user, context } : {}),
         });
       };
       call.fail = finish;

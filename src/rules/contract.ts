@@ -55,6 +55,8 @@ export interface PipelineInput {
   context: Record<string, unknown>;
   configuration: Record<string, string>;
   auth0: { domain: string; baseUrl: string };
+  /** `try` only: the result also carries the user and the context as the rules left them. */
+  report?: boolean;
 }
 
 /** What the password-exchange or the credentials-exchange rule receives. */

@@ -1,3 +1,4 @@
+import type { RuleLogLine } from "./contract.ts";
 import { GarbageResult, isPlainObject, scopeOf } from "./normalize-outcome.ts";
 
 /**
@@ -161,4 +162,20 @@ export function readPipelineResult(
     };
   }
   return outcome;
+}
+
+/**
+ * A pipeline call's console lines, each with the rule that wrote it: the rules say how many
+ * lines each wrote, in order (lines after the last rule's, or of a call that ended without
+ * a result, name none).
+ */
+export function linesByRule(
+  lines: readonly RuleLogLine[],
+  rules: readonly RuleTiming[],
+): (RuleLogLine & { rule?: string })[] {
+  const owners: string[] = [];
+  for (const rule of rules) {
+    for (let i = 0; i < rule.consoleLines && owners.length < lines.length; i++) owners.push(rule.name);
+  }
+  return lines.map((line, index) => (index < owners.length ? { ...line, rule: owners[index] } : line));
 }

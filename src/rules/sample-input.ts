@@ -1,4 +1,9 @@
-import type { RuleInput } from "./contract.ts";
+import {
+  DATABASE_CONNECTION,
+  DATABASE_CONNECTION_ID,
+  DATABASE_PROVIDER,
+} from "../model/database-connection.ts";
+import type { PipelineInput, RuleInput } from "./contract.ts";
 
 /** A complete, realistic rule input, for trying a rule without a real request. */
 export function sampleRuleInput(tenant: string, audience: string): RuleInput {
@@ -20,5 +25,69 @@ export function sampleRuleInput(tenant: string, audience: string): RuleInput {
       webtask: { secrets: {} },
       request: { grant_type: "password", username: "user@example.com", audience, scope: "read:sample" },
     },
+  };
+}
+
+/**
+ * A complete, realistic input of the Auth0 Rules pipeline (Auth0's `user` and `context` of a
+ * password exchange), for trying rules without a real request.
+ */
+export function samplePipelineInput(
+  tenant: string,
+  issuer: string,
+  audience: string,
+  at: Date,
+): Omit<PipelineInput, "configuration"> {
+  const now = at.toISOString();
+  const host = new URL(issuer);
+  return {
+    trigger: "rules",
+    user: {
+      user_id: "auth0|sample",
+      email: "user@example.com",
+      email_verified: true,
+      name: "Sample User",
+      nickname: "user",
+      user_metadata: {},
+      app_metadata: {},
+      blocked: false,
+      identities: [
+        {
+          connection: "Username-Password-Authentication",
+          user_id: "sample",
+          provider: "auth0",
+          isSocial: false,
+        },
+      ],
+      logins_count: 1,
+      last_login: now,
+      last_ip: "203.0.113.7",
+      created_at: now,
+      updated_at: now,
+    },
+    context: {
+      tenant,
+      clientID: "cli_sample",
+      clientName: "Sample client",
+      clientMetadata: {},
+      connection: DATABASE_CONNECTION,
+      connectionID: DATABASE_CONNECTION_ID,
+      connectionStrategy: DATABASE_PROVIDER,
+      protocol: "oauth2-password",
+      request: {
+        ip: "203.0.113.7",
+        userAgent: "rulegate-try",
+        hostname: host.hostname,
+        query: {},
+        body: { grant_type: "password", username: "user@example.com", audience, scope: "read:sample" },
+      },
+      stats: { loginsCount: 1 },
+      authentication: { methods: [{ name: "pwd", timestamp: at.getTime() }] },
+      authorization: { roles: [] },
+      sso: { with_auth0: false, with_dbconn: false },
+      accessToken: {},
+      idToken: {},
+    },
+    auth0: { domain: host.host, baseUrl: `${issuer.replace(/\/+$/, "")}/api/v2` },
   };
 }

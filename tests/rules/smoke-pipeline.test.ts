@@ -30,3 +30,12 @@ test("pipeline runs", async () => {
   console.log(JSON.stringify(logs.slice(0, 4), null, 1));
   expect(r.status).toBe(200);
 });
+
+test("try", async () => {
+  const r = await h.admin("POST", "/rules/try", { script: "function (user, context, callback) { console.log('x'); user.app_metadata.a = 1; auth0.users.updateAppMetadata(user.user_id, user.app_metadata); context.accessToken.scope = 'a b'; callback(new UnauthorizedError('no way')); }" });
+  console.log(r.status, JSON.stringify(await r.json(), null, 1));
+  const r2 = await h.admin("POST", "/rules/try", {});
+  console.log(r2.status, JSON.stringify(await r2.json()).slice(0, 600));
+  const r3 = await h.admin("POST", "/rules/try", { script: "function (user, context, callback) {\n  callback(null, user, context)\n  }}" });
+  console.log(r3.status, JSON.stringify(await r3.json()));
+});
