@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RuleScript } from "../../src/rules/contract.ts";
+import { expectDocumented } from "../support/contract.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
 
 let h: Harness;
@@ -15,6 +16,12 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
+/** An admin call whose answer is checked against openapi.yaml. */
+const admin = async (method: string, path: string, body?: unknown) => {
+  const response = await h.admin(method, path, body);
+  await expectDocumented(method, `/api/v2${path}`, response.clone());
+  return response;
+};
 const json = async (response: Response | Promise<Response>) => (await response).json();
 const rule = (body: string) =>
   `function (user, context, callback) {\n  ${body}\n  callback(null, user, context);\n}`;
@@ -23,7 +30,7 @@ describe("create and list", () => {
   const ids: Record<string, string> = {};
 
   test("POST: 201 with Auth0's shape; the order defaults to after the last; enabled to true", async () => {
-    const first = await h.admin("POST", "/rules", {
+    const first = await admin("POST", "/rules", {
       name: "add country",
       script: rule("user.country = 'fr';"),
     });
@@ -40,28 +47,28 @@ describe("create and list", () => {
     ids.country = created.id;
 
     const tenth = await json(
-      h.admin("POST", "/rules", { name: "audit", script: rule("// audit"), order: 10, enabled: false }),
+      admin("POST", "/rules", { name: "audit", script: rule("// audit"), order: 10, enabled: false }),
     );
     expect(tenth).toMatchObject({ order: 10, enabled: false });
     ids.audit = tenth.id;
     const next = await json(
-      h.admin("POST", "/rules", { name: "Tag roles-2", script: rule("// roles"), stage: "login_success" }),
+      admin("POST", "/rules", { name: "Tag roles-2", script: rule("// roles"), stage: "login_success" }),
     );
     expect(next.order).toBe(11);
     ids.roles = next.id;
-    expect(await json(h.admin("GET", `/rules/${ids.roles}`))).toEqual(next);
+    expect(await json(admin("GET", `/rules/${ids.roles}`))).toEqual(next);
   });
 
   test("GET: in order; enabled filters; page/per_page; include_totals; fields/include_fields", async () => {
-    const all = await json(h.admin("GET", "/rules"));
+    const all = await json(admin("GET", "/rules"));
     expect(all.map((row: { name: string }) => row.name)).toEqual(["add country", "audit", "Tag roles-2"]);
-    const enabled = await json(h.admin("GET", "/rules?enabled=true"));
+    const enabled = await json(admin("GET", "/rules?enabled=true"));
     expect(enabled.map((row: { name: string }) => row.name)).toEqual(["add country", "Tag roles-2"]);
-    const disabled = await json(h.admin("GET", "/rules?enabled=false"));
+    const disabled = await json(admin("GET", "/rules?enabled=false"));
     expect(disabled.map((row: { name: string }) => row.name)).toEqual(["audit"]);
 
     expect(
-      await json(h.admin("GET", "/rules?page=1&per_page=1&include_totals=true&fields=name,order")),
+      await json(admin("GET", "/rules?page=1&per_page=1&include_totals=true&fields=name,order")),
     ).toEqual({
       rules: [{ name: "audit", order: 10 }],
       start: 1,
@@ -69,11 +76,11 @@ describe("create and list", () => {
       length: 1,
       total: 3,
     });
-    expect(await json(h.admin("GET", "/rules?enabled=true&include_totals=true&per_page=1"))).toMatchObject({
+    expect(await json(admin("GET", "/rules?enabled=true&include_totals=true&per_page=1"))).toMatchObject({
       length: 1,
       total: 2,
     });
-    const withoutScript = await json(h.admin("GET", "/rules?fields=script&include_fields=false"));
+    const withoutScript = await json(admin("GET", "/rules?fields=script&include_fields=false"));
     expect(withoutScript[0]).toEqual({
       id: ids.country,
       name: "add country",
@@ -81,14 +88,14 @@ describe("create and list", () => {
       enabled: true,
       stage: "login_success",
     });
-    expect(await json(h.admin("GET", `/rules/${ids.audit}?fields=id,enabled`))).toEqual({
+    expect(await json(admin("GET", `/rules/${ids.audit}?fields=id,enabled`))).toEqual({
       id: ids.audit,
       enabled: false,
     });
   });
 
   test("409 rule_conflict for a name or an order another rule has", async () => {
-    const sameName = await h.admin("POST", "/rules", { name: "audit", script: rule("") });
+    const sameName = await admin("POST", "/rules", { name: "audit", script: rule("") });
     expect(sameName.status).toBe(409);
     expect(await sameName.json()).toEqual({
       statusCode: 409,
@@ -96,21 +103,21 @@ describe("create and list", () => {
       message: "A rule with the same name already exists",
       errorCode: "rule_conflict",
     });
-    const sameOrder = await h.admin("POST", "/rules", { name: "other", script: rule(""), order: 10 });
+    const sameOrder = await admin("POST", "/rules", { name: "other", script: rule(""), order: 10 });
     expect(sameOrder.status).toBe(409);
     expect((await sameOrder.json()).message).toBe("A rule with the same order already exists");
-    const renamed = await h.admin("PATCH", `/rules/${ids.audit}`, { name: "add country" });
+    const renamed = await admin("PATCH", `/rules/${ids.audit}`, { name: "add country" });
     expect(renamed.status).toBe(409);
-    const reordered = await h.admin("PATCH", `/rules/${ids.audit}`, { order: 1 });
+    const reordered = await admin("PATCH", `/rules/${ids.audit}`, { order: 1 });
     expect((await reordered.json()).message).toBe("A rule with the same order already exists");
     // A rule's own name and order are not a conflict (an export sends them back as they are).
-    const same = await h.admin("PATCH", `/rules/${ids.audit}`, { name: "audit", order: 10 });
+    const same = await admin("PATCH", `/rules/${ids.audit}`, { name: "audit", order: 10 });
     expect(same.status).toBe(200);
-    expect((await json(h.admin("GET", "/rules"))).length).toBe(3);
+    expect((await json(admin("GET", "/rules"))).length).toBe(3);
   });
 
   test("PATCH: rename, reorder, disable, new script; the others are untouched", async () => {
-    const patched = await h.admin("PATCH", `/rules/${ids.country}`, {
+    const patched = await admin("PATCH", `/rules/${ids.country}`, {
       name: "add country v2",
       order: 20,
       enabled: false,
@@ -125,18 +132,18 @@ describe("create and list", () => {
       enabled: false,
       stage: "login_success",
     });
-    expect((await json(h.admin("GET", "/rules"))).map((row: { name: string }) => row.name)).toEqual([
+    expect((await json(admin("GET", "/rules"))).map((row: { name: string }) => row.name)).toEqual([
       "audit",
       "Tag roles-2",
       "add country v2",
     ]);
-    const enabled = await json(h.admin("PATCH", `/rules/${ids.country}`, { enabled: true }));
+    const enabled = await json(admin("PATCH", `/rules/${ids.country}`, { enabled: true }));
     expect(enabled).toMatchObject({ name: "add country v2", order: 20, enabled: true });
   });
 
   test("DELETE: 204, then 404 for it", async () => {
-    expect((await h.admin("DELETE", `/rules/${ids.audit}`)).status).toBe(204);
-    const gone = await h.admin("GET", `/rules/${ids.audit}`);
+    expect((await admin("DELETE", `/rules/${ids.audit}`)).status).toBe(204);
+    const gone = await admin("GET", `/rules/${ids.audit}`);
     expect(gone.status).toBe(404);
     expect(await gone.json()).toEqual({
       statusCode: 404,
@@ -144,19 +151,19 @@ describe("create and list", () => {
       message: "The rule does not exist.",
       errorCode: "inexistent_entity",
     });
-    expect((await h.admin("DELETE", `/rules/${ids.audit}`)).status).toBe(404);
-    expect((await h.admin("PATCH", `/rules/${ids.audit}`, { enabled: true })).status).toBe(404);
+    expect((await admin("DELETE", `/rules/${ids.audit}`)).status).toBe(404);
+    expect((await admin("PATCH", `/rules/${ids.audit}`, { enabled: true })).status).toBe(404);
     // Its order is free again.
-    const reused = await h.admin("POST", "/rules", { name: "audit", script: rule("// audit"), order: 10 });
+    const reused = await admin("POST", "/rules", { name: "audit", script: rule("// audit"), order: 10 });
     expect(reused.status).toBe(201);
     ids.audit = (await reused.json()).id;
   });
 
   test("every write warms the pipeline of the enabled rules in order, as a new version", async () => {
     prepared.length = 0;
-    await h.admin("PATCH", `/rules/${ids.roles}`, { order: 5 });
-    await h.admin("PATCH", `/rules/${ids.audit}`, { enabled: false });
-    await h.admin("DELETE", `/rules/${ids.roles}`);
+    await admin("PATCH", `/rules/${ids.roles}`, { order: 5 });
+    await admin("PATCH", `/rules/${ids.audit}`, { enabled: false });
+    await admin("DELETE", `/rules/${ids.roles}`);
     expect(prepared.map((script) => script.ruleId)).toEqual(["rules", "rules", "rules"]);
     expect(new Set(prepared.map((script) => script.version)).size).toBe(3);
     const [reordered, , deleted] = prepared;
@@ -169,16 +176,16 @@ describe("create and list", () => {
 
     // With no rule enabled there is no pipeline to warm.
     prepared.length = 0;
-    await h.admin("PATCH", `/rules/${ids.country}`, { enabled: false });
+    await admin("PATCH", `/rules/${ids.country}`, { enabled: false });
     expect(prepared).toEqual([]);
-    await h.admin("PATCH", `/rules/${ids.country}`, { enabled: true });
+    await admin("PATCH", `/rules/${ids.country}`, { enabled: true });
     expect(prepared).toHaveLength(1);
   });
 });
 
 describe("bad input: Auth0's 400, 413 and 404", () => {
   const refused = async (method: string, path: string, body: unknown) => {
-    const response = await h.admin(method, path, body);
+    const response = await admin(method, path, body);
     expect(response.status).toBe(400);
     const answer = await response.json();
     expect(answer).toMatchObject({ statusCode: 400, error: "Bad Request" });
@@ -191,13 +198,13 @@ describe("bad input: Auth0's 400, 413 and 404", () => {
       script: "function (user, context, callback) {\n  var x = ;\n}",
     });
     expect(message).toBe("The rule does not compile: SyntaxError: Unexpected token (line 2, column 11)");
-    expect((await json(h.admin("GET", "/rules"))).map((row: { name: string }) => row.name)).not.toContain(
+    expect((await json(admin("GET", "/rules"))).map((row: { name: string }) => row.name)).not.toContain(
       "broken",
     );
-    const [first] = await json(h.admin("GET", "/rules"));
+    const [first] = await json(admin("GET", "/rules"));
     const patched = await refused("PATCH", `/rules/${first.id}`, { script: "function (u, c, cb) {\n\n  }}" });
     expect(patched).toMatch(/line 3, column 4\)$/);
-    expect((await json(h.admin("GET", `/rules/${first.id}`))).script).toBe(first.script);
+    expect((await json(admin("GET", `/rules/${first.id}`))).script).toBe(first.script);
   });
 
   test("a script that is not one function, or requires a module", async () => {
@@ -213,7 +220,7 @@ describe("bad input: Auth0's 400, 413 and 404", () => {
 
   test("a script over 256 KiB is a 413", async () => {
     const big = rule(`// ${"x".repeat(300 * 1024)}`);
-    const tooBig = await h.admin("POST", "/rules", { name: "big", script: big });
+    const tooBig = await admin("POST", "/rules", { name: "big", script: big });
     expect(tooBig.status).toBe(413);
     expect(await tooBig.json()).toEqual({
       statusCode: 413,
@@ -221,8 +228,8 @@ describe("bad input: Auth0's 400, 413 and 404", () => {
       message: "The rule script is larger than 262144 bytes.",
       errorCode: "payload_too_large",
     });
-    const [first] = await json(h.admin("GET", "/rules"));
-    expect((await h.admin("PATCH", `/rules/${first.id}`, { script: big })).status).toBe(413);
+    const [first] = await json(admin("GET", "/rules"));
+    expect((await admin("PATCH", `/rules/${first.id}`, { script: big })).status).toBe(413);
   });
 
   test("the body: name and script required, Auth0's name pattern, unknown properties, bad types", async () => {
@@ -240,7 +247,7 @@ describe("bad input: Auth0's 400, 413 and 404", () => {
       await refused("POST", "/rules", { name: "ok", script: rule(""), stage: "login_failure" }),
     ).toContain("stage");
     expect(await refused("POST", "/rules", { name: "ok", script: rule(""), id: "rul_mine" })).toContain("id");
-    const [first] = await json(h.admin("GET", "/rules"));
+    const [first] = await json(admin("GET", "/rules"));
     expect(await refused("PATCH", `/rules/${first.id}`, { stage: "login_success" })).toContain("stage");
     await refused("PATCH", `/rules/${first.id}`, {});
     expect(await refused("GET", "/rules?per_page=101", undefined)).toContain("per_page");
@@ -253,7 +260,7 @@ describe("bad input: Auth0's 400, 413 and 404", () => {
       ["PATCH", { enabled: true }],
       ["DELETE", undefined],
     ] as const) {
-      const response = await h.admin(method, "/rules/rul_doesnotexist", body);
+      const response = await admin(method, "/rules/rul_doesnotexist", body);
       expect(response.status).toBe(404);
       expect((await response.json()).errorCode).toBe("inexistent_entity");
     }
@@ -269,32 +276,32 @@ describe("the password-exchange and credentials-exchange rules keep their routes
       ["password-exchange", exchange],
       ["credentials-exchange", credentials],
     ] as const) {
-      const put = await h.admin("PUT", `/rules/${id}`, { script });
+      const put = await admin("PUT", `/rules/${id}`, { script });
       expect(put.status).toBe(200);
       const deployed = await put.json();
       expect(deployed).toEqual({ id, script, enabled: true, updated_at: expect.any(String) });
-      expect(await json(h.admin("GET", `/rules/${id}`))).toEqual(deployed);
-      expect(await json(h.admin("PUT", `/rules/${id}/secrets`, { TOKEN: "hook-secret" }))).toEqual({
+      expect(await json(admin("GET", `/rules/${id}`))).toEqual(deployed);
+      expect(await json(admin("PUT", `/rules/${id}/secrets`, { TOKEN: "hook-secret" }))).toEqual({
         names: ["TOKEN"],
       });
     }
     // Neither is an Auth0 rule: the list and the rules configs do not show them.
-    const listed = await json(h.admin("GET", "/rules"));
+    const listed = await json(admin("GET", "/rules"));
     expect(listed.map((row: { id: string }) => row.id).every((id: string) => id.startsWith("rul_"))).toBe(
       true,
     );
-    expect(await json(h.admin("GET", "/rules-configs"))).not.toContainEqual({ key: "TOKEN" });
-    expect((await h.admin("DELETE", "/rules/password-exchange")).status).toBe(204);
-    expect((await h.admin("GET", "/rules/password-exchange")).status).toBe(404);
-    expect((await json(h.admin("GET", "/rules/credentials-exchange"))).id).toBe("credentials-exchange");
+    expect(await json(admin("GET", "/rules-configs"))).not.toContainEqual({ key: "TOKEN" });
+    expect((await admin("DELETE", "/rules/password-exchange")).status).toBe(204);
+    expect((await admin("GET", "/rules/password-exchange")).status).toBe(404);
+    expect((await json(admin("GET", "/rules/credentials-exchange"))).id).toBe("credentials-exchange");
   });
 
   test("an Auth0 rule's writes never reach them, nor theirs an Auth0 rule", async () => {
     // PATCH is an Auth0 rule's method only: `password-exchange` is no Auth0 rule's id.
     const patched = await h.admin("PATCH", "/rules/credentials-exchange", { enabled: false });
     expect(patched.status).toBe(404);
-    expect((await json(h.admin("GET", "/rules/credentials-exchange"))).enabled).toBe(true);
-    const [first] = await json(h.admin("GET", "/rules"));
+    expect((await json(admin("GET", "/rules/credentials-exchange"))).enabled).toBe(true);
+    const [first] = await json(admin("GET", "/rules"));
     const put = await h.admin("PUT", `/rules/${first.id}`, { script: exchange });
     expect(put.status).toBe(405);
     expect(put.headers.get("allow")).toBe("DELETE, GET, HEAD, PATCH");
@@ -323,8 +330,8 @@ describe("scopes", () => {
     });
 
   beforeAll(async () => {
-    m2m = await json(h.admin("POST", "/clients", { name: "deployer", grant_types: ["client_credentials"] }));
-    const granted = await h.admin("POST", "/client-grants", {
+    m2m = await json(admin("POST", "/clients", { name: "deployer", grant_types: ["client_credentials"] }));
+    const granted = await admin("POST", "/client-grants", {
       client_id: m2m.client_id,
       audience: AUDIENCE,
       scope: ["read:rules", "create:rules", "update:rules", "delete:rules"],

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readRuleSecrets } from "../../src/db/rule.ts";
 import type { RuleScript } from "../../src/rules/contract.ts";
+import { expectDocumented } from "../support/contract.ts";
 import { createHarness, type Harness } from "../support/harness.ts";
 
 let h: Harness;
@@ -13,6 +14,7 @@ const prepared: RuleScript[] = [];
 const answers: string[] = [];
 const call = async (method: string, path: string, body?: unknown) => {
   const response = await h.admin(method, path, body);
+  await expectDocumented(method, `/api/v2${path}`, response.clone());
   const text = await response.text();
   answers.push(text);
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
