@@ -10,7 +10,7 @@ import { withRequestId } from "./http/request-id.ts";
 import { actionsRoutes } from "./management/actions.ts";
 import { ApiError } from "./management/api-error.ts";
 import { apiErrorFamily } from "./management/api-error-family.ts";
-import { rulesRoutes } from "./management/auth0-rule-list.ts";
+import { auth0RulesRoutes } from "./management/auth0-rules.ts";
 import { clientGrantsRoutes } from "./management/client-grants.ts";
 import { clientsRoutes } from "./management/clients.ts";
 import { hooksRoutes } from "./management/hooks.ts";
@@ -20,6 +20,7 @@ import { logsRoutes } from "./management/logs.ts";
 import { refreshTokenRoutes } from "./management/refresh-tokens.ts";
 import { resourceServersRoutes } from "./management/resource-servers.ts";
 import { ruleRoutes } from "./management/rule.ts";
+import { rulesConfigsRoutes } from "./management/rules-configs.ts";
 import { rulesTryRoutes } from "./management/rules-try.ts";
 import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
 import { userBlocksRoutes } from "./management/user-blocks.ts";
@@ -112,8 +113,9 @@ export function createApp(deps: Deps) {
         tenantSettingsRoutes(deps),
         ruleRoutes(deps, deps.rules, "password-exchange"),
         ruleRoutes(deps, deps.rules, "credentials-exchange"),
-        rulesRoutes(deps),
         rulesTryRoutes(deps, deps.rules),
+        auth0RulesRoutes(deps),
+        rulesConfigsRoutes(deps),
         hooksRoutes(deps),
         actionsRoutes(deps),
         logsRoutes(deps),

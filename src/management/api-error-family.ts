@@ -9,7 +9,9 @@ function validationMessage(error: ValidationError): string {
     | undefined;
   const where = error.type === "body" ? "Payload" : error.type === "params" ? "Path" : "Query";
   const property = (first?.path || first?.schema?.title || "").replace(/^\//, "").replace(/\//g, ".");
-  const reason = first?.summary ?? first?.message ?? "Invalid value";
+  // Elysia's summary of a wrong type ends with the value sent ("… but found: <value>"): it
+  // is cut, since that value may be a secret (a rules config value, a rule's secret).
+  const reason = (first?.summary ?? first?.message ?? "Invalid value").replace(/ but found: [\s\S]*$/, "");
   return `${where} validation error: '${reason}'${property ? ` on property ${property}` : ""}.`;
 }
 
