@@ -209,7 +209,10 @@ export const auth0Rules = sqliteTable(
     stage: text("stage").notNull(),
     ...timestamps,
   },
-  (table) => [uniqueIndex("auth0_rules_name").on(table.name), uniqueIndex("auth0_rules_order").on(table.order)],
+  (table) => [
+    uniqueIndex("auth0_rules_name").on(table.name),
+    uniqueIndex("auth0_rules_order").on(table.order),
+  ],
 );
 
 /**

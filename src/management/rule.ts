@@ -10,12 +10,12 @@ import {
 import type { RuleRow } from "../db/schema.ts";
 import { getTenantSettings } from "../db/tenant-settings.ts";
 import type { Deps } from "../deps.ts";
+import type { HookId } from "../model/rule-ids.ts";
 import { garbageResultError, ruleFailureError } from "../oauth/rule-failure-error.ts";
 import { forbiddenSyntax, RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.ts";
 import { type HookInput, type RuleId, RuleInput } from "../rules/contract.ts";
 import { normalizeCredentialsExchangeOutcome, normalizeOutcome } from "../rules/normalize-outcome.ts";
 import type { RulePool } from "../rules/pool.ts";
-import type { HookId } from "../model/rule-ids.ts";
 import { ruleScript } from "../rules/rule-version.ts";
 import { sampleRuleInput } from "../rules/sample-input.ts";
 import { ApiError, badRequest, notFound, temporarilyUnavailable } from "./api-error.ts";

@@ -106,11 +106,10 @@ export function rulesTryRoutes(deps: Deps, pool: RulePool) {
         duration_ms: Math.round(execution.durationMs * 1000) / 1000,
         logs: execution.logs,
       };
-      const failed = (error: ReturnType<typeof ruleFailureError>) => ({
-        ...answer,
+      const explained = (error: ReturnType<typeof ruleFailureError>) => ({
         error: { ...error.toBody(), detail: error.detail },
       });
-      if (execution.failure) return failed(ruleFailureError(execution.failure, "rules"));
+      if (execution.failure) return { ...answer, ...explained(ruleFailureError(execution.failure, "rules")) };
       try {
         const outcome = readPipelineResult(execution.result, { privateClaimsAllowed: true });
         const result = execution.result as { user?: unknown; context?: unknown };
@@ -130,13 +129,13 @@ export function rulesTryRoutes(deps: Deps, pool: RulePool) {
           warnings: outcome.warnings,
         };
         if (outcome.denied) {
-          return { ...report, ...failed(rulesDeniedError(outcome.denied, outcome.rules.at(-1)?.name)) };
+          return { ...report, ...explained(rulesDeniedError(outcome.denied, outcome.rules.at(-1)?.name)) };
         }
-        if (outcome.multifactor) return { ...report, ...failed(multifactorRefusedError()) };
+        if (outcome.multifactor) return { ...report, ...explained(multifactorRefusedError()) };
         return report;
       } catch (error) {
         if (!(error instanceof GarbageResult)) throw error;
-        return failed(garbageResultError(error.message, "rules"));
+        return { ...answer, ...explained(garbageResultError(error.message, "rules")) };
       }
     },
     { body: TryRules },

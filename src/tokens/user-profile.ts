@@ -44,4 +44,3 @@ export function auth0UserProfile(row: UserRow) {
     updated_at: row.updatedAt.toISOString(),
   };
 }
-
