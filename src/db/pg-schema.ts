@@ -44,6 +44,62 @@ const typedLike = <Twin extends SQLiteTable, Columns extends Record<string, PgCo
       : never;
   };
 
+/** See `actionBindings` in `schema.ts`. */
+export const actionBindings = pgTable(
+  "action_bindings",
+  typedLike(sqlite.actionBindings, {
+    id: text("id").primaryKey(),
+    triggerId: text("trigger_id").notNull(),
+    position: integer("position").notNull(),
+    actionId: text("action_id")
+      .notNull()
+      .references(() => actions.id),
+    displayName: text("display_name").notNull(),
+    createdAt: instant("created_at").notNull(),
+    updatedAt: instant("updated_at").notNull(),
+  }),
+  (table) => [uniqueIndex("action_bindings_position").on(table.triggerId, table.position)],
+);
+
+/** See `actionVersions` in `schema.ts`. */
+export const actionVersions = pgTable(
+  "action_versions",
+  typedLike(sqlite.actionVersions, {
+    id: text("id").primaryKey(),
+    actionId: text("action_id")
+      .notNull()
+      .references(() => actions.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    supportedTriggers: jsonb("supported_triggers").notNull(),
+    code: text("code").notNull(),
+    runtime: text("runtime").notNull(),
+    dependencies: jsonb("dependencies").notNull(),
+    secrets: jsonb("secrets").notNull(),
+    createdAt: instant("created_at").notNull(),
+    updatedAt: instant("updated_at").notNull(),
+  }),
+  (table) => [uniqueIndex("action_versions_number").on(table.actionId, table.number)],
+);
+
+/** See `actions` in `schema.ts`. */
+export const actions = pgTable(
+  "actions",
+  typedLike(sqlite.actions, {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    supportedTriggers: jsonb("supported_triggers").notNull(),
+    code: text("code").notNull(),
+    runtime: text("runtime").notNull(),
+    dependencies: jsonb("dependencies").notNull(),
+    secrets: jsonb("secrets").notNull(),
+    deployedVersionId: text("deployed_version_id"),
+    deployedAt: instant("deployed_at"),
+    createdAt: instant("created_at").notNull(),
+    updatedAt: instant("updated_at").notNull(),
+  }),
+  (table) => [uniqueIndex("actions_name").on(table.name)],
+);
+
 /** See `auth0Rules` in `schema.ts`. */
 export const auth0Rules = pgTable(
   "auth0_rules",

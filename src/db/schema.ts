@@ -215,6 +215,76 @@ export const auth0Rules = sqliteTable(
   ],
 );
 
+/** An action's secrets (Auth0's `secrets`): name → value and when it was set; values are never returned or logged. */
+export type ActionSecrets = Record<string, { value: string; updatedAt: number }>;
+
+/** An npm dependency an action declares (Auth0's `dependencies`). */
+export type ActionDependency = { name: string; version: string; registry_url?: string };
+
+/** A trigger an action supports (Auth0's `supported_triggers`). */
+export type ActionTrigger = { id: string; version: string };
+
+/**
+ * Auth0's Actions (README, "Moving your Auth0 Actions"): the draft of each action, and which
+ * of its versions is deployed. `deployedAt` is when a version was last deployed or rolled
+ * back to, so a trigger's flow only moves forward.
+ */
+export const actions = sqliteTable(
+  "actions",
+  {
+    /** A UUID, as Auth0's. */
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    supportedTriggers: text("supported_triggers", { mode: "json" }).$type<ActionTrigger[]>().notNull(),
+    code: text("code").notNull(),
+    runtime: text("runtime").notNull(),
+    dependencies: text("dependencies", { mode: "json" }).$type<ActionDependency[]>().notNull(),
+    secrets: text("secrets", { mode: "json" }).$type<ActionSecrets>().notNull(),
+    deployedVersionId: text("deployed_version_id"),
+    deployedAt: integer("deployed_at", { mode: "timestamp_ms" }),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex("actions_name").on(table.name)],
+);
+
+/** Every deployed version of an action: its code, runtime, dependencies and secrets as they were. */
+export const actionVersions = sqliteTable(
+  "action_versions",
+  {
+    id: text("id").primaryKey(),
+    actionId: text("action_id")
+      .notNull()
+      .references(() => actions.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    supportedTriggers: text("supported_triggers", { mode: "json" }).$type<ActionTrigger[]>().notNull(),
+    code: text("code").notNull(),
+    runtime: text("runtime").notNull(),
+    dependencies: text("dependencies", { mode: "json" }).$type<ActionDependency[]>().notNull(),
+    secrets: text("secrets", { mode: "json" }).$type<ActionSecrets>().notNull(),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex("action_versions_number").on(table.actionId, table.number)],
+);
+
+/**
+ * The actions bound to a trigger, in the order they run. A change rewrites every row of the
+ * trigger with the same `updatedAt`, the time the trigger's flow last changed.
+ */
+export const actionBindings = sqliteTable(
+  "action_bindings",
+  {
+    id: text("id").primaryKey(),
+    triggerId: text("trigger_id").notNull(),
+    position: integer("position").notNull(),
+    actionId: text("action_id")
+      .notNull()
+      .references(() => actions.id),
+    displayName: text("display_name").notNull(),
+    ...timestamps,
+  },
+  (table) => [uniqueIndex("action_bindings_position").on(table.triggerId, table.position)],
+);
+
 /**
  * Log events (README, "Writing and debugging rules"), with Auth0's fields and event type codes. `seq` orders them (and is the SSE event id);
  * `log_id` is the public id. Never a password, secret or token.
@@ -412,6 +482,9 @@ export type TenantSettingsRow = typeof tenantSettings.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
 export type RuleRow = typeof rules.$inferSelect;
 export type Auth0RuleRow = typeof auth0Rules.$inferSelect;
+export type ActionRow = typeof actions.$inferSelect;
+export type ActionVersionRow = typeof actionVersions.$inferSelect;
+export type ActionBindingRow = typeof actionBindings.$inferSelect;
 export type ClientGrantRow = typeof clientGrants.$inferSelect;
 export type LogRow = typeof logs.$inferSelect;
 export type RefreshTokenFamilyRow = typeof refreshTokenFamilies.$inferSelect;

@@ -8,13 +8,20 @@ import {
   TemporarilyUnavailable,
 } from "./errors.ts";
 
-const generic = (ruleId: RuleId) => (ruleId === "rules" ? "The rules failed." : `The ${ruleId} rule failed.`);
+const generic = (ruleId: RuleId) =>
+  ruleId === "rules"
+    ? "The rules failed."
+    : ruleId.endsWith("-actions")
+      ? "The actions failed."
+      : `The ${ruleId} rule failed.`;
 
 /** What waits on a busy rule pool, for the 503's description. */
 const WAITING: Record<RuleId, string> = {
   "password-exchange": "password exchanges",
   "credentials-exchange": "client credentials exchanges",
   rules: "password and refresh exchanges",
+  "post-login-actions": "password and refresh exchanges",
+  "credentials-exchange-actions": "client credentials exchanges",
 };
 
 /**
