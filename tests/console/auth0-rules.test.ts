@@ -39,6 +39,13 @@ const REGION_RULE = `function addRegion(user, context, callback) {
 }
 `;
 
+/** A draft that refuses the token, as Auth0's rules do. */
+const DENYING_RULE = `function (user, context, callback) {
+  console.log('denying ' + user.email);
+  callback(new UnauthorizedError('no tier for ' + user.email));
+}
+`;
+
 /** Real exchanges hash passwords and rules run in hosts on a busy machine: more than 5 s. */
 const TEST_TIMEOUT_MS = 60_000;
 
@@ -264,7 +271,7 @@ describe("the workbench's Rules tab", () => {
   );
 
   test(
-    "the editor's draft is tried alone, unsaved, with Ctrl+Enter; a bad sample input is refused in the page",
+    "the editor's draft is tried alone, unsaved, with Ctrl+Enter; a refusal shows what the client gets; a bad sample input is refused in the page",
     async () => {
       await page.getByRole("button", { name: "Edit tier" }).click();
       await page.locator("#auth0-rule-status", { hasText: "Saved" }).waitFor();
@@ -278,6 +285,21 @@ describe("the workbench's Rules tab", () => {
         "draft tier rule for user@example.com\n",
       );
       expect((await storedRules()).get("tier")?.script).toBe(TIER_RULE);
+
+      await pasteRule(DENYING_RULE);
+      await page.getByRole("button", { name: "Try this draft" }).click();
+      await page
+        .locator("#rules-try-summary", { hasText: "The token would be refused: access_denied" })
+        .waitFor();
+      expect(JSON.parse((await page.locator("#rules-try-error-body").textContent()) ?? "{}")).toEqual({
+        error: "access_denied",
+        error_description: "no tier for user@example.com",
+      });
+      expect(await page.locator("#rules-try-error-detail").textContent()).toContain("denied");
+      expect(await page.isVisible("#rules-try-result")).toBe(false);
+      // The server attributes no console line to a rule that refuses: the line is shown apart.
+      expect(await page.locator("#rules-try-rules").textContent()).toContain("denying user@example.com");
+      await shot("6b-tried-denying-draft");
 
       await pasteRule(BROKEN_TIER_RULE);
       await page.getByRole("button", { name: "Try this draft" }).click();

@@ -87,7 +87,7 @@ export function startRulesTryPanel(draft: {
         el(
           "section",
           { className: "rule-run" },
-          el("h4", { textContent: "Console" }),
+          el("h4", { textContent: answer.rules?.length ? "Console lines of no rule" : "Console" }),
           el("pre", { className: "console" }, ...consoleLines(unattributed)),
         ),
       );
@@ -102,8 +102,9 @@ export function startRulesTryPanel(draft: {
       ? `The token would be refused: ${answer.error.error} · ${took}${ran}`
       : `A token would be issued · ${took}${ran}${warnings}`;
     showRules(answer);
-    result.hidden = !answer.rules;
-    if (answer.rules) {
+    // A refused token has no claims to show: what the client gets is shown instead.
+    result.hidden = !answer.rules || Boolean(answer.error);
+    if (!result.hidden) {
       byId("rules-try-claims").textContent = pretty(answer.access_token_claims ?? {});
       byId("rules-try-id-claims").textContent = pretty(answer.id_token_claims ?? {});
       byId("rules-try-scope").textContent = answer.scope
