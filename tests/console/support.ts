@@ -118,19 +118,18 @@ export async function openWorkbench(options: {
  * Replaces the editor's whole text as a user pasting does: select all, then a `paste`
  * event that CodeMirror handles. (Playwright's `insertText` would go through the browser's
  * own contenteditable editing, which writes a style attribute that CodeMirror then removes:
- * a CSP report no user action produces.)
+ * a CSP report no user action produces.) `editor` selects the editor's content (by default
+ * the first one on the page, the password-exchange rule's).
  */
-export async function replaceRule(page: Page, text: string) {
-  await page.locator(".cm-content").first().click();
+export async function replaceRule(page: Page, text: string, editor = ".cm-content") {
+  const content = page.locator(editor).first();
+  await content.click();
   await page.keyboard.press("Control+A");
-  await page
-    .locator(".cm-content")
-    .first()
-    .evaluate((content, pasted) => {
-      const clipboardData = new DataTransfer();
-      clipboardData.setData("text/plain", pasted);
-      content.dispatchEvent(new ClipboardEvent("paste", { clipboardData, bubbles: true, cancelable: true }));
-    }, text);
+  await content.evaluate((content, pasted) => {
+    const clipboardData = new DataTransfer();
+    clipboardData.setData("text/plain", pasted);
+    content.dispatchEvent(new ClipboardEvent("paste", { clipboardData, bubbles: true, cancelable: true }));
+  }, text);
 }
 
 /** Signs in with {@link ADMIN_KEY} on a freshly loaded `/console` and waits for the deployed rule. */

@@ -405,7 +405,8 @@ describe("the workbench without a mouse", () => {
       await page.getByRole("checkbox", { name: "Enabled" }).waitFor();
       await page.getByLabel("Sample input").waitFor();
       await page.getByRole("textbox", { name: "Name" }).waitFor();
-      await page.getByLabel("Value").waitFor();
+      // The Rules tab has a configuration value field too (hidden here, but a label matches it).
+      await page.locator("#rule-view").getByLabel("Value").waitFor();
       await page.getByRole("button", { name: "Try", exact: true }).waitFor();
       await page.getByRole("button", { name: "Live logs" }).click();
       await page.getByRole("combobox", { name: "Type" }).waitFor();

@@ -9,7 +9,13 @@ import { minimalSetup } from "codemirror";
  * (`deployed`): deleted lines shown above the lines that replace them, unchanged runs folded.
  * @returns a function that destroys the view
  */
-export function showDeployDiff(parent: HTMLElement, deployed: string, next: string, nonce: string) {
+export function showDeployDiff(
+  parent: HTMLElement,
+  deployed: string,
+  next: string,
+  nonce: string,
+  label = "Rule to deploy, with the deployed version's lines",
+) {
   const view = new EditorView({
     parent,
     doc: next,
@@ -21,7 +27,7 @@ export function showDeployDiff(parent: HTMLElement, deployed: string, next: stri
       EditorState.readOnly.of(true),
       EditorView.editable.of(false),
       // Its content is a textbox to assistive technology: name it, as the rule editor is named.
-      EditorView.contentAttributes.of({ "aria-label": "Rule to deploy, with the deployed version's lines" }),
+      EditorView.contentAttributes.of({ "aria-label": label }),
       unifiedMergeView({
         original: deployed,
         mergeControls: false,

@@ -1,7 +1,8 @@
 /**
  * The rule workbench in the browser: sign-in with the management API key or a Management API
  * access token, the rule editor
- * and its try panel, deploy, secrets, live logs, and the lists of users, clients and APIs.
+ * and its try panel, deploy, secrets, live logs, Auth0 rules (list, editor, configuration,
+ * try), and the lists of users, clients and APIs.
  * Everything goes through the documented `/api/v2` API.
  */
 import {
@@ -14,6 +15,7 @@ import {
   whenInsufficientScope,
   whenUnauthorized,
 } from "./api.ts";
+import { startAuth0RulesView } from "./auth0-rules-view.ts";
 import { byId, el } from "./dom.ts";
 import { startApisList, startClientsList, startUsersList } from "./lists.ts";
 import { startLiveLogs } from "./live-logs.ts";
@@ -40,6 +42,7 @@ tryPanel = startTryPanel(rule);
 const secrets = startSecretsPanel();
 const logs = startLiveLogs();
 const lists: Record<string, { load(): Promise<void> }> = {
+  "rules-view": startAuth0RulesView(nonce),
   "users-view": startUsersList(),
   "clients-view": startClientsList(),
   "apis-view": startApisList(),

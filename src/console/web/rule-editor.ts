@@ -20,18 +20,35 @@ export function problemFromMessage(message: string): SourceProblem | undefined {
 }
 
 /**
- * The syntax check while typing: acorn, the parser the server uses for its own source
- * check, reading the rule as the sandbox does (a script, `return` allowed at top level).
+ * What a rule's source is: `module`, the password-exchange rule (a script that sets
+ * `module.exports`), or `function`, an Auth0 rule (one function expression,
+ * `function (user, context, callback) { … }`).
  */
-export function syntaxProblem(source: string): SourceProblem | undefined {
+export type RuleShape = "module" | "function";
+
+/** An Auth0 rule is parsed as the server parses it: in parentheses, the `(` on a line of its own. */
+const FUNCTION_HEAD = "(\n";
+const FUNCTION_TAIL = "\n)";
+
+/**
+ * The syntax check while typing: acorn, the parser the server uses for its own source
+ * check, reading the rule as the sandbox does (a script, `return` allowed at top level; an
+ * Auth0 rule as one expression, src/rules/auth0-rule-source.ts).
+ */
+export function syntaxProblem(source: string, shape: RuleShape = "module"): SourceProblem | undefined {
+  const wrapped = shape === "function" ? `${FUNCTION_HEAD}${source}${FUNCTION_TAIL}` : source;
   try {
-    parse(source, { ecmaVersion: "latest", sourceType: "script", allowReturnOutsideFunction: true });
+    parse(wrapped, { ecmaVersion: "latest", sourceType: "script", allowReturnOutsideFunction: true });
     return undefined;
   } catch (error) {
     const { loc, message } = error as { loc?: { line: number; column: number }; message: string };
     if (!loc) return { line: 1, message };
+    const text = `SyntaxError: ${message.replace(/ \(\d+:\d+\)$/, "")}`;
     // acorn's columns are 0-based; people (and the server's messages) count from 1.
-    return { line: loc.line, column: loc.column + 1, message: `SyntaxError: ${message}` };
+    if (shape === "module") return { line: loc.line, column: loc.column + 1, message: text };
+    // The head's own line is not the rule's: the rule's line is one less (the tail's, its last).
+    const line = Math.min(Math.max(loc.line - 1, 1), source.split("\n").length);
+    return { line, column: loc.line - 1 < 1 ? 1 : loc.column + 1, message: text };
   }
 }
 
@@ -67,13 +84,18 @@ export function createRuleEditor(options: {
   onChange: (text: string) => void;
   onProblem: (problem: SourceProblem | undefined) => void;
   onRun: () => void;
+  /** `module` (the default) or `function` (an Auth0 rule), for the syntax check. */
+  shape?: RuleShape;
+  /** The editor's accessible name. */
+  label?: string;
 }): RuleEditor {
   let serverProblem: { text: string; problem: SourceProblem } | undefined;
   const check = linter(
     (view) => {
       const text = view.state.doc.toString();
       const problem =
-        syntaxProblem(text) ?? (serverProblem?.text === text ? serverProblem.problem : undefined);
+        syntaxProblem(text, options.shape) ??
+        (serverProblem?.text === text ? serverProblem.problem : undefined);
       options.onProblem(problem);
       return problem ? [diagnosticAt(view, problem)] : [];
     },
@@ -87,7 +109,7 @@ export function createRuleEditor(options: {
       lintGutter(),
       check,
       EditorView.cspNonce.of(options.nonce),
-      EditorView.contentAttributes.of({ "aria-label": "Rule source (JavaScript)" }),
+      EditorView.contentAttributes.of({ "aria-label": options.label ?? "Rule source (JavaScript)" }),
       // Above basicSetup's keymap, which binds Mod-Enter to "insert a blank line".
       Prec.highest(
         keymap.of([

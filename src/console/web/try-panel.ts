@@ -29,7 +29,7 @@ export function defaultTryInput(audience: string) {
 }
 
 /** The audience a token request without one gets, or the first API's. */
-async function defaultAudience(): Promise<string> {
+export async function defaultAudience(): Promise<string> {
   const settings = await api<{ default_audience?: string }>("GET", "/tenants/settings").catch(() => ({}));
   if ("default_audience" in settings && settings.default_audience) return settings.default_audience;
   const apis = await api<{ identifier: string }[]>("GET", "/resource-servers").catch(() => []);
