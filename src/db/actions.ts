@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, like, max, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, like, max, type SQL, sql } from "drizzle-orm";
 import { type Db, first, preparedQuery } from "./database.ts";
 import type { Page } from "./page.ts";
 import type { ActionBindingRow, ActionRow, ActionVersionRow } from "./schema.ts";
@@ -177,6 +177,14 @@ export async function findActionVersion(
       .where(and(eq(actionVersions.actionId, actionId), eq(actionVersions.id, versionId)))
       .limit(1),
   );
+}
+
+/** The versions with these ids (a page of actions' deployed versions, in one query), by id. */
+export async function findVersionsById(db: Db, ids: string[]): Promise<Map<string, ActionVersionRow>> {
+  if (ids.length === 0) return new Map();
+  const { actionVersions } = db.tables;
+  const rows = await db.orm.select().from(actionVersions).where(inArray(actionVersions.id, ids));
+  return new Map(rows.map((row) => [row.id, row]));
 }
 
 /** A trigger's bindings in order, each with its action. */

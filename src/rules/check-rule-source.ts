@@ -135,3 +135,71 @@ export function syntaxError(script: string): CompileError | undefined {
     };
   }
 }
+
+/** The name a property key spells (`a`, `"a"`, `["a"]`), or undefined for a key computed at run time. */
+function keyName(
+  key: { type: string; name?: string; value?: unknown },
+  computed: boolean,
+): string | undefined {
+  if (key.type === "Identifier" && !computed) return key.name;
+  return key.type === "Literal" && typeof key.value === "string" ? key.value : undefined;
+}
+
+/** Whether a node is `exports` or `module.exports`. */
+function isExportsObject(node: Node): boolean {
+  const candidate = node as unknown as {
+    type: string;
+    name?: string;
+    object?: Node;
+    property?: { type: string; name?: string; value?: unknown };
+    computed?: boolean;
+  };
+  if (candidate.type === "Identifier") return candidate.name === "exports";
+  return (
+    candidate.type === "MemberExpression" &&
+    (candidate.object as unknown as { type: string; name?: string }).type === "Identifier" &&
+    (candidate.object as unknown as { name?: string }).name === "module" &&
+    keyName(candidate.property!, candidate.computed ?? false) === "exports"
+  );
+}
+
+/**
+ * The names a source assigns on its exports, read from its tree as the host wraps it
+ * ({@link wrapRuleSource}): `exports.name = …`, `module.exports.name = …`, and the keys of an
+ * object literal assigned to `module.exports` (`module.exports = { name, other() {} }`).
+ * Names computed at run time are not seen.
+ * @returns the names, or undefined when the source does not parse
+ */
+export function assignedExports(script: string): Set<string> | undefined {
+  const tree = parseAs(wrapRuleSource(script), "script");
+  if (!tree) return undefined;
+  const names = new Set<string>();
+  for (const node of nodes(tree)) {
+    if (node.type !== "AssignmentExpression") continue;
+    const { left, right } = node as unknown as { left: Node; right: Node };
+    const target = left as unknown as {
+      type: string;
+      object: Node;
+      property: { type: string; name?: string; value?: unknown };
+      computed: boolean;
+    };
+    if (target.type === "MemberExpression" && isExportsObject(target.object)) {
+      const name = keyName(target.property, target.computed);
+      if (name !== undefined && name !== "exports") names.add(name);
+    }
+    if (isExportsObject(left) && left.type === "MemberExpression" && right.type === "ObjectExpression") {
+      const { properties } = right as unknown as {
+        properties: {
+          type: string;
+          key: { type: string; name?: string; value?: unknown };
+          computed: boolean;
+        }[];
+      };
+      for (const property of properties) {
+        const name = property.type === "Property" ? keyName(property.key, property.computed) : undefined;
+        if (name !== undefined) names.add(name);
+      }
+    }
+  }
+  return names;
+}

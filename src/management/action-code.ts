@@ -1,0 +1,58 @@
+import type { ActionTrigger } from "../db/schema.ts";
+import {
+  assignedExports,
+  forbiddenSyntax,
+  RULE_SCRIPT_LIMIT,
+  syntaxError,
+} from "../rules/check-rule-source.ts";
+import { isActionTrigger, TRIGGER_CATALOG } from "./action-triggers.ts";
+import { ApiError, badRequest } from "./api-error.ts";
+
+/** The source check's reason, which speaks of rules, in an action's words. */
+const inActionWords = (reason: string) =>
+  reason
+    .replace(/^Rules\b/, "Actions")
+    .replace(/^The rule's source/, "The action's code")
+    .replace(/\ba rule\b/g, "an action");
+
+/**
+ * Refuses an action's code that is over {@link RULE_SCRIPT_LIMIT} bytes (RFC 9110 §15.5.14's
+ * 413), that imports or requires a module, or that does not parse (400, with the line and
+ * column in the action's own code). The code runs as the body of `function (module,
+ * exports)`, as the password-exchange rule does, so it is checked exactly as that rule is.
+ */
+export function assertActionCode(code: string | undefined): void {
+  if (code === undefined) return;
+  if (new TextEncoder().encode(code).byteLength > RULE_SCRIPT_LIMIT) {
+    throw new ApiError(
+      413,
+      `The action's code is larger than ${RULE_SCRIPT_LIMIT} bytes.`,
+      "payload_too_large",
+    );
+  }
+  const forbidden = forbiddenSyntax(code);
+  if (forbidden) throw badRequest(inActionWords(forbidden));
+  const error = syntaxError(code);
+  if (!error) return;
+  const where = error.line ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})` : "";
+  throw badRequest(`The action's code does not compile: ${error.message}${where}`);
+}
+
+/**
+ * Refuses to deploy code that does not assign each of its triggers' handler
+ * (`exports.onExecutePostLogin = …`, or `module.exports = { onExecutePostLogin … }`): a
+ * deployed action whose trigger finds no handler would fail every exchange.
+ */
+export function assertHandlers(code: string, triggers: ActionTrigger[]): void {
+  assertActionCode(code);
+  const assigned = assignedExports(code) ?? new Set<string>();
+  for (const trigger of triggers) {
+    if (!isActionTrigger(trigger.id)) continue;
+    const { handler } = TRIGGER_CATALOG[trigger.id];
+    if (!assigned.has(handler)) {
+      throw badRequest(
+        `The action's code does not export ${handler}, the ${trigger.id} trigger's handler (exports.${handler} = async (event, api) => { … }).`,
+      );
+    }
+  }
+}
