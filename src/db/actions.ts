@@ -1,5 +1,6 @@
-import { and, asc, count, desc, eq, inArray, like, max, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, max, type SQL, sql } from "drizzle-orm";
 import { type Db, first, preparedQuery } from "./database.ts";
+import { jsonArrayHasId } from "./dialect.ts";
 import type { Page } from "./page.ts";
 import type { ActionBindingRow, ActionRow, ActionVersionRow } from "./schema.ts";
 
@@ -29,8 +30,7 @@ function actionCondition(db: Db, filter: ActionFilter): SQL | undefined {
     );
   }
   if (filter.triggerId !== undefined) {
-    // The triggers are a JSON array of {id, version}: its text holds `"id":"<trigger>"`.
-    conditions.push(like(sql`${actions.supportedTriggers}`, `%"id":${JSON.stringify(filter.triggerId)}%`));
+    conditions.push(jsonArrayHasId(db, actions.supportedTriggers, filter.triggerId));
   }
   return conditions.length > 0 ? and(...conditions) : undefined;
 }

@@ -170,3 +170,12 @@ export const startsWith = (db: Db, expression: SQL | unknown, prefix: string): S
   db.engine === "postgres"
     ? sql`(${expression} like ${`${prefix.replace(/[\\%_]/g, (char) => `\\${char}`)}%`})`
     : sql`(${expression} >= ${prefix} and ${expression} < ${`${prefix}\u{10FFFF}`})`;
+
+/**
+ * Whether `column`, a JSON array of objects, holds one whose `id` is `id` (an action's
+ * supported triggers): SQLite's json_each, PostgreSQL's jsonb containment.
+ */
+export const jsonArrayHasId = (db: Db, column: SQL | unknown, id: string): SQL =>
+  db.engine === "postgres"
+    ? sql`${column} @> ${JSON.stringify([{ id }])}::jsonb`
+    : sql`exists (select 1 from json_each(${column}) where json_extract(value, '$.id') = ${id})`;

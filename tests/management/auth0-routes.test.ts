@@ -130,10 +130,10 @@ describe("what export tools read first: empty lists", () => {
     }
   });
 
-  test("GET /api/v2/actions/actions answers Auth0's paged shape", async () => {
+  test("GET /api/v2/actions/actions answers Auth0's paged shape (20 a page by default)", async () => {
     expect(await admin("GET", "/actions/actions")).toEqual({
       status: 200,
-      body: { actions: [], total: 0, page: 0, per_page: 50 },
+      body: { actions: [], total: 0, page: 0, per_page: 20 },
     });
     expect(await admin("GET", "/actions/actions?page=2&per_page=10&deployed=true")).toEqual({
       status: 200,
