@@ -25,7 +25,7 @@ const VALUES = [
   "replaced-value-77aa",
   "12345678",
   "x".repeat(4097),
-];
+] as const;
 
 beforeAll(async () => {
   h = await createHarness();
