@@ -283,6 +283,11 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       if (rule.name === "tag roles") rule.order = 5;
       else if (rule.name === "add country") rule.order = 1;
     }
+    // Two new rules without an order (a0deploy sends `order: null`), created in parallel.
+    for (const name of ["late one", "late two"]) {
+      writeFileSync(join(dir, "rules", `${name}.js`), ruleScript(`// ${name}`));
+      config.rules.push({ name, script: `./rules/${name}.js` });
+    }
     writeFileSync(join(dir, "swapped.yaml"), stringify(config));
     const output = await a0deploy(target, ["import", "--input_file", join(dir, "swapped.yaml")]);
     expect(output).toContain("Import Successful");
@@ -292,10 +297,23 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
         rule.order,
       ]),
     );
-    expect(orders).toEqual({ "add country": 1, "tag roles": 5, "audit-log": 6 });
+    // After the two moved aside (7 and 8): 9 and 10, in whichever order they arrived.
+    expect(orders).toEqual({
+      "add country": 1,
+      "tag roles": 5,
+      "audit-log": 6,
+      "late one": expect.any(Number),
+      "late two": expect.any(Number),
+    });
+    expect([orders["late one"]!, orders["late two"]!].sort((a, b) => a - b)).toEqual([9, 10]);
+    const late = ((await target.raw("GET", "/rules")).body as { name: string; script: string }[]).find(
+      (rule) => rule.name === "late one",
+    );
+    expect(late?.script).toBe(ruleScript("// late one"));
   }, 120_000);
 
   test("rules configs: the file's values are set, keyword-replaced from AUTH0_KEYWORD_REPLACE_MAPPINGS", async () => {
+    const rulesBefore = await rulesOf(target);
     const file = join(dir, "configs.yaml");
     writeFileSync(
       file,
@@ -325,7 +343,7 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     });
     expect(configurationOf(target)).toEqual({ SLACK_HOOK: secrets.SLACK_HOOK, API_KEY: "k-rotated" });
     // The rules did not change (a file without `rules` leaves them).
-    expect(await rulesOf(target)).toHaveLength(3);
+    expect(await rulesOf(target)).toEqual(rulesBefore);
   }, 120_000);
 });
 
