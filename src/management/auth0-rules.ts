@@ -147,9 +147,9 @@ export async function preparePipeline(deps: Pick<Deps, "db" | "rules">): Promise
 }
 
 /**
- * Runs writes one after another in this process. On SQLite a rule write is a transaction on
- * the process's one connection, which cannot hold two at once (src/db/sqlite.ts); queued,
- * concurrent creates (a0deploy sends them in parallel) also see each other's name and order.
+ * Runs writes one after another in this process, so that concurrent creates (a0deploy sends
+ * them in parallel) see each other's name and order: a rule created without an order goes
+ * after the one created just before it rather than colliding with it.
  */
 function oneAtATime() {
   let last: Promise<unknown> = Promise.resolve();
