@@ -107,8 +107,6 @@ const count = (action: Action, how: number, dryRun: boolean) =>
     ? `${how} ${action}`
     : `${how} to ${DRY_VERBS[action]}`;
 
-const nameOf = (outcome: Outcome) => (outcome.action === "skipped" ? outcome.name : outcome.rule.name);
-
 /** One rule's line: what happened, its id, its order, its name and the details. */
 function line(outcome: Outcome, dryRun: boolean): string {
   const verb = (dryRun ? DRY_VERBS[outcome.action] : outcome.action).padEnd(9);
@@ -121,14 +119,13 @@ function line(outcome: Outcome, dryRun: boolean): string {
 }
 
 /**
- * The report: one line per rule in the export's order (then the rules moved out of the way),
- * then the counts; with --json `{dry_run, created, updated, unchanged, moved, skipped}`.
- * @param names the export's rule names, in its order
+ * The report: one line per rule in the order they are to run (the skipped ones last), then
+ * the counts; with --json `{dry_run, created, updated, unchanged, moved, skipped}`.
  */
-function report(cli: CliContext, unsorted: Outcome[], dryRun: boolean, names: string[]): void {
+function report(cli: CliContext, unsorted: Outcome[], dryRun: boolean): void {
   const out = cli.out();
   const position = (outcome: Outcome) =>
-    outcome.action === "moved" ? names.length : names.indexOf(nameOf(outcome));
+    outcome.action === "skipped" ? Number.POSITIVE_INFINITY : outcome.rule.order;
   const outcomes = [...unsorted].sort((a, b) => position(a) - position(b));
   const of = <Which extends Action>(action: Which) =>
     outcomes.filter((outcome): outcome is Extract<Outcome, { action: Which }> => outcome.action === action);
@@ -177,7 +174,6 @@ not compile, nothing is imported. Importing the same export again changes nothin
     )
     .action(async (path: string, options) => {
       const exported = await readRulesExport(path);
-      const names = exported.map(({ entry }) => String((entry as { name?: unknown } | null)?.name));
       const api = cli.api();
       const plan = planRulesImport(exported, await listRules(api));
       if (plan.problems.length > 0)
@@ -190,16 +186,16 @@ not compile, nothing is imported. Importing the same export again changes nothin
       ];
       if (options.dryRun) {
         const planned = plan.create.map((rule): Outcome => ({ action: "created", rule }));
-        return report(cli, [...outcomes, ...changedOutcomes(plan), ...planned], true, names);
+        return report(cli, [...outcomes, ...changedOutcomes(plan), ...planned], true);
       }
       const done: Outcome[] = [];
       try {
         await applyPlan(api, plan, done);
       } catch (error) {
-        report(cli, [...outcomes, ...done], false, names);
+        report(cli, [...outcomes, ...done], false);
         const message = error instanceof Error ? error.message : String(error);
         throw new CliError(`${message}; the import stopped part-way: run it again to finish it`);
       }
-      report(cli, [...outcomes, ...done], false, names);
+      report(cli, [...outcomes, ...done], false);
     });
 }
