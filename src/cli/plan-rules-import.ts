@@ -18,6 +18,8 @@ export interface ImportedRule {
 /** A rule of the export that exists by name, and what changes in it. */
 export interface RuleUpdate {
   rule: Auth0Rule;
+  /** Where the export has it, for messages. */
+  source: string;
   script?: string;
   enabled?: boolean;
   order?: number;
@@ -136,11 +138,13 @@ export function planRulesImport(exported: ExportedRule[], existing: Auth0Rule[])
     const order = finals.get(current.id) ?? current.order;
     const update: RuleUpdate = {
       rule: current,
+      source: rule.source,
       ...(rule.script !== current.script && { script: rule.script }),
       ...(rule.enabled !== current.enabled && { enabled: rule.enabled }),
       ...(order !== current.order && { order }),
     };
-    if (Object.keys(update).length > 1) plan.update.push(update);
+    const changed = update.script !== undefined || update.enabled !== undefined || update.order !== undefined;
+    if (changed) plan.update.push(update);
     else plan.unchanged.push(current);
   }
   plan.moved = displaced

@@ -328,7 +328,7 @@ describe("exports that cannot be imported: nothing is written", () => {
     const yaml = importRules(yamlExport([broken]), "--dry-run");
     expect(yaml.code).toBe(1);
     expect(yaml.stderr).toMatch(
-      /nothing imported: rule "broken-claims": The rule does not compile: .*\(line 2, column \d+\)/,
+      /nothing imported: rule "broken-claims" \(tenant\.yaml rules\[0\]\): The rule does not compile: .*\(line 2, column \d+\)/,
     );
     expect((await stored()).map((rule) => rule.script)).toEqual([TENANT[0]!.script]);
   });

@@ -3,6 +3,7 @@
  * disable, delete, reorder, try) and their configuration values, which no output ever shows.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CliServer, startCliServer } from "./cli-server.ts";
@@ -378,5 +379,40 @@ describe("rules config", () => {
 
     const everything = outputs.join("\n") + server.serverOutput();
     for (const value of Object.values(VALUES)) expect(everything).not.toContain(value);
+  });
+
+  test("at a terminal, set asks for the value and does not echo it", async () => {
+    const value = "typed-value-5d0c83aa";
+    // `script` (util-linux) gives the CLI a pseudo-terminal, as an operator's shell would.
+    const child = spawn(
+      "script",
+      ["-qc", `${process.execPath} src/cli/main.ts rules config set TYPED`, "/dev/null"],
+      {
+        cwd: join(import.meta.dir, "..", ".."),
+        env: {
+          PATH: process.env.PATH ?? "",
+          RULEGATE_URL: server.url,
+          ADMIN_API_KEY: server.key,
+          NO_COLOR: "1",
+        },
+      },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    const exited = new Promise((resolve) => child.on("close", resolve));
+    for (let waited = 0; !output.includes("TYPED (not shown): "); waited += 50) {
+      if (waited > 10_000) throw new Error(`no prompt: ${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    child.stdin.write(`${value}\r`);
+    await exited;
+    expect(output).toContain("set TYPED");
+    expect(output).not.toContain(value);
+    expect(rulegate(["rules", "config"]).stdout).toContain("TYPED\n");
+    const lengths = file(
+      "typed.js",
+      "function (user, context, callback) {\n  context.idToken['https://example.com/n'] = configuration.TYPED.length;\n  callback(null, user, context);\n}\n",
+    );
+    expect(rulegate(["rules", "try", lengths]).stdout).toContain(`{"https://example.com/n":${value.length}}`);
   });
 });

@@ -52,9 +52,9 @@ const changedOutcomes = (plan: RulesImportPlan): Outcome[] => [
  */
 async function refusedScripts(api: ApiClient, plan: RulesImportPlan): Promise<string[]> {
   const scripts = [
-    ...plan.create.map((rule) => ({ name: rule.name, source: ` (${rule.source})`, script: rule.script })),
-    ...plan.update.flatMap((update) =>
-      update.script === undefined ? [] : [{ name: update.rule.name, source: "", script: update.script }],
+    ...plan.create,
+    ...plan.update.flatMap(({ rule, source, script }) =>
+      script === undefined ? [] : [{ name: rule.name, source, script }],
     ),
   ];
   const refused: string[] = [];
@@ -63,7 +63,7 @@ async function refusedScripts(api: ApiClient, plan: RulesImportPlan): Promise<st
       await api.call("POST", `${RULES_PATH}/try`, { script });
     } catch (error) {
       if (!(error instanceof CliError) || (error.status !== 400 && error.status !== 413)) throw error;
-      refused.push(`rule "${name}"${source}: ${error.message}`);
+      refused.push(`rule "${name}" (${source}): ${error.message}`);
     }
   }
   return refused;
@@ -170,7 +170,8 @@ export function registerRulesImport(imports: Command, cli: CliContext): void {
 Rules are matched by name; the export's ids are not reused. Each keeps the export's order;
 a rule already here whose order an imported rule takes moves after the last. Every script
 is first checked by the server (POST /api/v2/rules/try, which writes nothing): if one does
-not compile, nothing is imported. Importing the same export again changes nothing.`,
+not compile, nothing is imported. A rule without "enabled" is enabled (a0deploy's default);
+rules of Auth0's other stages are skipped. Importing the same export again changes nothing.`,
     )
     .action(async (path: string, options) => {
       const exported = await readRulesExport(path);

@@ -32,7 +32,14 @@ export function registerRulesConfig(rules: Command, cli: CliContext): void {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  rulegate rules config set SLACK_HOOK < hook.txt\n  SLACK_HOOK=… rulegate rules config set SLACK_HOOK --from-env SLACK_HOOK\n  rulegate rules config set SLACK_HOOK          (asks for it)\nOne line break at the end of stdin is dropped.",
+      [
+        "",
+        "Examples:",
+        "  rulegate rules config set SLACK_HOOK < hook.txt",
+        "  rulegate rules config set SLACK_HOOK --from-env SLACK_HOOK   (a variable your deployment sets)",
+        "  rulegate rules config set SLACK_HOOK                        (asks for it, without echo)",
+        "One line break at the end of stdin is dropped.",
+      ].join("\n"),
     )
     .action(async (key: string, options) => {
       const value = await readSecretValue(options, key);

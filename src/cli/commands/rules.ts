@@ -35,7 +35,7 @@ export function registerRules(program: Command, cli: CliContext): void {
     )
     .addHelpText(
       "after",
-      "\nA <rule> is its id (rul_…) or its name. The values rules read as configuration.KEY: `rulegate rules config`.",
+      "\nA <rule> is its id (rul_…) or its name.\nThe values rules read as configuration.KEY: `rulegate rules config`.",
     );
   rules
     .command("list")
