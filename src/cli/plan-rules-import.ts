@@ -86,6 +86,29 @@ function duplicates(rules: ImportedRule[], key: "name" | "order"): string[] {
 }
 
 /**
+ * Where the rules end: each imported rule with an order on it; the rules on the server that
+ * hold one of those orders (and are not imported with an order of their own) after every
+ * order still held, in their present order; then the new rules without an order, in the
+ * export's order.
+ * @returns the new order of each existing rule that has one, those displaced, and the orders of the new rules without one
+ */
+function placeRules(imported: ImportedRule[], existing: Auth0Rule[], byName: Map<string, Auth0Rule>) {
+  const taken = new Set(imported.flatMap((rule) => (rule.order === undefined ? [] : [rule.order])));
+  const finals = new Map<string, number>();
+  for (const rule of imported) {
+    const current = byName.get(rule.name);
+    if (current && rule.order !== undefined) finals.set(current.id, rule.order);
+  }
+  const displaced = existing.filter((rule) => !finals.has(rule.id) && taken.has(rule.order));
+  for (const rule of existing) if (!finals.has(rule.id) && !displaced.includes(rule)) taken.add(rule.order);
+  const unordered = imported.filter((rule) => rule.order === undefined && !byName.has(rule.name));
+  const after = freeOrders(taken, displaced.length + unordered.length);
+  for (const [index, rule] of displaced.entries()) finals.set(rule.id, after[index]!);
+  const newOrders = new Map(unordered.map((rule, index) => [rule.name, after[displaced.length + index]!]));
+  return { finals, displaced, newOrders };
+}
+
+/**
  * Plans the import of an Auth0 export into the rules a server has. An imported rule keeps
  * the export's order; a rule already on the server whose order an imported rule takes (one
  * the export does not name, or names without an order) moves after all the others, as
@@ -114,20 +137,7 @@ export function planRulesImport(exported: ExportedRule[], existing: Auth0Rule[])
   if (plan.problems.length > 0) return plan;
 
   const byName = new Map(existing.map((rule) => [rule.name, rule]));
-  const importedNames = new Set(imported.map((rule) => rule.name));
-  const taken = new Set(imported.flatMap((rule) => (rule.order === undefined ? [] : [rule.order])));
-  const finals = new Map<string, number>();
-  for (const rule of imported) {
-    const current = byName.get(rule.name);
-    if (current && rule.order !== undefined) finals.set(current.id, rule.order);
-  }
-  // Those that keep their order hold it; the others are placed after every held order.
-  const displaced = existing.filter((rule) => !finals.has(rule.id) && taken.has(rule.order));
-  for (const rule of existing) if (!finals.has(rule.id) && !displaced.includes(rule)) taken.add(rule.order);
-  const unordered = imported.filter((rule) => rule.order === undefined && !byName.has(rule.name));
-  const after = freeOrders(taken, displaced.length + unordered.length);
-  for (const [index, rule] of displaced.entries()) finals.set(rule.id, after[index]!);
-  const newOrders = new Map(unordered.map((rule, index) => [rule.name, after[displaced.length + index]!]));
+  const { finals, displaced, newOrders } = placeRules(imported, existing, byName);
 
   for (const rule of imported) {
     const current = byName.get(rule.name);
@@ -147,6 +157,7 @@ export function planRulesImport(exported: ExportedRule[], existing: Auth0Rule[])
     if (changed) plan.update.push(update);
     else plan.unchanged.push(current);
   }
+  const importedNames = new Set(imported.map((rule) => rule.name));
   plan.moved = displaced
     .filter((rule) => !importedNames.has(rule.name))
     .map((rule) => ({ rule, order: finals.get(rule.id)! }));
