@@ -1,10 +1,6 @@
-CREATE TABLE "action_bindings" (
-	"id" text PRIMARY KEY NOT NULL,
-	"trigger_id" text NOT NULL,
-	"position" integer NOT NULL,
-	"action_id" text NOT NULL,
-	"display_name" text NOT NULL,
-	"created_at" timestamp (3) with time zone NOT NULL,
+CREATE TABLE "action_triggers" (
+	"trigger_id" text PRIMARY KEY NOT NULL,
+	"bindings" jsonb NOT NULL,
 	"updated_at" timestamp (3) with time zone NOT NULL
 );
 --> statement-breakpoint
@@ -35,8 +31,6 @@ CREATE TABLE "actions" (
 	"updated_at" timestamp (3) with time zone NOT NULL
 );
 --> statement-breakpoint
-ALTER TABLE "action_bindings" ADD CONSTRAINT "action_bindings_action_id_actions_id_fk" FOREIGN KEY ("action_id") REFERENCES "public"."actions"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "action_versions" ADD CONSTRAINT "action_versions_action_id_actions_id_fk" FOREIGN KEY ("action_id") REFERENCES "public"."actions"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-CREATE UNIQUE INDEX "action_bindings_position" ON "action_bindings" USING btree ("trigger_id","position");--> statement-breakpoint
 CREATE UNIQUE INDEX "action_versions_number" ON "action_versions" USING btree ("action_id","number");--> statement-breakpoint
 CREATE UNIQUE INDEX "actions_name" ON "actions" USING btree ("name");

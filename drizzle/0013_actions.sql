@@ -1,15 +1,9 @@
-CREATE TABLE `action_bindings` (
-	`id` text PRIMARY KEY NOT NULL,
-	`trigger_id` text NOT NULL,
-	`position` integer NOT NULL,
-	`action_id` text NOT NULL,
-	`display_name` text NOT NULL,
-	`created_at` integer NOT NULL,
-	`updated_at` integer NOT NULL,
-	FOREIGN KEY (`action_id`) REFERENCES `actions`(`id`) ON UPDATE no action ON DELETE no action
+CREATE TABLE `action_triggers` (
+	`trigger_id` text PRIMARY KEY NOT NULL,
+	`bindings` text NOT NULL,
+	`updated_at` integer NOT NULL
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `action_bindings_position` ON `action_bindings` (`trigger_id`,`position`);--> statement-breakpoint
 CREATE TABLE `action_versions` (
 	`id` text PRIMARY KEY NOT NULL,
 	`action_id` text NOT NULL,

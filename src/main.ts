@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { createApp } from "./app.ts";
 import { bootstrap } from "./bootstrap.ts";
 import { type Config, ConfigError, loadConfig } from "./config.ts";
+import { findFlow } from "./db/actions.ts";
 import { findPipeline } from "./db/auth0-rules.ts";
 import type { Database } from "./db/database.ts";
 import { isDatabaseError, isDatabaseUnavailable } from "./db/errors.ts";
@@ -16,8 +17,9 @@ import { createLogger, type Logger } from "./logs/logger.ts";
 import { startLogRetention } from "./logs/retention.ts";
 import { createMetrics } from "./metrics/metrics.ts";
 import { rulePoolObserver } from "./metrics/rule-pool-observer.ts";
-import { HOOK_IDS } from "./model/rule-ids.ts";
+import { ACTION_TRIGGERS, type ActionTriggerId, HOOK_IDS } from "./model/rule-ids.ts";
 import { demoCurl } from "./provision-demo.ts";
+import { prepareFlow } from "./rules/actions-flow.ts";
 import { createRulePool } from "./rules/pool.ts";
 import { pipelineScript, ruleScript } from "./rules/rule-version.ts";
 import { detectRuntime, type ShutdownSignal } from "./runtime/runtime.ts";
@@ -194,6 +196,9 @@ async function main() {
   }
   const pipeline = await findPipeline(db);
   if (pipeline) rules.prepare(pipelineScript(pipeline));
+  for (const trigger of Object.keys(ACTION_TRIGGERS) as ActionTriggerId[]) {
+    prepareFlow(rules, trigger, await findFlow(db, trigger));
+  }
 }
 
 await main();

@@ -1,5 +1,13 @@
 /** A one-line error for the terminal; the CLI exits non-zero with it. */
-export class CliError extends Error {}
+export class CliError extends Error {
+  /** @param status the management API's HTTP status, when the error is its answer */
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
 
 /** How the CLI reaches the management API. */
 export interface Connection {
@@ -60,18 +68,19 @@ export function createApiClient({ url, key }: Connection): ApiClient {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
-      if (!response.ok) throw new CliError(describeApiError(response.status, text));
+      if (!response.ok) throw new CliError(describeApiError(response.status, text), response.status);
       return (text ? JSON.parse(text) : undefined) as never;
     },
     async upload(path, body, headers) {
       const response = await send(path, { method: "POST", body, headers, duplex: "half" } as RequestInit);
       const text = await response.text();
-      if (!response.ok) throw new CliError(describeApiError(response.status, text));
+      if (!response.ok) throw new CliError(describeApiError(response.status, text), response.status);
       return JSON.parse(text);
     },
     async stream(path, headers = {}, signal) {
       const response = await send(path, { headers, signal });
-      if (!response.ok) throw new CliError(describeApiError(response.status, await response.text()));
+      if (!response.ok)
+        throw new CliError(describeApiError(response.status, await response.text()), response.status);
       return response;
     },
   };

@@ -11,13 +11,16 @@ import { registerClients } from "./commands/clients.ts";
 import { registerImport } from "./commands/import.ts";
 import { registerLogs } from "./commands/logs.ts";
 import { registerRule } from "./commands/rule.ts";
+import { registerRules } from "./commands/rules.ts";
 import { registerSettings } from "./commands/settings.ts";
 import { registerUsers } from "./commands/users.ts";
 import type { CliContext } from "./context.ts";
 import { createOutput } from "./output.ts";
 
 const program = new Command("rulegate")
-  .description("Manage a Rulegate server: users, clients, APIs, the password-exchange rule and its logs.")
+  .description(
+    "Manage a Rulegate server: users, clients, APIs, the password-exchange hook, Auth0 Rules and the logs.",
+  )
   .addOption(
     new Option("--url <url>", "the server's base URL").env("RULEGATE_URL").default("http://localhost:3000"),
   )
@@ -39,6 +42,7 @@ registerClients(program, cli);
 registerApis(program, cli);
 registerSettings(program, cli);
 registerRule(program, cli);
+registerRules(program, cli);
 registerLogs(program, cli);
 registerImport(program, cli);
 registerAdminKey(program, cli);

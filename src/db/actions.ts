@@ -1,8 +1,9 @@
 import { and, asc, count, desc, eq, inArray, max, type SQL, sql } from "drizzle-orm";
 import { type Db, first, preparedQuery } from "./database.ts";
 import { jsonArrayHasId } from "./dialect.ts";
+import { isUniqueViolation } from "./errors.ts";
 import type { Page } from "./page.ts";
-import type { ActionBindingRow, ActionRow, ActionVersionRow } from "./schema.ts";
+import type { ActionBinding, ActionRow, ActionTriggerRow, ActionVersionRow } from "./schema.ts";
 
 /**
  * Auth0's Actions (README, "Moving your Auth0 Actions"): each action's draft, its deployed
@@ -85,12 +86,11 @@ export async function updateAction(
 
 /** The triggers an action is bound to (Auth0 refuses to delete a bound action). */
 export async function bindingsOfAction(db: Db, actionId: string): Promise<string[]> {
-  const { actionBindings } = db.tables;
-  const rows = await db.orm
-    .select({ triggerId: actionBindings.triggerId })
-    .from(actionBindings)
-    .where(eq(actionBindings.actionId, actionId));
-  return [...new Set(rows.map((row) => row.triggerId))];
+  const { actionTriggers } = db.tables;
+  const rows = await db.orm.select().from(actionTriggers);
+  return rows
+    .filter((row) => row.bindings.some((binding) => binding.actionId === actionId))
+    .map((row) => row.triggerId);
 }
 
 /** Deletes an action and its versions. @returns whether there was one */
@@ -103,7 +103,9 @@ export async function deleteAction(db: Db, id: string): Promise<boolean> {
 /**
  * Deploys the action's draft, or with `fromVersionId` an earlier version (Auth0's roll back):
  * either way a new version, numbered after the last, holding what is deployed, which the
- * action now runs.
+ * action now runs. Two statements, no transaction (SQLite's one connection is shared by the
+ * process's requests, src/db/sqlite.ts): the version is stored, then the action points at
+ * it; a number taken meanwhile by a concurrent deploy is picked again.
  * @returns the new version, or undefined when there is no such action (or version)
  */
 export async function deployAction(
@@ -113,14 +115,13 @@ export async function deployAction(
   now: Date,
   fromVersionId?: string,
 ): Promise<ActionVersionRow | undefined> {
-  return await db.transaction(async (tx) => {
-    const { actions, actionVersions } = tx.tables;
-    const action = await findAction(tx, actionId);
-    if (!action) return undefined;
-    const source =
-      fromVersionId === undefined ? action : await findActionVersion(tx, actionId, fromVersionId);
-    if (!source) return undefined;
-    const [last] = await tx.orm
+  const { actions, actionVersions } = db.tables;
+  const action = await findAction(db, actionId);
+  if (!action) return undefined;
+  const source = fromVersionId === undefined ? action : await findActionVersion(db, actionId, fromVersionId);
+  if (!source) return undefined;
+  for (let attempt = 1; ; attempt++) {
+    const [last] = await db.orm
       .select({ number: max(actionVersions.number) })
       .from(actionVersions)
       .where(eq(actionVersions.actionId, actionId));
@@ -136,13 +137,18 @@ export async function deployAction(
       createdAt: now,
       updatedAt: now,
     };
-    await tx.orm.insert(actionVersions).values(version);
-    await tx.orm
+    try {
+      await db.orm.insert(actionVersions).values(version);
+    } catch (error) {
+      if (attempt < 5 && isUniqueViolation(error)) continue;
+      throw error;
+    }
+    await db.orm
       .update(actions)
       .set({ deployedVersionId: version.id, deployedAt: now })
       .where(eq(actions.id, actionId));
     return version;
-  });
+  }
 }
 
 /** An action's versions, newest first, and their total. */
@@ -187,43 +193,47 @@ export async function findVersionsById(db: Db, ids: string[]): Promise<Map<strin
   return new Map(rows.map((row) => [row.id, row]));
 }
 
-/** A trigger's bindings in order, each with its action. */
+/** A trigger's bindings in order, each with its action, and when they last changed. */
 export async function listBindings(
   db: Db,
   triggerId: string,
-): Promise<{ binding: ActionBindingRow; action: ActionRow }[]> {
-  const { actionBindings, actions } = db.tables;
-  return await db.orm
-    .select({ binding: actionBindings, action: actions })
-    .from(actionBindings)
-    .innerJoin(actions, eq(actions.id, actionBindings.actionId))
-    .where(eq(actionBindings.triggerId, triggerId))
-    .orderBy(asc(actionBindings.position));
+): Promise<{ bindings: { binding: ActionBinding; action: ActionRow }[]; updatedAt?: Date }> {
+  const { actionTriggers, actions } = db.tables;
+  const row = await first(
+    db.orm.select().from(actionTriggers).where(eq(actionTriggers.triggerId, triggerId)).limit(1),
+  );
+  if (!row || row.bindings.length === 0) return { bindings: [], updatedAt: row?.updatedAt };
+  const rows = await db.orm
+    .select()
+    .from(actions)
+    .where(
+      inArray(
+        actions.id,
+        row.bindings.map((binding) => binding.actionId),
+      ),
+    );
+  const byId = new Map(rows.map((action) => [action.id, action]));
+  return {
+    bindings: row.bindings.flatMap((binding) => {
+      const action = byId.get(binding.actionId);
+      return action ? [{ binding, action }] : [];
+    }),
+    updatedAt: row.updatedAt,
+  };
 }
 
-/** Replaces a trigger's bindings with `bindings`, in that order, in one transaction. */
+/** Replaces a trigger's bindings with `bindings`, in that order, in one statement. */
 export async function replaceBindings(
   db: Db,
   triggerId: string,
-  bindings: { id: string; actionId: string; displayName: string; createdAt?: Date }[],
+  bindings: ActionBinding[],
   now: Date,
 ): Promise<void> {
-  await db.transaction(async (tx) => {
-    const { actionBindings } = tx.tables;
-    await tx.orm.delete(actionBindings).where(eq(actionBindings.triggerId, triggerId));
-    if (bindings.length === 0) return;
-    await tx.orm.insert(actionBindings).values(
-      bindings.map((binding, position) => ({
-        id: binding.id,
-        triggerId,
-        position,
-        actionId: binding.actionId,
-        displayName: binding.displayName,
-        createdAt: binding.createdAt ?? now,
-        updatedAt: now,
-      })),
-    );
-  });
+  const { actionTriggers } = db.tables;
+  await db.orm
+    .insert(actionTriggers)
+    .values({ triggerId, bindings, updatedAt: now })
+    .onConflictDoUpdate({ target: actionTriggers.triggerId, set: { bindings, updatedAt: now } });
 }
 
 /** One bound action as a trigger's flow runs it: its deployed version. */
@@ -236,57 +246,66 @@ export interface FlowAction {
   secrets: Record<string, string>;
 }
 
-const flowRows = preparedQuery<
-  {
-    name: string;
-    actionId: string;
-    versionId: string;
-    code: string;
-    secrets: ActionRow["secrets"];
-    boundAt: Date;
-    deployedAt: Date | null;
-  },
-  { triggerId: string }
->("action_flow", ({ orm, tables: { actionBindings, actions, actionVersions } }) =>
-  orm
-    .select({
-      name: actionBindings.displayName,
-      actionId: actions.id,
-      versionId: actionVersions.id,
-      code: actionVersions.code,
-      secrets: actionVersions.secrets,
-      boundAt: actionBindings.updatedAt,
-      deployedAt: actions.deployedAt,
-    })
-    .from(actionBindings)
-    .innerJoin(actions, eq(actions.id, actionBindings.actionId))
-    .innerJoin(actionVersions, eq(actionVersions.id, actions.deployedVersionId))
-    .where(eq(actionBindings.triggerId, sql.placeholder("triggerId")))
-    .orderBy(asc(actionBindings.position)),
+const triggerRow = preparedQuery<ActionTriggerRow, { triggerId: string }>(
+  "action_trigger",
+  ({ orm, tables: { actionTriggers } }) =>
+    orm
+      .select()
+      .from(actionTriggers)
+      .where(eq(actionTriggers.triggerId, sql.placeholder("triggerId")))
+      .limit(1),
 );
 
 /**
- * What an exchange runs for a trigger, in one query: the bound actions' deployed versions in
- * binding order (an action bound but never deployed does not run), and when the flow last
- * changed (a binding, or a deploy of a bound action), its deploy time.
+ * What an exchange runs for a trigger: the bound actions' deployed versions in binding order
+ * (an action bound but never deployed does not run), and when the flow last changed (its
+ * bindings, or a deploy of a bound action), its deploy time. One query with nothing bound,
+ * two otherwise.
  */
 export async function findFlow(
   db: Db,
   triggerId: string,
 ): Promise<{ actions: FlowAction[]; changedAt: number } | undefined> {
-  const rows = await flowRows(db, { triggerId });
-  if (rows.length === 0) return undefined;
+  const [trigger] = await triggerRow(db, { triggerId });
+  if (!trigger || trigger.bindings.length === 0) return undefined;
+  const { actions, actionVersions } = db.tables;
+  const rows = await db.orm
+    .select({
+      actionId: actions.id,
+      deployedAt: actions.deployedAt,
+      versionId: actionVersions.id,
+      code: actionVersions.code,
+      secrets: actionVersions.secrets,
+    })
+    .from(actions)
+    .innerJoin(actionVersions, eq(actionVersions.id, actions.deployedVersionId))
+    .where(
+      inArray(
+        actions.id,
+        trigger.bindings.map((binding) => binding.actionId),
+      ),
+    );
+  const byId = new Map(rows.map((row) => [row.actionId, row]));
+  const flow = trigger.bindings.flatMap((binding): FlowAction[] => {
+    const row = byId.get(binding.actionId);
+    if (!row) return [];
+    const secrets = Object.fromEntries(
+      Object.entries(row.secrets).map(([name, secret]) => [name, secret.value]),
+    );
+    return [
+      {
+        name: binding.displayName,
+        actionId: row.actionId,
+        versionId: row.versionId,
+        code: row.code,
+        secrets,
+      },
+    ];
+  });
+  if (flow.length === 0) return undefined;
   const changedAt = Math.max(
-    ...rows.map((row) => Math.max(row.boundAt.getTime(), row.deployedAt?.getTime() ?? 0)),
+    trigger.updatedAt.getTime(),
+    ...rows.map((row) => row.deployedAt?.getTime() ?? 0),
   );
-  return {
-    actions: rows.map((row) => ({
-      name: row.name,
-      actionId: row.actionId,
-      versionId: row.versionId,
-      code: row.code,
-      secrets: Object.fromEntries(Object.entries(row.secrets).map(([name, secret]) => [name, secret.value])),
-    })),
-    changedAt,
-  };
+  return { actions: flow, changedAt };
 }

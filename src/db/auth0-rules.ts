@@ -48,17 +48,18 @@ export async function nextAuth0RuleOrder(db: Db): Promise<number> {
  * @throws the database's unique violation when its name or order is taken (db/errors.ts isUniqueViolation)
  */
 export async function insertAuth0Rule(db: Db, row: Auth0RuleRow): Promise<Auth0RuleRow> {
-  await db.transaction(async (tx) => {
-    await tx.orm.insert(tx.tables.auth0Rules).values(row);
-    await touchPipeline(tx, row.updatedAt);
-  });
+  await touchPipeline(db, row.updatedAt);
+  await db.orm.insert(db.tables.auth0Rules).values(row);
   return row;
 }
 
 /**
  * Marks the pipeline changed at `now`: the time its configuration row carries is when the
  * rules or the values last changed, the pipeline's deploy time (always forward, unlike the
- * rules' own times when one is deleted or disabled).
+ * rules' own times when one is deleted or disabled). Each write marks it first, in a
+ * statement of its own rather than a transaction (SQLite's one connection is shared by the
+ * process's requests, src/db/sqlite.ts): a write that then fails leaves only a new version
+ * of the same rules, never a change without a new version.
  */
 async function touchPipeline(db: Db, now: Date): Promise<void> {
   const { ruleSecrets } = db.tables;
@@ -78,25 +79,20 @@ export async function updateAuth0Rule(
   id: string,
   changes: Partial<Pick<Auth0RuleRow, "name" | "script" | "order" | "enabled">> & { updatedAt: Date },
 ): Promise<Auth0RuleRow | undefined> {
-  return await db.transaction(async (tx) => {
-    const { auth0Rules } = tx.tables;
-    const [row] = await tx.orm.update(auth0Rules).set(changes).where(eq(auth0Rules.id, id)).returning();
-    if (row) await touchPipeline(tx, changes.updatedAt);
-    return row;
-  });
+  const { auth0Rules } = db.tables;
+  await touchPipeline(db, changes.updatedAt);
+  return await first(db.orm.update(auth0Rules).set(changes).where(eq(auth0Rules.id, id)).returning());
 }
 
 /** @returns whether a rule was deleted */
 export async function deleteAuth0Rule(db: Db, id: string, now: Date): Promise<boolean> {
-  return await db.transaction(async (tx) => {
-    const { auth0Rules } = tx.tables;
-    const deleted = await tx.orm
-      .delete(auth0Rules)
-      .where(eq(auth0Rules.id, id))
-      .returning({ id: auth0Rules.id });
-    if (deleted.length > 0) await touchPipeline(tx, now);
-    return deleted.length > 0;
-  });
+  const { auth0Rules } = db.tables;
+  await touchPipeline(db, now);
+  const deleted = await db.orm
+    .delete(auth0Rules)
+    .where(eq(auth0Rules.id, id))
+    .returning({ id: auth0Rules.id });
+  return deleted.length > 0;
 }
 
 /** Whether another rule than `exceptId` has this name or order (for Auth0's 409 before the write). */

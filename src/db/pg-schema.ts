@@ -44,21 +44,14 @@ const typedLike = <Twin extends SQLiteTable, Columns extends Record<string, PgCo
       : never;
   };
 
-/** See `actionBindings` in `schema.ts`. */
-export const actionBindings = pgTable(
-  "action_bindings",
-  typedLike(sqlite.actionBindings, {
-    id: text("id").primaryKey(),
-    triggerId: text("trigger_id").notNull(),
-    position: integer("position").notNull(),
-    actionId: text("action_id")
-      .notNull()
-      .references(() => actions.id),
-    displayName: text("display_name").notNull(),
-    createdAt: instant("created_at").notNull(),
+/** See `actionTriggers` in `schema.ts`. */
+export const actionTriggers = pgTable(
+  "action_triggers",
+  typedLike(sqlite.actionTriggers, {
+    triggerId: text("trigger_id").primaryKey(),
+    bindings: jsonb("bindings").notNull(),
     updatedAt: instant("updated_at").notNull(),
   }),
-  (table) => [uniqueIndex("action_bindings_position").on(table.triggerId, table.position)],
 );
 
 /** See `actionVersions` in `schema.ts`. */

@@ -266,24 +266,18 @@ export const actionVersions = sqliteTable(
   (table) => [uniqueIndex("action_versions_number").on(table.actionId, table.number)],
 );
 
+/** One action bound to a trigger (Auth0's binding). */
+export type ActionBinding = { id: string; actionId: string; displayName: string; createdAt: number };
+
 /**
- * The actions bound to a trigger, in the order they run. A change rewrites every row of the
- * trigger with the same `updatedAt`, the time the trigger's flow last changed.
+ * The actions bound to each trigger, in the order they run, as one list per trigger so that
+ * replacing it is one statement; `updatedAt` is when the trigger's flow last changed.
  */
-export const actionBindings = sqliteTable(
-  "action_bindings",
-  {
-    id: text("id").primaryKey(),
-    triggerId: text("trigger_id").notNull(),
-    position: integer("position").notNull(),
-    actionId: text("action_id")
-      .notNull()
-      .references(() => actions.id),
-    displayName: text("display_name").notNull(),
-    ...timestamps,
-  },
-  (table) => [uniqueIndex("action_bindings_position").on(table.triggerId, table.position)],
-);
+export const actionTriggers = sqliteTable("action_triggers", {
+  triggerId: text("trigger_id").primaryKey(),
+  bindings: text("bindings", { mode: "json" }).$type<ActionBinding[]>().notNull(),
+  updatedAt: integer("updated_at", { mode: "timestamp_ms" }).notNull(),
+});
 
 /**
  * Log events (README, "Writing and debugging rules"), with Auth0's fields and event type codes. `seq` orders them (and is the SSE event id);
@@ -484,7 +478,7 @@ export type RuleRow = typeof rules.$inferSelect;
 export type Auth0RuleRow = typeof auth0Rules.$inferSelect;
 export type ActionRow = typeof actions.$inferSelect;
 export type ActionVersionRow = typeof actionVersions.$inferSelect;
-export type ActionBindingRow = typeof actionBindings.$inferSelect;
+export type ActionTriggerRow = typeof actionTriggers.$inferSelect;
 export type ClientGrantRow = typeof clientGrants.$inferSelect;
 export type LogRow = typeof logs.$inferSelect;
 export type RefreshTokenFamilyRow = typeof refreshTokenFamilies.$inferSelect;

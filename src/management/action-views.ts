@@ -1,4 +1,4 @@
-import type { ActionBindingRow, ActionRow, ActionSecrets, ActionVersionRow } from "../db/schema.ts";
+import type { ActionBinding, ActionRow, ActionSecrets, ActionVersionRow } from "../db/schema.ts";
 
 /**
  * Auth0's shapes of an action, a version and a binding (Management API v2, Actions). A
@@ -86,18 +86,23 @@ export function actionView(action: ActionRow, deployed: ActionVersionRow | undef
 }
 export type ActionView = ReturnType<typeof actionView>;
 
-/** Auth0's binding: a trigger's place for an action, with the action. */
+/**
+ * Auth0's binding: a trigger's place for an action, with the action. A binding is updated
+ * when its trigger's list is (`updatedAt`).
+ */
 export function bindingView(
-  binding: ActionBindingRow,
+  triggerId: string,
+  binding: ActionBinding,
+  updatedAt: Date,
   action: ActionRow,
   deployed: ActionVersionRow | undefined,
 ) {
   return {
     id: binding.id,
-    trigger_id: binding.triggerId,
+    trigger_id: triggerId,
     display_name: binding.displayName,
     action: actionView(action, deployed),
-    created_at: binding.createdAt.toISOString(),
-    updated_at: binding.updatedAt.toISOString(),
+    created_at: new Date(binding.createdAt).toISOString(),
+    updated_at: updatedAt.toISOString(),
   };
 }

@@ -5,6 +5,7 @@ import {
   deployAction,
   findAction,
   findActionVersion,
+  findFlow,
   findVersionsById,
   insertAction,
   listActions,
@@ -14,9 +15,10 @@ import {
   updateAction,
 } from "../db/actions.ts";
 import { isUniqueViolation } from "../db/errors.ts";
-import type { ActionRow, ActionTrigger, ActionVersionRow } from "../db/schema.ts";
+import type { ActionBinding, ActionRow, ActionTrigger, ActionVersionRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import type { ActionTriggerId } from "../model/rule-ids.ts";
+import { prepareFlow } from "../rules/actions-flow.ts";
 import { assertActionCode, assertHandlers } from "./action-code.ts";
 import { nextSecrets } from "./action-secrets.ts";
 import {
@@ -144,6 +146,18 @@ const cannotChangeTrigger = () =>
     "can't upgrade to this trigger: the action is bound to a trigger its new triggers do not include.",
   );
 
+/**
+ * Warms hosts for what a trigger now runs (src/rules/actions-flow.ts), after a write that
+ * changed it (a deploy or roll back of a bound action, a bindings update, a forced delete), so
+ * the next exchange does not wait for one.
+ */
+export async function warmTrigger(
+  deps: Pick<Deps, "db" | "rules">,
+  triggerId: ActionTriggerId,
+): Promise<void> {
+  prepareFlow(deps.rules, triggerId, await findFlow(deps.db, triggerId));
+}
+
 /** The trigger in a path, checked. */
 function triggerOf(triggerId: string): ActionTriggerId {
   if (!isActionTrigger(triggerId)) throw unsupportedTrigger();
@@ -165,6 +179,26 @@ export function actionsRoutes(deps: Deps) {
   const deployedOf = async (action: ActionRow) =>
     action.deployedVersionId ? await findActionVersion(db, action.id, action.deployedVersionId) : undefined;
   const viewOf = async (action: ActionRow) => actionView(action, await deployedOf(action));
+  /** Auth0's bindings of a trigger, each action with its deployed version (one query for them all). */
+  const bindingViews = async (
+    triggerId: string,
+    bindings: { binding: ActionBinding; action: ActionRow }[],
+    updatedAt: Date | undefined,
+  ) => {
+    const versions = await findVersionsById(
+      db,
+      bindings.flatMap(({ action }) => (action.deployedVersionId ? [action.deployedVersionId] : [])),
+    );
+    return bindings.map(({ binding, action }) =>
+      bindingView(
+        triggerId,
+        binding,
+        updatedAt ?? new Date(binding.createdAt),
+        action,
+        versions.get(action.deployedVersionId ?? ""),
+      ),
+    );
+  };
 
   /** Deploys the draft (or with `fromVersionId` rolls back to a copy of that version) and answers the new version. */
   const deploy = async (action: ActionRow, fromVersionId?: string) => {
@@ -179,6 +213,9 @@ export function actionsRoutes(deps: Deps) {
       { event: "action_deployed", action: action.id, version: version.number, from_version: fromVersionId },
       "action deployed",
     );
+    for (const triggerId of await bindingsOfAction(db, action.id)) {
+      if (isActionTrigger(triggerId)) await warmTrigger(deps, triggerId);
+    }
     return versionView(version, deployed, version);
   };
 
@@ -294,23 +331,17 @@ export function actionsRoutes(deps: Deps) {
         }
         const now = deps.clock.now();
         for (const triggerId of bound) {
-          const kept = (await listBindings(db, triggerId)).filter(
-            ({ action: other }) => other.id !== action.id,
-          );
+          const { bindings } = await listBindings(db, triggerId);
           await replaceBindings(
             db,
             triggerId,
-            kept.map(({ binding }) => ({
-              id: binding.id,
-              actionId: binding.actionId,
-              displayName: binding.displayName,
-              createdAt: binding.createdAt,
-            })),
+            bindings.filter(({ action: other }) => other.id !== action.id).map(({ binding }) => binding),
             now,
           );
         }
         if (!(await deleteAction(db, action.id))) throw notFound("action");
         deps.log.info({ event: "action_deleted", action: action.id, unbound_from: bound }, "action deleted");
+        for (const triggerId of bound) if (isActionTrigger(triggerId)) await warmTrigger(deps, triggerId);
         return noContent();
       },
       { query: t.Object({ force: t.Optional(t.Boolean({ title: "force" })) }) },
@@ -355,17 +386,11 @@ export function actionsRoutes(deps: Deps) {
       async ({ params, query }) => {
         const triggerId = triggerOf(params.triggerId);
         const page = pageOf(query);
-        const all = await listBindings(db, triggerId);
-        const shown = all.slice(page.page * page.perPage, (page.page + 1) * page.perPage);
-        const versions = await findVersionsById(
-          db,
-          shown.flatMap(({ action }) => (action.deployedVersionId ? [action.deployedVersionId] : [])),
-        );
+        const { bindings, updatedAt } = await listBindings(db, triggerId);
+        const shown = bindings.slice(page.page * page.perPage, (page.page + 1) * page.perPage);
         return {
-          bindings: shown.map(({ binding, action }) =>
-            bindingView(binding, action, versions.get(action.deployedVersionId ?? "")),
-          ),
-          total: all.length,
+          bindings: await bindingViews(triggerId, shown, updatedAt),
+          total: bindings.length,
           page: page.page,
           per_page: page.perPage,
         };
@@ -377,7 +402,7 @@ export function actionsRoutes(deps: Deps) {
       async ({ params, body }) => {
         const triggerId = triggerOf(params.triggerId);
         const resolved = await resolveBindings(deps, triggerId, body.bindings);
-        const existing = await listBindings(db, triggerId);
+        const existing = (await listBindings(db, triggerId)).bindings;
         const now = deps.clock.now();
         await replaceBindings(
           db,
@@ -388,7 +413,7 @@ export function actionsRoutes(deps: Deps) {
               id: kept?.id ?? crypto.randomUUID(),
               actionId: action.id,
               displayName,
-              createdAt: kept?.createdAt,
+              createdAt: kept?.createdAt ?? now.getTime(),
             };
           }),
           now,
@@ -401,16 +426,9 @@ export function actionsRoutes(deps: Deps) {
           },
           "trigger bindings updated",
         );
-        const bound = await listBindings(db, triggerId);
-        const versions = await findVersionsById(
-          db,
-          bound.flatMap(({ action }) => (action.deployedVersionId ? [action.deployedVersionId] : [])),
-        );
-        return {
-          bindings: bound.map(({ binding, action }) =>
-            bindingView(binding, action, versions.get(action.deployedVersionId ?? "")),
-          ),
-        };
+        await warmTrigger(deps, triggerId);
+        const { bindings, updatedAt } = await listBindings(db, triggerId);
+        return { bindings: await bindingViews(triggerId, bindings, updatedAt) };
       },
       { body: UpdateBindings },
     );

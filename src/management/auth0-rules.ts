@@ -32,8 +32,11 @@ const STAGE = "login_success";
 const RuleName = t.String({ pattern: "^[a-zA-Z0-9]([ \\-a-zA-Z0-9]*[a-zA-Z0-9])?$", maxLength: 255 });
 // The size limit is checked by the handlers, so an oversized script is a 413, not a 400.
 const RuleSource = t.String({ minLength: 1 });
-/** Lower runs first; a PostgreSQL `integer` holds it. */
-const RuleOrder = t.Integer({ minimum: 0, maximum: 2_147_483_647 });
+/**
+ * Lower runs first; a PostgreSQL `integer` holds it. `null` is no order given (a0deploy sends
+ * it for a rule its file gives none): after the last on create, unchanged on update.
+ */
+const RuleOrder = t.Union([t.Integer({ minimum: 0, maximum: 2_147_483_647 }), t.Null()]);
 
 export const CreateAuth0Rule = t.Object(
   {
@@ -144,18 +147,85 @@ export async function preparePipeline(deps: Pick<Deps, "db" | "rules">): Promise
 }
 
 /**
+ * Runs writes one after another in this process, so that concurrent creates (a0deploy sends
+ * them in parallel) see each other's name and order: a rule created without an order goes
+ * after the one created just before it rather than colliding with it.
+ */
+function oneAtATime() {
+  let last: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>): Promise<T> => {
+    const run = last.then(work, work);
+    last = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/** Stores a new rule: at its order, or after the last. */
+async function createRule(deps: Deps, body: typeof CreateAuth0Rule.static): Promise<Auth0RuleRow> {
+  const { db } = deps;
+  assertRuleSource(body.script);
+  const given = body.order ?? undefined;
+  await assertFree(deps, { name: body.name, order: given });
+  const now = deps.clock.now();
+  // Without an order the rule goes after the last; another node creating one at the same
+  // time may pick the same order, so the loser picks again.
+  for (let attempt = 1; ; attempt++) {
+    const order = given ?? (await nextAuth0RuleOrder(db));
+    try {
+      return await insertAuth0Rule(db, {
+        id: newId("rul"),
+        name: body.name,
+        script: body.script,
+        order,
+        enabled: body.enabled ?? true,
+        stage: STAGE,
+        createdAt: now,
+        updatedAt: now,
+      });
+    } catch (error) {
+      const retry = given === undefined && attempt < 5 && isUniqueViolation(error);
+      if (!retry || (await auth0RuleTaken(db, "name", body.name)))
+        return await conflictOf(deps, error, { name: body.name, order });
+    }
+  }
+}
+
+/** Changes what `body` gives of a rule. */
+async function updateRule(
+  deps: Deps,
+  id: string,
+  body: typeof UpdateAuth0Rule.static,
+): Promise<Auth0RuleRow> {
+  assertRuleSource(body.script);
+  const current = await findAuth0Rule(deps.db, id);
+  if (!current) throw notFound("rule");
+  const wanted = { name: body.name, order: body.order ?? undefined };
+  await assertFree(deps, wanted, current.id);
+  let row: Auth0RuleRow | undefined;
+  try {
+    row = await updateAuth0Rule(deps.db, current.id, {
+      name: body.name,
+      script: body.script,
+      order: wanted.order,
+      enabled: body.enabled,
+      updatedAt: deps.clock.now(),
+    });
+  } catch (error) {
+    return await conflictOf(deps, error, wanted, current.id);
+  }
+  if (!row) throw notFound("rule");
+  return row;
+}
+
+/**
  * `/api/v2/rules` and `/api/v2/rules/{id}`: Auth0's Rules (README, "Moving your Auth0 Rules"),
  * run in order on password and refresh exchanges. The password-exchange and
  * credentials-exchange rules keep their own static routes (`/api/v2/rules/password-exchange`,
- * …), which the router matches before `{id}`.
+ * …), which the router matches before `{id}`. Each write warms the pipeline it leaves.
  */
 export function auth0RulesRoutes(deps: Deps) {
   const { db } = deps;
-  const mustFind = async (id: string) => {
-    const row = await findAuth0Rule(db, id);
-    if (!row) throw notFound("rule");
-    return row;
-  };
+  const write = oneAtATime();
   return managementPlugin(deps, "/rules")
     .get(
       "",
@@ -173,25 +243,7 @@ export function auth0RulesRoutes(deps: Deps) {
     .post(
       "",
       async ({ body, set }) => {
-        assertRuleSource(body.script);
-        await assertFree(deps, { name: body.name, order: body.order });
-        const now = deps.clock.now();
-        const order = body.order ?? (await nextAuth0RuleOrder(db));
-        let row: Auth0RuleRow;
-        try {
-          row = await insertAuth0Rule(db, {
-            id: newId("rul"),
-            name: body.name,
-            script: body.script,
-            order,
-            enabled: body.enabled ?? true,
-            stage: STAGE,
-            createdAt: now,
-            updatedAt: now,
-          });
-        } catch (error) {
-          return await conflictOf(deps, error, { name: body.name, order });
-        }
+        const row = await write(() => createRule(deps, body));
         deps.log.info({ event: "auth0_rule_created", rule: row.id, order: row.order }, "rule created");
         await preparePipeline(deps);
         set.status = 201;
@@ -199,28 +251,19 @@ export function auth0RulesRoutes(deps: Deps) {
       },
       { body: CreateAuth0Rule, response: { 201: Auth0Rule } },
     )
-    .get("/:id", async ({ params, query }) => projectFields(ruleView(await mustFind(params.id)), query), {
-      query: t.Object(FieldsQuery),
-    })
+    .get(
+      "/:id",
+      async ({ params, query }) => {
+        const row = await findAuth0Rule(db, params.id);
+        if (!row) throw notFound("rule");
+        return projectFields(ruleView(row), query);
+      },
+      { query: t.Object(FieldsQuery) },
+    )
     .patch(
       "/:id",
       async ({ params, body }) => {
-        assertRuleSource(body.script);
-        const current = await mustFind(params.id);
-        await assertFree(deps, body, current.id);
-        let row: Auth0RuleRow | undefined;
-        try {
-          row = await updateAuth0Rule(db, current.id, {
-            name: body.name,
-            script: body.script,
-            order: body.order,
-            enabled: body.enabled,
-            updatedAt: deps.clock.now(),
-          });
-        } catch (error) {
-          return await conflictOf(deps, error, body, current.id);
-        }
-        if (!row) throw notFound("rule");
+        const row = await write(() => updateRule(deps, params.id, body));
         deps.log.info({ event: "auth0_rule_updated", rule: row.id, order: row.order }, "rule updated");
         await preparePipeline(deps);
         return ruleView(row);
@@ -228,7 +271,7 @@ export function auth0RulesRoutes(deps: Deps) {
       { body: UpdateAuth0Rule, response: Auth0Rule },
     )
     .delete("/:id", async ({ params }) => {
-      if (!(await deleteAuth0Rule(db, params.id, deps.clock.now()))) throw notFound("rule");
+      if (!(await write(() => deleteAuth0Rule(db, params.id, deps.clock.now())))) throw notFound("rule");
       deps.log.info({ event: "auth0_rule_deleted", rule: params.id }, "rule deleted");
       await preparePipeline(deps);
       return noContent();

@@ -53,17 +53,25 @@ export const garbageResultError = (detail: string, ruleId: RuleId = "password-ex
   new ServerError(generic(ruleId), detail);
 
 /**
- * The error of Auth0 Rules that ended with an error (`callback(new UnauthorizedError(…))`,
- * any other error, a throw or a rejection): `access_denied` with the rule's message, as
- * Auth0 answered a password grant.
+ * The error of Auth0 Rules or Actions that ended with an error (`callback(new
+ * UnauthorizedError(…))`, any other error, a throw or a rejection, an action's
+ * `api.access.deny(reason)`): `access_denied` with the message, as Auth0 answered a password
+ * grant.
  */
-export const rulesDeniedError = (denied: { name: string; message: string }, rule: string | undefined) =>
+export const rulesDeniedError = (
+  denied: { name: string; message: string },
+  by: string | undefined,
+  part: "rule" | "action" = "rule",
+) =>
   new AccessDenied(
-    denied.message || "Access denied by the rules.",
-    `the rule ${rule === undefined ? "" : JSON.stringify(rule)} denied (${denied.name})`,
+    denied.message || `Access denied by the ${part}s.`,
+    `the ${part} ${by === undefined ? "" : JSON.stringify(by)} denied (${denied.name})`,
   );
 
-/** A rule set `context.multifactor`: a second factor this server cannot ask for, so no token without it. */
+/**
+ * A rule set `context.multifactor`, or an action called `api.multifactor.enable`: a second
+ * factor this server cannot ask for, so no token without it.
+ */
 export const multifactorRefusedError = () =>
   new AccessDenied(
     "Multifactor authentication is required, and this server cannot perform it.",

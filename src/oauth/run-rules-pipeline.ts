@@ -1,29 +1,19 @@
 import { findPipeline } from "../db/auth0-rules.ts";
 import type { ResourceServerRow, UserRow } from "../db/schema.ts";
-import { updateUserMergingMetadata } from "../db/users.ts";
-import type { Deps } from "../deps.ts";
-import type { LogEvent } from "../logs/event-log.ts";
-import { ruleCallOutcome } from "../metrics/rule-pool-observer.ts";
 import { timeStep } from "../metrics/time-step.ts";
 import {
   DATABASE_CONNECTION,
   DATABASE_CONNECTION_ID,
   DATABASE_PROVIDER,
 } from "../model/database-connection.ts";
-import { USER_METADATA_BYTES } from "../model/metadata-limits.ts";
-import type { PipelineInput, RuleLogLine } from "../rules/contract.ts";
-import { GarbageResult } from "../rules/normalize-outcome.ts";
-import { linesByRule, type PipelineOutcome, readPipelineResult } from "../rules/read-pipeline-result.ts";
+import { RULES_PIPELINE } from "../model/rule-ids.ts";
+import type { PipelineInput } from "../rules/contract.ts";
 import { pipelineScript } from "../rules/rule-version.ts";
 import { auth0UserProfile } from "../tokens/user-profile.ts";
 import { hiddenFromRules } from "./grants/rule-input.ts";
 import { issuerUrl } from "./issuer-url.ts";
-import {
-  garbageResultError,
-  multifactorRefusedError,
-  ruleFailureError,
-  rulesDeniedError,
-} from "./rule-failure-error.ts";
+import { multifactorRefusedError, rulesDeniedError } from "./rule-failure-error.ts";
+import { runFlow, storeFlowMetadata } from "./run-flow.ts";
 import type { ClientContext } from "./token-context.ts";
 
 /** Auth0's `context.protocol` of the exchanges the Rules run on. */
@@ -108,47 +98,22 @@ export async function runRulesPipeline(
     configuration: pipeline.configuration,
     auth0: { domain: new URL(deps.config.issuer).host, baseUrl: issuerUrl(deps.config.issuer, "api/v2") },
   };
-  const about: Pick<LogEvent, "userId" | "userName" | "clientId" | "clientName" | "audience"> = {
-    userId: exchange.user.id,
-    userName: exchange.user.email,
-    clientId: context.client.clientId,
-    clientName: context.client.name,
-    audience: exchange.api.identifier,
-  };
-  const record = (event: Pick<LogEvent, "type" | "description" | "details">) =>
-    deps.events.record({
-      ...event,
-      ...about,
-      requestId,
-      ip: context.ip,
-      userAgent: context.request.headers.get("user-agent"),
-    });
-  const lines: RuleLogLine[] = [];
-  const execution = await timeStep(deps.metrics, "rule", () =>
-    deps.rules.execute(pipelineScript(pipeline), input, requestId, (line) => void lines.push(line)),
-  );
-  if (execution.failure) {
-    await recordLines(record, lines, []);
-    deps.metrics.ruleCalls.inc({ outcome: ruleCallOutcome(execution.failure) });
-    throw ruleFailureError(execution.failure, "rules");
-  }
-  let outcome: PipelineOutcome;
-  try {
-    outcome = readPipelineResult(execution.result, { privateClaimsAllowed: true });
-  } catch (error) {
-    await recordLines(record, lines, []);
-    deps.metrics.ruleCalls.inc({ outcome: "error" });
-    if (error instanceof GarbageResult) throw garbageResultError(error.message, "rules");
-    throw error;
-  }
+  const { outcome, record } = await runFlow(context, {
+    ruleId: RULES_PIPELINE,
+    script: pipelineScript(pipeline),
+    input,
+    about: {
+      userId: exchange.user.id,
+      userName: exchange.user.email,
+      clientId: context.client.clientId,
+      clientName: context.client.name,
+      audience: exchange.api.identifier,
+    },
+    part: "rule",
+    privateClaimsAllowed: true,
+  });
   context.rules = outcome.rules;
-  await recordLines(record, lines, outcome.rules);
-  for (const warning of outcome.warnings) {
-    deps.log.warn({ event: "rule_warning", request_id: requestId, rule: "rules", warning });
-    await record({ type: "rule_warning", description: warning });
-  }
-  const user = await storeMetadata(deps, exchange.user, outcome, record);
-  deps.metrics.ruleCalls.inc({ outcome: outcome.denied ? "denied" : "ok" });
+  const user = await storeFlowMetadata(deps, exchange.user, outcome, record);
   if (outcome.denied) throw rulesDeniedError(outcome.denied, outcome.rules.at(-1)?.name);
   if (outcome.multifactor) {
     // A rule asked for a second factor this server cannot ask for: never grant without it.
@@ -161,47 +126,4 @@ export async function runRulesPipeline(
     accessTokenClaims: outcome.accessTokenClaims,
     idTokenClaims: outcome.idTokenClaims,
   };
-}
-
-/** The call's console lines as `rule_log` events, each naming the rule that wrote it. */
-async function recordLines(
-  record: (event: Pick<LogEvent, "type" | "description" | "details">) => Promise<void>,
-  lines: RuleLogLine[],
-  rules: PipelineOutcome["rules"],
-): Promise<void> {
-  for (const line of linesByRule(lines, rules)) {
-    await record({
-      type: "rule_log",
-      description: line.text,
-      details: { level: line.level, ...(line.rule === undefined ? {} : { rule: line.rule }) },
-    });
-  }
-}
-
-/**
- * Stores the metadata the rules wrote, merged into the stored objects as the Management API's
- * PATCH does; a merge over Auth0's size limit is not stored, and says so in the log.
- * @returns the user as stored now
- */
-async function storeMetadata(
-  deps: Deps,
-  user: UserRow,
-  outcome: PipelineOutcome,
-  record: (event: Pick<LogEvent, "type" | "description" | "details">) => Promise<void>,
-): Promise<UserRow> {
-  const { appMetadata, userMetadata } = outcome.metadata;
-  if (!appMetadata && !userMetadata) return user;
-  const stored = await updateUserMergingMetadata(
-    deps.db,
-    user.id,
-    { updatedAt: deps.clock.now() },
-    { appMetadata, userMetadata },
-    USER_METADATA_BYTES,
-  );
-  if (stored.tooLarge) {
-    const warning = `the rules' ${stored.tooLarge} was not stored: larger than ${USER_METADATA_BYTES} bytes`;
-    deps.log.warn({ event: "rule_warning", rule: "rules", warning });
-    await record({ type: "rule_warning", description: warning });
-  }
-  return stored.user ?? user;
 }

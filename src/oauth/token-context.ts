@@ -38,6 +38,8 @@ export interface TokenContext {
   scope?: string;
   /** The Auth0 Rules that ran, each with its time, for the exchange's log event. */
   rules?: RuleTiming[];
+  /** The Auth0 Actions that ran, each with its time, for the exchange's log event. */
+  actions?: RuleTiming[];
 }
 
 /**

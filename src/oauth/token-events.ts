@@ -1,5 +1,6 @@
 import type { LogEvent, LogType } from "../logs/event-log.ts";
 import { grantLabel } from "../metrics/metrics.ts";
+import type { RuleTiming } from "../rules/read-pipeline-result.ts";
 import type { OAuthError } from "./errors.ts";
 import type { TokenContext } from "./token-context.ts";
 
@@ -25,11 +26,15 @@ function eventFields(context: TokenContext): Omit<LogEvent, "type" | "descriptio
   };
 }
 
-/** The Auth0 Rules that ran and each one's time, when any did (README, "Moving your Auth0 Rules"). */
-const rulesRun = (context: TokenContext) =>
-  context.rules
-    ? { rules: context.rules.map((rule) => ({ name: rule.name, duration_ms: rule.durationMs })) }
-    : {};
+/** The Auth0 Rules and Actions that ran and each one's time, when any did (README, "Moving your Auth0 Rules"). */
+const rulesRun = (context: TokenContext) => {
+  const timed = (parts: RuleTiming[]) =>
+    parts.map((part) => ({ name: part.name, duration_ms: part.durationMs }));
+  return {
+    ...(context.rules ? { rules: timed(context.rules) } : {}),
+    ...(context.actions ? { actions: timed(context.actions) } : {}),
+  };
+};
 
 /**
  * Counts a token request's answer (`rulegate_token_requests_total`: `success` or the RFC 6749

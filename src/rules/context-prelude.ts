@@ -498,6 +498,246 @@ export function installPrelude(host: PreludeHost): void {
     };
   };
 
+  /** Auth0's bounds of an action's cache (Auth0, "Actions Limitations"). */
+  const CACHE = {
+    entries: 20,
+    keyLength: 64,
+    valueLength: 4096,
+    totalLength: 8192,
+    ttlMs: 15 * 60_000,
+    maxTtlMs: 24 * 3_600_000,
+  };
+  type CacheRecord = { value: string; expires_at: number };
+
+  /**
+   * An action's `api.cache` (Auth0's): string values under short keys, each until its `ttl`
+   * (ms) or `expires_at` (ms since the epoch), at most 15 minutes unless told and 24 hours in
+   * all, {@link CACHE}'s bounds. It lives in the action's rule host, so it survives between
+   * executions of the same deployed flow there, as Auth0's is kept best-effort.
+   */
+  const actionCache = (records: Map<string, CacheRecord>) => {
+    const live = (key: string) => {
+      const record = records.get(key);
+      if (record && record.expires_at <= Date.now()) records.delete(key);
+      return records.get(key);
+    };
+    const failure = (code: string) => ({ type: "error", code });
+    return Object.freeze({
+      get(key: unknown) {
+        const record = live(String(key));
+        return record ? { ...record } : undefined;
+      },
+      set(key: unknown, value: unknown, options?: { ttl?: unknown; expires_at?: unknown }) {
+        const name = String(key);
+        if (name.length === 0 || name.length > CACHE.keyLength) return failure("INVALID_KEY");
+        if (typeof value !== "string" || value.length > CACHE.valueLength) return failure("INVALID_VALUE");
+        for (const existing of [...records.keys()]) live(existing);
+        if (!records.has(name) && records.size >= CACHE.entries) return failure("MAX_ENTRIES_EXCEEDED");
+        let total = name.length + value.length;
+        for (const [other, record] of records)
+          if (other !== name) total += other.length + record.value.length;
+        if (total > CACHE.totalLength) return failure("MAX_SIZE_EXCEEDED");
+        const now = Date.now();
+        const requested =
+          typeof options?.expires_at === "number"
+            ? options.expires_at
+            : now + (typeof options?.ttl === "number" ? options.ttl : CACHE.ttlMs);
+        const record = { value, expires_at: Math.min(requested, now + CACHE.maxTtlMs) };
+        records.set(name, record);
+        return { type: "success", record: { ...record } };
+      },
+      delete(key: unknown) {
+        const record = live(String(key));
+        records.delete(String(key));
+        return { type: "success", ...(record ? { record: { ...record } } : {}) };
+      },
+    });
+  };
+
+  /** What an Action may ask of a password or refresh exchange that Rulegate cannot do: the exchange fails with this error. */
+  const unavailable = (method: string) => () => {
+    throw new Error(`api.${method} is not available on a password or refresh exchange.`);
+  };
+
+  /**
+   * Auth0's Actions of one trigger over `list`, `[name, module]` pairs in binding order (the
+   * module src/rules/actions-source.ts writes, each action's code the body of a function of
+   * `(module, exports)`, run once here at load): answers the function a call of trigger
+   * `actions` runs. Each action's handler is awaited in turn with its own `event` (with its
+   * secrets) and `api`; `api.access.deny` ends the flow after that handler, and an error
+   * (thrown, rejected, or thrown from a timer) ends it at once. Either way the result says
+   * what the actions did: the claims, the scope, the metadata to store, each action's time.
+   */
+  const actionsFlow = (trigger: unknown, list: unknown) => {
+    const handlerName =
+      trigger === "post-login"
+        ? "onExecutePostLogin"
+        : trigger === "credentials-exchange"
+          ? "onExecuteCredentialsExchange"
+          : undefined;
+    if (!handlerName) throw new TypeError(`Unknown trigger: ${String(trigger)}.`);
+    if (!Array.isArray(list)) throw new TypeError("The actions must be a list.");
+    const actions = list.map((entry: [unknown, unknown]) => {
+      const [name, body] = entry;
+      const module: { exports: Record<string, unknown> } = { exports: {} };
+      (body as (module: unknown, exports: unknown) => void)(module, module.exports);
+      const handler = module.exports?.[handlerName];
+      if (typeof handler !== "function") {
+        throw new TypeError(
+          `The action "${String(name)}" does not export ${handlerName}: exports.${handlerName} = async (event, api) => { … }`,
+        );
+      }
+      return {
+        name: String(name),
+        handler: handler as (event: unknown, api: unknown) => unknown,
+        cache: new Map<string, CacheRecord>(),
+      };
+    });
+
+    return (
+      input: { event: Record<string, unknown>; secrets: Record<string, string>[] },
+      cb: (error: unknown, result?: unknown) => void,
+      call: Call,
+    ) => {
+      const accessToken: Record<string, unknown> = {};
+      const idToken: Record<string, unknown> = {};
+      const metadata: PipelineState["metadata"] = {};
+      const timings: PipelineState["rules"] = [];
+      const transaction = input.event.transaction as { requested_scopes?: unknown } | undefined;
+      let scope = Array.isArray(transaction?.requested_scopes)
+        ? [...(transaction.requested_scopes as string[])]
+        : [];
+      let scopeChanged = false;
+      let denied: { name: string; message: string; code?: string } | undefined;
+      let multifactor = false;
+      let ended = false;
+      const finish = (error?: unknown) => {
+        if (ended) return;
+        ended = true;
+        if (error !== undefined && isResourceError(error)) return cb(error);
+        if (error !== undefined) {
+          try {
+            denied = { name: errorNameOf(error), message: messageOf(error) };
+          } catch {
+            denied = { name: "Error", message: "" };
+          }
+        }
+        cb(null, {
+          ...(denied ? { denied } : {}),
+          accessToken: { ...accessToken, ...(scopeChanged ? { scope } : {}) },
+          idToken,
+          ...(multifactor ? { multifactor: true } : {}),
+          metadata,
+          rules: timings,
+        });
+      };
+      call.fail = finish;
+      const setMetadata = (field: "app_metadata" | "user_metadata") => (name: unknown, value: unknown) => {
+        let copy: unknown = null;
+        if (value !== undefined && value !== null) copy = parseJson(stringifyJson(value));
+        metadata[field] = { ...metadata[field], [String(name)]: copy };
+      };
+      const claim = (token: Record<string, unknown>) => (name: unknown, value: unknown) => {
+        token[String(name)] = value === undefined ? undefined : parseJson(stringifyJson(value));
+      };
+      const run = (index: number) => {
+        if (ended) return;
+        if (index === actions.length || denied) return finish();
+        const action = actions[index]!;
+        const event = parseJson(stringifyJson(input.event)) as Record<string, unknown>;
+        event.secrets = Object.freeze({ ...input.secrets[index] });
+        const api: Record<string, unknown> = {};
+        const chain =
+          <T extends unknown[]>(work: (...args: T) => void) =>
+          (...args: T) => {
+            work(...args);
+            return api;
+          };
+        api.accessToken = Object.freeze({
+          setCustomClaim: chain(claim(accessToken)),
+          ...(handlerName === "onExecutePostLogin"
+            ? {
+                addScope: chain((name: unknown) => {
+                  if (!scope.includes(String(name))) scope.push(String(name));
+                  scopeChanged = true;
+                }),
+                removeScope: chain((name: unknown) => {
+                  scope = scope.filter((item) => item !== String(name));
+                  scopeChanged = true;
+                }),
+              }
+            : {}),
+        });
+        api.cache = actionCache(action.cache);
+        if (handlerName === "onExecutePostLogin") {
+          api.access = Object.freeze({
+            deny: chain((reason: unknown) => {
+              denied ??= { name: "deny", message: reason === undefined ? "" : String(reason) };
+            }),
+          });
+          api.idToken = Object.freeze({ setCustomClaim: chain(claim(idToken)) });
+          api.user = Object.freeze({
+            setAppMetadata: chain(setMetadata("app_metadata")),
+            setUserMetadata: chain(setMetadata("user_metadata")),
+          });
+          api.multifactor = Object.freeze({
+            enable: chain(() => {
+              multifactor = true;
+            }),
+          });
+          api.redirect = Object.freeze({
+            sendUserTo: unavailable("redirect.sendUserTo"),
+            encodeToken: unavailable("redirect.encodeToken"),
+            validateToken: unavailable("redirect.validateToken"),
+          });
+          api.prompt = Object.freeze({ render: unavailable("prompt.render") });
+          api.authentication = Object.freeze({
+            challengeWith: unavailable("authentication.challengeWith"),
+            challengeWithAny: unavailable("authentication.challengeWithAny"),
+            enrollWith: unavailable("authentication.enrollWith"),
+            enrollWithAny: unavailable("authentication.enrollWithAny"),
+            recordMethod: unavailable("authentication.recordMethod"),
+            setPrimaryUser: unavailable("authentication.setPrimaryUser"),
+          });
+        } else {
+          api.access = Object.freeze({
+            deny: chain((code: unknown, reason: unknown) => {
+              denied ??= {
+                name: "deny",
+                code: String(code),
+                message: reason === undefined ? "" : String(reason),
+              };
+            }),
+          });
+        }
+        Object.freeze(api);
+        const started = Date.now();
+        const linesBefore = consoleLines;
+        let settled = false;
+        const done = (error?: unknown) => {
+          if (settled || ended) return;
+          settled = true;
+          timings.push({
+            name: action.name,
+            duration_ms: Date.now() - started,
+            console_lines: consoleLines - linesBefore,
+          });
+          if (error !== undefined) return finish(error);
+          run(index + 1);
+        };
+        try {
+          Promise.resolve(action.handler(event, api)).then(
+            () => done(),
+            (error) => done(error ?? new Error(`The action "${action.name}" rejected its promise.`)),
+          );
+        } catch (error) {
+          done(error ?? new Error(`The action "${action.name}" threw ${String(error)}.`));
+        }
+      };
+      run(0);
+    };
+  };
+
   define(
     "__rulegate",
     Object.freeze({
@@ -521,6 +761,8 @@ export function installPrelude(host: PreludeHost): void {
       },
       /** The Auth0 Rules pipeline a pipeline module exports (src/rules/auth0-rule-source.ts). */
       rules: rulesPipeline,
+      /** A trigger's Auth0 Actions a flow module exports (src/rules/actions-source.ts). */
+      actions: actionsFlow,
       /** Starts one call; the outcome arrives through host.settle, now or later. */
       start() {
         const [callId, inputJson] = parseJson(host.args() as string) as [number, string];
@@ -530,11 +772,11 @@ export function installPrelude(host: PreludeHost): void {
         const cb = (error: unknown, result?: unknown) => endCall(call, error, result);
         try {
           // The credentials-exchange rule has no user: (client, scope, audience, context, cb);
-          // the Auth0 Rules pipeline takes the whole input.
+          // the Auth0 Rules pipeline and Actions flows take the whole input.
           const args =
             input.trigger === "credentials-exchange"
               ? [input.client, input.scope, input.audience, input.context, cb]
-              : input.trigger === "rules"
+              : input.trigger === "rules" || input.trigger === "actions"
                 ? [input, cb, call]
                 : [input.user, input.client, input.scope, input.audience, input.context, cb];
           const returned = rule!(...args) as { then?: unknown } | undefined;

@@ -59,11 +59,21 @@ export interface PipelineInput {
   report?: boolean;
 }
 
+/**
+ * A trigger's Auth0 Actions' input (README, "Moving your Auth0 Actions"): Auth0's `event`
+ * for the trigger, without `secrets`, and each bound action's secrets in binding order.
+ */
+export interface ActionsInput {
+  trigger: "actions";
+  event: Record<string, unknown>;
+  secrets: Record<string, string>[];
+}
+
 /** What the password-exchange or the credentials-exchange rule receives. */
 export type HookInput = RuleInput | CredentialsExchangeInput;
 
 /** What a rule call receives: a rule's arguments, or the Auth0 Rules pipeline's input. */
-export type AnyRuleInput = RuleInput | CredentialsExchangeInput | PipelineInput;
+export type AnyRuleInput = RuleInput | CredentialsExchangeInput | PipelineInput | ActionsInput;
 
 /** The rules' ids live in the shared vocabulary (src/model/), since storage names them too. */
 import type { RuleId } from "../model/rule-ids.ts";

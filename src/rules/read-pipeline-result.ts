@@ -79,8 +79,12 @@ export interface RuleTiming {
 
 /** What an Auth0 Rules pipeline decided, read from its result. */
 export interface PipelineOutcome {
-  /** The error that ended the pipeline (the rule's `callback(error)`, throw or rejection). */
-  denied?: { name: string; message: string };
+  /**
+   * The error that ended the pipeline (a rule's `callback(error)`, throw or rejection), or an
+   * action's `api.access.deny` (named `deny`, with the OAuth error `code` a
+   * credentials-exchange action gave).
+   */
+  denied?: { name: string; message: string; code?: string };
   /** `context.accessToken.scope`, when a rule set it: it replaces the granted scope. */
   scope?: string[];
   accessTokenClaims: Record<string, unknown>;
@@ -159,6 +163,7 @@ export function readPipelineResult(
     outcome.denied = {
       name: typeof denied.name === "string" ? denied.name.slice(0, 64) : "Error",
       message: typeof denied.message === "string" ? denied.message.slice(0, 1000) : "",
+      ...(typeof denied.code === "string" ? { code: denied.code.slice(0, 64) } : {}),
     };
   }
   return outcome;

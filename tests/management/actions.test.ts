@@ -4,13 +4,17 @@
  * their bindings, write-only secrets and the `*:actions` scopes.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import type { RuleScript } from "../../src/rules/contract.ts";
 import { expectDocumented } from "../support/contract.ts";
 import { createHarness, type Harness, testClock } from "../support/harness.ts";
 
 let h: Harness;
 const clock = testClock(new Date("2026-03-01T10:00:00.000Z"));
+/** The flows the routes asked the pool to warm, in order (the pool itself is not started for it). */
+const prepared: RuleScript[] = [];
 beforeAll(async () => {
   h = await createHarness({}, { clock });
+  h.deps.rules.prepare = (rule) => void prepared.push(rule);
 });
 afterAll(() => h.close());
 
@@ -530,6 +534,28 @@ describe("triggers and bindings", () => {
     const second = await admin("GET", "/actions/triggers/post-login/bindings?page=1&per_page=1");
     expect(second.body).toEqual({ bindings: [bound.body.bindings[1]], total: 2, page: 1, per_page: 1 });
     expect((await admin("GET", "/actions/actions?triggerId=post-login&deployed=true")).body.total).toBe(2);
+    // The new flow is warmed: both deployed versions, in binding order.
+    const flow = prepared.at(-1)!;
+    expect(flow.ruleId).toBe("post-login-actions");
+    const [audit, plan] = [bound.body.bindings[0].action, bound.body.bindings[1].action];
+    expect(flow.script.indexOf(audit.deployed_version.code)).toBeGreaterThan(-1);
+    expect(flow.script.indexOf(plan.deployed_version.code)).toBeGreaterThan(
+      flow.script.indexOf(audit.deployed_version.code),
+    );
+  });
+
+  test("deploying or rolling back a bound action warms its trigger's new flow; editing the draft does not", async () => {
+    const before = prepared.length;
+    await admin("PATCH", `/actions/actions/${ids.audit}`, { code: postLogin("// edited") });
+    expect(prepared.length).toBe(before);
+    await admin("POST", `/actions/actions/${ids.audit}/deploy`);
+    expect(prepared.length).toBe(before + 1);
+    expect(prepared.at(-1)!.script).toContain("// edited");
+    const versions = (await admin("GET", `/actions/actions/${ids.audit}/versions`)).body.versions;
+    await admin("POST", `/actions/actions/${ids.audit}/versions/${versions.at(-1).id}/deploy`);
+    expect(prepared.length).toBe(before + 2);
+    expect(prepared.at(-1)!.script).not.toContain("// edited");
+    expect(prepared.at(-1)!.version).not.toBe(prepared.at(-2)!.version);
   });
 
   test("reordering keeps each action's binding id and creation time", async () => {
@@ -592,6 +618,7 @@ describe("triggers and bindings", () => {
     const left = (await admin("GET", "/actions/triggers/post-login/bindings")).body;
     expect(left.bindings.map((binding: { action: { id: string } }) => binding.action.id)).toEqual([ids.plan]);
     expect(left.total).toBe(1);
+    expect(prepared.at(-1)!.script).not.toContain("console.log(event.user.user_id)");
   });
 
   test("an empty list unbinds every action; an unbound action deletes without force", async () => {

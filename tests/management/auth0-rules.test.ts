@@ -159,6 +159,31 @@ describe("create and list", () => {
     ids.audit = (await reused.json()).id;
   });
 
+  test("order null is no order: after the last on create, unchanged on update; rules created at once get distinct orders", async () => {
+    const appended = await json(
+      admin("POST", "/rules", { name: "null order", script: rule("// null"), order: null }),
+    );
+    const last = Math.max(...(await json(admin("GET", "/rules"))).map((row: { order: number }) => row.order));
+    expect(appended.order).toBe(last);
+    const kept = await json(admin("PATCH", `/rules/${appended.id}`, { order: null, enabled: false }));
+    expect(kept).toMatchObject({ order: appended.order, enabled: false });
+
+    const names = ["at once a", "at once b", "at once c", "at once d"];
+    const created = await Promise.all(
+      names.map((name) => admin("POST", "/rules", { name, script: rule(""), enabled: false })),
+    );
+    expect(created.map((response) => response.status)).toEqual([201, 201, 201, 201]);
+    const orders = await Promise.all(created.map(async (response) => (await response.json()).order));
+    expect(new Set(orders).size).toBe(4);
+    expect(Math.min(...orders)).toBe(appended.order + 1);
+    for (const response of await Promise.all(
+      (await json(admin("GET", "/rules?enabled=false")))
+        .filter((row: { name: string }) => row.name.startsWith("at once") || row.name === "null order")
+        .map((row: { id: string }) => admin("DELETE", `/rules/${row.id}`)),
+    ))
+      expect(response.status).toBe(204);
+  });
+
   test("every write warms the pipeline of the enabled rules in order, as a new version", async () => {
     prepared.length = 0;
     await admin("PATCH", `/rules/${ids.roles}`, { order: 5 });

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readRuleSecrets } from "../../src/db/rule.ts";
 import type { RuleScript } from "../../src/rules/contract.ts";
 import { expectDocumented } from "../support/contract.ts";
-import { createHarness, type Harness } from "../support/harness.ts";
+import { createHarness, type Harness, testClock } from "../support/harness.ts";
 
 let h: Harness;
+const clock = testClock();
 const prepared: RuleScript[] = [];
 /** Every answer's body, to check that no value ever appears in one. */
 const answers: string[] = [];
@@ -25,10 +26,10 @@ const VALUES = [
   "replaced-value-77aa",
   "12345678",
   "x".repeat(4097),
-];
+] as const;
 
 beforeAll(async () => {
-  h = await createHarness();
+  h = await createHarness({}, { clock });
   h.deps.rules.prepare = (rule) => void prepared.push(rule);
 });
 afterAll(() => h.close());
@@ -104,10 +105,15 @@ describe("/api/v2/rules-configs", () => {
       ).status,
     ).toBe(201);
     prepared.length = 0;
+    clock.advance(1);
     await call("PUT", "/rules-configs/API_KEY", { value: VALUES[0] });
+    clock.advance(1);
     await call("DELETE", "/rules-configs/API_KEY");
+    clock.advance(1);
     await call("DELETE", "/rules-configs/API_KEY");
     expect(prepared.map((script) => script.ruleId)).toEqual(["rules", "rules"]);
+    // The same rules with another value are a new version (changed at another time).
+    expect(prepared[0]!.script).toBe(prepared[1]!.script);
     expect(prepared[0]!.version).not.toBe(prepared[1]!.version);
     // The version's module is the rules' code; a value reaches a host with each call only.
     for (const script of prepared) expect(script.script).not.toContain(VALUES[0]);

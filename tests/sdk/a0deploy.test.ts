@@ -1,8 +1,9 @@
 /**
  * Auth0's Deploy CLI (`a0deploy`, from `auth0-deploy-cli`) against Rulegate: an export of
- * one tenant's settings, clients, APIs and client grants to YAML, then an import of that file into a second,
- * fresh Rulegate, which ends up with the same settings, the same clients (by name) and the
- * same APIs (by identifier) and the same client grants (by client name and audience). Each Rulegate is a real server process behind a TLS-terminating
+ * one tenant's settings, clients, APIs, client grants and Auth0 rules to YAML, then an import
+ * of that file into a second, fresh Rulegate, which ends up with the same settings, the same
+ * clients (by name) and the same APIs (by identifier), the same client grants (by client
+ * name and audience) and the same rules (name, script, order, enabled). Each Rulegate is a real server process behind a TLS-terminating
  * HAProxy (a0deploy only speaks `https://<AUTH0_DOMAIN>`); a0deploy runs under Node, as
  * installed, trusting the test's certificate authority through `NODE_EXTRA_CA_CERTS`, with
  * the admin key as its `AUTH0_ACCESS_TOKEN`.
@@ -11,20 +12,28 @@
  * connections, emails, branding…). The export keeps the `created_at` and `updated_at` that
  * Rulegate shows on clients and APIs; the import sends them back, and a create ignores them
  * as it ignores Auth0's other read-only fields.
+ *
+ * Rules configs are secrets: a0deploy exports `rulesConfigs: []` whatever is set (its YAML
+ * handler's `dump`), and on import sets each `{key, value}` of the file with `PUT
+ * /api/v2/rules-configs/{key}`, never deleting a key the file does not name. The values come
+ * from the file, typically through its keyword replacement (`##NAME##` from
+ * `AUTH0_KEYWORD_REPLACE_MAPPINGS`), so that they stay out of the repository.
  */
+
+import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { startTenant, type Tenant } from "./tenant.ts";
 
 const A0DEPLOY = fileURLToPath(new URL("../../node_modules/auth0-deploy-cli/lib/index.js", import.meta.url));
 
 /** The resource types exported and imported: what Rulegate has. */
-const INCLUDED = ["tenant", "clients", "resourceServers", "clientGrants"];
+const INCLUDED = ["tenant", "clients", "resourceServers", "clientGrants", "rules", "rulesConfigs"];
 
 /** Runs `a0deploy <args>` under Node against `tenant`; its output, without the admin key. */
 async function a0deploy(tenant: Tenant, args: string[], extraEnv: Record<string, string> = {}) {
@@ -52,6 +61,27 @@ async function a0deploy(tenant: Tenant, args: string[], extraEnv: Record<string,
   const shown = output.replaceAll(tenant.adminKey, "<admin key>");
   if (code !== 0) throw new Error(`a0deploy ${args[0]} exited with ${code}:\n${shown}`);
   return shown;
+}
+
+/** An Auth0 rule's source as a0deploy writes it to `rules/<name>.js`. */
+const ruleScript = (body: string) =>
+  `function (user, context, callback) {\n  ${body}\n  callback(null, user, context);\n}`;
+
+/** The rules as comparable across tenants: by name, without the id. */
+const rulesOf = async (tenant: Tenant) =>
+  ((await tenant.raw("GET", "/rules")).body as Record<string, unknown>[]).map(withoutId);
+
+/** The rules configuration values a tenant stores (no answer shows them). */
+function configurationOf(tenant: Tenant): Record<string, string> {
+  const db = new Database(tenant.dbPath, { readonly: true });
+  try {
+    const row = db.query("select secrets from rule_secrets where rule_id = 'rules'").get() as {
+      secrets: string;
+    } | null;
+    return row ? JSON.parse(row.secrets) : {};
+  } finally {
+    db.close();
+  }
 }
 
 /** A client or API without its id (as a0deploy exports it: ids differ from tenant to tenant). */
@@ -123,6 +153,21 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       }),
     ]);
     expect(grants.map((answer) => answer.status)).toEqual([201, 201]);
+    // One at a time: without an order, a rule goes after the last.
+    for (const rule of [
+      {
+        name: "add country",
+        script: ruleScript("context.accessToken['https://acme/country'] = 'fr';"),
+        order: 5,
+      },
+      { name: "audit-log", script: ruleScript("console.log(user.email);"), enabled: false },
+      { name: "tag roles", script: ruleScript("// roles"), order: 1 },
+    ])
+      expect((await source.raw("POST", "/rules", rule)).status).toBe(201);
+    expect(
+      (await source.raw("PUT", "/rules-configs/SLACK_HOOK", { value: "https://hooks.example/source" }))
+        .status,
+    ).toBe(200);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([source?.stop(), target?.stop()]);
@@ -151,7 +196,7 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     expect((await target.raw("DELETE", `/clients/${client.body.client_id}`)).status).toBe(204);
   });
 
-  test("export: tenant settings, clients, APIs and client grants to tenant.yaml", async () => {
+  test("export: tenant settings, clients, APIs, client grants and rules to tenant.yaml; no rules config", async () => {
     const output = await a0deploy(source, ["export", "--format", "yaml", "--output_folder", dir]);
     expect(output).toContain("Export Successful");
     const exported = parse(readFileSync(join(dir, "tenant.yaml"), "utf8"));
@@ -175,9 +220,26 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       ]),
     );
     expect(exported.clientGrants).toHaveLength(2);
+    // Each rule's script is written to rules/<name>.js, which the YAML names (by name).
+    expect(exported.rules).toEqual([
+      {
+        name: "add country",
+        script: "./rules/add country.js",
+        order: 5,
+        enabled: true,
+        stage: "login_success",
+      },
+      { name: "audit-log", script: "./rules/audit-log.js", order: 6, enabled: false, stage: "login_success" },
+      { name: "tag roles", script: "./rules/tag roles.js", order: 1, enabled: true, stage: "login_success" },
+    ]);
+    for (const rule of (await source.raw("GET", "/rules")).body as { name: string; script: string }[])
+      expect(readFileSync(join(dir, "rules", `${rule.name}.js`), "utf8")).toBe(rule.script);
+    // The values are secrets: a0deploy exports none, not even the keys.
+    expect(exported.rulesConfigs).toEqual([]);
+    expect(readFileSync(join(dir, "tenant.yaml"), "utf8")).not.toContain("hooks.example");
   }, 120_000);
 
-  test("import: the fresh tenant then has the same settings, clients (by name), APIs (by identifier) and client grants", async () => {
+  test("import: the fresh tenant then has the same settings, clients (by name), APIs (by identifier), client grants and rules", async () => {
     const output = await a0deploy(target, ["import", "--input_file", join(dir, "tenant.yaml")]);
     expect(output).toContain("Import Successful");
 
@@ -206,6 +268,82 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     const sourceGrants = await grantsOf(source);
     expect(sourceGrants).toHaveLength(2);
     expect(await grantsOf(target)).toEqual(sourceGrants);
+
+    const sourceRules = await rulesOf(source);
+    expect(sourceRules).toHaveLength(3);
+    expect(await rulesOf(target)).toEqual(sourceRules);
+    // `rulesConfigs: []` sets nothing.
+    expect((await target.raw("GET", "/rules-configs")).body).toEqual([]);
+  }, 120_000);
+
+  test("re-import with two rules' orders swapped: a0deploy moves the one in the way aside first", async () => {
+    const file = join(dir, "tenant.yaml");
+    const config = parse(readFileSync(file, "utf8"));
+    for (const rule of config.rules) {
+      if (rule.name === "tag roles") rule.order = 5;
+      else if (rule.name === "add country") rule.order = 1;
+    }
+    // Two new rules without an order (a0deploy sends `order: null`), created in parallel.
+    for (const name of ["late one", "late two"]) {
+      writeFileSync(join(dir, "rules", `${name}.js`), ruleScript(`// ${name}`));
+      config.rules.push({ name, script: `./rules/${name}.js` });
+    }
+    writeFileSync(join(dir, "swapped.yaml"), stringify(config));
+    const output = await a0deploy(target, ["import", "--input_file", join(dir, "swapped.yaml")]);
+    expect(output).toContain("Import Successful");
+    const orders = Object.fromEntries(
+      ((await target.raw("GET", "/rules")).body as { name: string; order: number }[]).map((rule) => [
+        rule.name,
+        rule.order,
+      ]),
+    );
+    // After the two moved aside (7 and 8): 9 and 10, in whichever order they arrived.
+    expect(orders).toEqual({
+      "add country": 1,
+      "tag roles": 5,
+      "audit-log": 6,
+      "late one": expect.any(Number),
+      "late two": expect.any(Number),
+    });
+    expect([orders["late one"]!, orders["late two"]!].sort((a, b) => a - b)).toEqual([9, 10]);
+    const late = ((await target.raw("GET", "/rules")).body as { name: string; script: string }[]).find(
+      (rule) => rule.name === "late one",
+    );
+    expect(late?.script).toBe(ruleScript("// late one"));
+  }, 120_000);
+
+  test("rules configs: the file's values are set, keyword-replaced from AUTH0_KEYWORD_REPLACE_MAPPINGS", async () => {
+    const rulesBefore = await rulesOf(target);
+    const file = join(dir, "configs.yaml");
+    writeFileSync(
+      file,
+      stringify({
+        rulesConfigs: [
+          { key: "SLACK_HOOK", value: "##SLACK_HOOK##" },
+          { key: "API_KEY", value: "##API_KEY##" },
+        ],
+      }),
+    );
+    const secrets = { SLACK_HOOK: "https://hooks.example/target", API_KEY: "k-2f8a9c" };
+    const output = await a0deploy(target, ["import", "--input_file", file], {
+      AUTH0_KEYWORD_REPLACE_MAPPINGS: JSON.stringify(secrets),
+    });
+    expect(output).toContain("Import Successful");
+    for (const value of Object.values(secrets)) expect(output).not.toContain(value);
+    expect((await target.raw("GET", "/rules-configs")).body).toEqual([
+      { key: "API_KEY" },
+      { key: "SLACK_HOOK" },
+    ]);
+    expect(configurationOf(target)).toEqual(secrets);
+
+    // A file without a key leaves it set: a0deploy never deletes a rules config.
+    writeFileSync(file, stringify({ rulesConfigs: [{ key: "API_KEY", value: "##API_KEY##" }] }));
+    await a0deploy(target, ["import", "--input_file", file], {
+      AUTH0_KEYWORD_REPLACE_MAPPINGS: JSON.stringify({ API_KEY: "k-rotated" }),
+    });
+    expect(configurationOf(target)).toEqual({ SLACK_HOOK: secrets.SLACK_HOOK, API_KEY: "k-rotated" });
+    // The rules did not change (a file without `rules` leaves them).
+    expect(await rulesOf(target)).toEqual(rulesBefore);
   }, 120_000);
 });
 

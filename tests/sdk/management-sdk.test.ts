@@ -488,19 +488,107 @@ describe.each(SDK_MAJORS)("$name", (major) => {
     });
   });
 
-  describe("rules, hooks and actions (empty listings)", () => {
-    test("rules", async () => {
-      const page = await sdk.listRules({ include_totals: true });
-      expect(page).toEqual({ rules: [], start: 0, limit: 50, length: 0, total: 0 });
-      expect(page).toEqual((await tenant.raw("GET", "/rules?include_totals=true")).body);
+  describe("rules and rules configs", () => {
+    const script = (body: string) =>
+      `function (user, context, callback) {\n  ${body}\n  callback(null, user, context);\n}`;
+    let ruleId = "";
+    let secondId = "";
+
+    test("rules: create (the order defaults to after the last), Auth0's 409 for a taken name", async () => {
+      expect(await sdk.listRules({ include_totals: true })).toEqual({
+        rules: [],
+        start: 0,
+        limit: 50,
+        length: 0,
+        total: 0,
+      });
+      const created = await sdk.createRule({ name: "add-country", script: script("// country"), order: 3 });
+      ruleId = created.id;
+      expect(created).toEqual({
+        id: expect.stringMatching(/^rul_/),
+        name: "add-country",
+        script: script("// country"),
+        order: 3,
+        enabled: true,
+        stage: "login_success",
+      });
+      expect(created).toEqual((await tenant.raw("GET", `/rules/${ruleId}`)).body);
+      const second = await sdk.createRule({ name: "audit log", script: script("// audit"), enabled: false });
+      secondId = second.id;
+      expect(second).toMatchObject({ order: 4, enabled: false });
+      expect(await failure(sdk.createRule({ name: "audit log", script: script("") }))).toBe(409);
+      expect(await failure(sdk.createRule({ name: "broken", script: "function (u, c, cb) {" }))).toBe(400);
     });
+
+    test("rules: list with enabled, fields, page/per_page, include_totals; get with fields", async () => {
+      const all = await sdk.listRules({ include_totals: true });
+      expect(all).toEqual((await tenant.raw("GET", "/rules?include_totals=true")).body);
+      expect(all.rules.map((rule: { name: string }) => rule.name)).toEqual(["add-country", "audit log"]);
+      expect(await sdk.listRules({ enabled: false, include_totals: true, fields: "name" })).toEqual({
+        rules: [{ name: "audit log" }],
+        start: 0,
+        limit: 50,
+        length: 1,
+        total: 1,
+      });
+      expect(await sdk.listRules({ page: 1, per_page: 1, include_totals: true })).toMatchObject({
+        rules: [{ id: secondId }],
+        start: 1,
+        limit: 1,
+        total: 2,
+      });
+      expect(await sdk.getRule(ruleId)).toEqual((await tenant.raw("GET", `/rules/${ruleId}`)).body);
+      expect(await sdk.getRule(ruleId, { fields: "name,order", include_fields: true })).toEqual({
+        name: "add-country",
+        order: 3,
+      });
+    });
+
+    test("rules: update (rename, reorder, enable, script), then delete", async () => {
+      const updated = await sdk.updateRule(secondId, {
+        name: "audit-log",
+        order: 1,
+        enabled: true,
+        script: script("// audit v2"),
+      });
+      expect(updated).toEqual({
+        id: secondId,
+        name: "audit-log",
+        script: script("// audit v2"),
+        order: 1,
+        enabled: true,
+        stage: "login_success",
+      });
+      expect(updated).toEqual((await tenant.raw("GET", `/rules/${secondId}`)).body);
+      expect(await failure(sdk.updateRule(secondId, { order: 3 }))).toBe(409);
+      await sdk.deleteRule(secondId);
+      expect(await failure(sdk.getRule(secondId))).toBe(404);
+      expect((await sdk.listRules({ include_totals: true })).total).toBe(1);
+    });
+
+    test("rules configs: set answers the key only, list shows keys only, delete", async () => {
+      const value = `value-of-${major.version}`;
+      expect(await sdk.setRulesConfig("SLACK_HOOK", value)).toEqual({ key: "SLACK_HOOK" });
+      expect(await sdk.setRulesConfig("api:key", value)).toEqual({ key: "api:key" });
+      const keys = await sdk.listRulesConfigs();
+      expect(keys).toEqual([{ key: "SLACK_HOOK" }, { key: "api:key" }]);
+      expect(keys).toEqual((await tenant.raw("GET", "/rules-configs")).body);
+      expect(JSON.stringify(keys)).not.toContain(value);
+      await sdk.deleteRulesConfig("SLACK_HOOK");
+      await sdk.deleteRulesConfig("api:key");
+      expect(await sdk.listRulesConfigs()).toEqual([]);
+      await sdk.deleteRule(ruleId);
+    });
+  });
+
+  describe("hooks and actions (empty listings)", () => {
     test("hooks", async () => {
       const page = await sdk.listHooks({ include_totals: true });
       expect(page).toEqual({ hooks: [], start: 0, limit: 50, length: 0, total: 0 });
       expect(page).toEqual((await tenant.raw("GET", "/hooks?include_totals=true")).body);
     });
     test("actions", async () => {
-      expect(await sdk.listActions()).toEqual({ actions: [], total: 0, page: 0, per_page: 50 });
+      expect(await sdk.listActions()).toEqual({ actions: [], total: 0, page: 0, per_page: 20 });
     });
   });
 
@@ -537,9 +625,8 @@ describe.each(SDK_MAJORS)("$name", (major) => {
     });
   });
 
-  // 404 for what Rulegate has no route for; 405 for writing a rule at `/api/v2/rules`, which
-  // only lists (Rulegate's rules live at `/api/v2/rules/password-exchange` and …/credentials-exchange).
-  test("not supported: connections, roles, organizations, emails, custom domains, log streams (404), rule writes (405)", async () => {
+  // 404 for what Rulegate has no route for.
+  test("not supported: connections, roles, organizations, emails, custom domains, log streams (404)", async () => {
     const statuses: Record<string, number | undefined> = {};
     for (const [name, call] of Object.entries(sdk.unsupported)) statuses[name] = await failure(call());
     expect(statuses).toEqual({
@@ -549,7 +636,6 @@ describe.each(SDK_MAJORS)("$name", (major) => {
       "email provider": 404,
       "custom domains": 404,
       "log streams": 404,
-      "create a rule": 405,
     });
   });
 

@@ -60,6 +60,13 @@ export interface ManagementCalls {
   getJob(id: string): Promise<Json>;
   getJobErrors(id: string): Promise<Json>;
   listRules(query: Json): Promise<Json>;
+  createRule(body: Json): Promise<Json>;
+  getRule(id: string, query?: { fields?: string; include_fields?: boolean }): Promise<Json>;
+  updateRule(id: string, body: Json): Promise<Json>;
+  deleteRule(id: string): Promise<void>;
+  setRulesConfig(key: string, value: string): Promise<Json>;
+  listRulesConfigs(): Promise<Json>;
+  deleteRulesConfig(key: string): Promise<void>;
   listHooks(query: Json): Promise<Json>;
   listActions(): Promise<Json>;
   listClientGrants(query: Json): Promise<Json>;
@@ -160,6 +167,13 @@ const v7: SdkMajor = {
       getJob: (id) => sdk.jobs.get(id),
       getJobErrors: (id) => sdk.jobs.errors.get(id),
       listRules: async (query) => (await sdk.rules.list(query)).response,
+      createRule: (body) => sdk.rules.create(body),
+      getRule: (id, query) => sdk.rules.get(id, query),
+      updateRule: (id, body) => sdk.rules.update(id, body),
+      deleteRule: (id) => sdk.rules.delete(id),
+      setRulesConfig: (key, value) => sdk.rulesConfigs.set(key, { value }),
+      listRulesConfigs: () => sdk.rulesConfigs.list(),
+      deleteRulesConfig: (key) => sdk.rulesConfigs.delete(key),
       listHooks: async (query) => (await sdk.hooks.list(query)).response,
       listActions: async () => (await sdk.actions.list()).response,
       listClientGrants: async (query) => (await sdk.clientGrants.list(query)).response,
@@ -173,8 +187,6 @@ const v7: SdkMajor = {
         "email provider": () => sdk.emails.provider.get(),
         "custom domains": () => sdk.customDomains.list(),
         "log streams": () => sdk.logStreams.list(),
-        "create a rule": () =>
-          sdk.rules.create({ name: "r", script: "function (u, c, cb) { cb(null, u, c); }" }),
       },
     };
   },
@@ -236,6 +248,13 @@ const v4: SdkMajor = {
       getJob: (id) => data(sdk.jobs.get({ id })),
       getJobErrors: (id) => data(sdk.jobs.getErrors({ id })),
       listRules: (query) => data(sdk.rules.getAll(query)),
+      createRule: (body) => data(sdk.rules.create(body)),
+      getRule: (id, query) => data(sdk.rules.get({ id, ...query })),
+      updateRule: (id, body) => data(sdk.rules.update({ id }, body)),
+      deleteRule: async (id) => void (await sdk.rules.delete({ id })),
+      setRulesConfig: (key, value) => data(sdk.rulesConfigs.set({ key }, { value })),
+      listRulesConfigs: () => data(sdk.rulesConfigs.getAll()),
+      deleteRulesConfig: async (key) => void (await sdk.rulesConfigs.delete({ key })),
       listHooks: (query) => data(sdk.hooks.getAll(query)),
       listActions: () => data(sdk.actions.getAll()),
       listClientGrants: (query) => data(sdk.clientGrants.getAll(query)),
@@ -249,8 +268,6 @@ const v4: SdkMajor = {
         "email provider": () => sdk.emails.get(),
         "custom domains": () => sdk.customDomains.getAll(),
         "log streams": () => sdk.logStreams.getAll(),
-        "create a rule": () =>
-          sdk.rules.create({ name: "r", script: "function (u, c, cb) { cb(null, u, c); }" }),
       },
     };
   },

@@ -54,6 +54,8 @@ export async function startTenant() {
     ca: certificates.ca,
     caPath: certificates.caPath,
     adminKey,
+    /** The server's SQLite file, for what no answer shows (a rules config value). */
+    dbPath: join(dir, "rulegate.sqlite"),
     raw,
     tlsFetch,
     output: server.output,

@@ -12,8 +12,10 @@ import { readRecords } from "../../imports/read-records.ts";
 import type { Client } from "../../management/clients.ts";
 import type { Job as JobView } from "../../management/jobs.ts";
 import type { ResourceServer as Api } from "../../management/resource-servers.ts";
-import { type ApiClient, CliError } from "../api-client.ts";
+import { CliError } from "../api-client.ts";
 import type { CliContext } from "../context.ts";
+import { listAll } from "../list-all.ts";
+import { registerRulesImport } from "./import-rules.ts";
 
 /** The management API's own schema: a changed route breaks this build, not a user. */
 type Job = typeof JobView.static;
@@ -78,19 +80,6 @@ async function readJsonArray(file: string): Promise<Array<Record<string, unknown
   return parsed as Array<Record<string, unknown>>;
 }
 
-/** The management API's largest page (src/management/pagination.ts). */
-const PER_PAGE = 100;
-
-/** Every item of a management API list, page after page. */
-async function listAll<Item>(api: ApiClient, path: string): Promise<Item[]> {
-  const items: Item[] = [];
-  for (let page = 0; ; page++) {
-    const batch = await api.call<Item[]>("GET", `${path}?page=${page}&per_page=${PER_PAGE}`);
-    items.push(...batch);
-    if (batch.length < PER_PAGE) return items;
-  }
-}
-
 /** A plan with problems stops before anything is written. */
 async function applyPlan<Body, Item>(
   file: string,
@@ -131,9 +120,9 @@ function report<Item>(
   if (error !== undefined) throw error;
 }
 
-/** `rulegate import …`: Auth0 exports of users (bulk import job), clients and APIs. */
+/** `rulegate import …`: Auth0 exports of users (bulk import job), clients, APIs and rules. */
 export function registerImport(program: Command, cli: CliContext): void {
-  const imports = program.command("import").description("move in from Auth0: users, clients and APIs");
+  const imports = program.command("import").description("move in from Auth0: users, clients, APIs and rules");
   imports
     .command("users <file>")
     .description("import users in Auth0's bulk-import format (JSON array or NDJSON), following the job")
@@ -219,4 +208,5 @@ export function registerImport(program: Command, cli: CliContext): void {
       });
       report(cli, done, (entry) => `${entry.id}  ${entry.identifier}`);
     });
+  registerRulesImport(imports, cli);
 }

@@ -1,11 +1,9 @@
-import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import pc from "picocolors";
 import type { Rule as RuleView } from "../../management/rule.ts";
-import { CliError } from "../api-client.ts";
-
 import type { CliContext } from "../context.ts";
 import { keyValue } from "../parse.ts";
+import { readJsonObject, readText } from "../read-file.ts";
 import { registerRuleSecrets } from "./rule-secrets.ts";
 
 /** The management API's own schema: a changed route breaks this build, not a user. */
@@ -35,29 +33,12 @@ interface TryInput {
   [part: string]: unknown;
 }
 
-async function readScript(file: string): Promise<string> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    throw new CliError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-}
-
-async function readJson(file: string): Promise<Record<string, unknown>> {
-  const text = await readScript(file);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new CliError(`${file} is not JSON`);
-  }
-}
-
 /** `rulegate rule …`: deploy (the `wt create` of Rulegate), show, enable/disable, delete and try. */
 export function registerRule(program: Command, cli: CliContext): void {
   const rule = program
     .command("rule")
     .description(
-      "the password-exchange rule (or, with --credentials-exchange, the credentials-exchange rule)",
+      "the password-exchange hook: one script run on password exchanges (or, with --credentials-exchange, on client credentials exchanges); not Auth0 Rules: see `rulegate rules`",
     )
     .option("--credentials-exchange", "act on the credentials-exchange rule (client credentials exchanges)");
   rule
@@ -70,7 +51,7 @@ export function registerRule(program: Command, cli: CliContext): void {
     )
     .option("--disabled", "deploy it disabled")
     .action(async (file: string, options) => {
-      const script = await readScript(file);
+      const script = await readText(file);
       const api = cli.api();
       if (options.secret) await api.call("PATCH", `${ruleUrl(rule)}/secrets`, options.secret);
       const deployed = await api.call<Rule>("PUT", ruleUrl(rule), { script, enabled: !options.disabled });
@@ -120,14 +101,14 @@ export function registerRule(program: Command, cli: CliContext): void {
     .option("--audience <audience>", "the API identifier")
     .option("--scope <scope>", "the granted scope, space-separated")
     .action(async (file: string, options) => {
-      const input: TryInput = options.input ? await readJson(options.input) : {};
+      const input: TryInput = options.input ? await readJsonObject(options.input) : {};
       if (options.user) input.user = { ...input.user, email: options.user };
       if (options.client) input.client = { ...input.client, id: options.client };
       if (options.audience) input.audience = options.audience;
       if (options.scope) input.scope = String(options.scope).split(" ").filter(Boolean);
       const answer = await cli
         .api()
-        .call<TryAnswer>("POST", `${ruleUrl(rule)}/try`, { script: await readScript(file), ...input });
+        .call<TryAnswer>("POST", `${ruleUrl(rule)}/try`, { script: await readText(file), ...input });
       const out = cli.out();
       if (out.json) {
         out.show(answer);

@@ -8,6 +8,7 @@ import { AccessDenied, UnauthorizedClient } from "../errors.ts";
 import { mintAccessToken, type TokenResponse } from "../mint-tokens.ts";
 import { resolveAudience } from "../resolve-audience.ts";
 import { parseScope } from "../resolve-scope.ts";
+import { runCredentialsExchangeActions } from "../run-actions.ts";
 import { runCredentialsExchangeRule } from "../run-rule.ts";
 import type { ClientContext } from "../token-context.ts";
 import { commonRuleInput } from "./rule-input.ts";
@@ -48,6 +49,8 @@ export async function clientCredentialsGrant(
     );
   }
   const requestedScope = grantedScope(clientGrant, api, params.scope);
+  // The credentials-exchange Actions, then the credentials-exchange rule, whose claims win.
+  const actions = await runCredentialsExchangeActions(context, api, requestedScope);
   const outcome = await runCredentialsExchangeRule(
     deps,
     ruleInput(context, api, requestedScope),
@@ -60,7 +63,7 @@ export async function clientCredentialsGrant(
       api,
       audience: api.identifier,
       scope: outcome.scope,
-      claims: outcome.accessTokenClaims,
+      claims: { ...actions?.accessTokenClaims, ...outcome.accessTokenClaims },
       grantType: "client_credentials",
     }),
   );

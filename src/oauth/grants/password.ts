@@ -10,6 +10,7 @@ import { bruteForceSettings, withBruteForceProtection } from "../brute-force.ts"
 import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
 import { resolveAudience } from "../resolve-audience.ts";
 import { resolveScope, scopeAfterRule } from "../resolve-scope.ts";
+import { runPostLoginActions } from "../run-actions.ts";
 import { runRule } from "../run-rule.ts";
 import { runRulesPipeline } from "../run-rules-pipeline.ts";
 import type { ClientContext } from "../token-context.ts";
@@ -32,7 +33,8 @@ export type PasswordGrantParams = typeof PasswordGrantParams.static;
  * The Resource Owner Password Credentials grant (RFC 6749 §4.3.2), once the token endpoint
  * has authenticated the client, resolved the end user's IP, checked the client may use this
  * grant and validated the parameters: the user (behind Auth0's brute-force protection), the
- * API, the scope, Auth0's Rules and the password-exchange rule, the tokens.
+ * API, the scope, Auth0's Rules, the post-login Actions and the password-exchange rule, the
+ * tokens.
  */
 export async function passwordGrant(
   context: ClientContext,
@@ -61,7 +63,7 @@ export async function passwordGrant(
   );
   context.api = api;
   const requestedScope = resolveScope(api, client, params.scope);
-  // Auth0's Rules first, in order; then the password-exchange rule, whose claims win.
+  // Auth0's Rules first, in order.
   const rules = await runRulesPipeline(context, {
     user: loggedIn,
     api,
@@ -69,10 +71,19 @@ export async function passwordGrant(
     protocol: "oauth2-password",
     authTime,
   });
-  const user = rules?.user ?? loggedIn;
+  const afterRules = rules?.scope ?? requestedScope;
+  // Then the post-login Actions, then the password-exchange rule, whose claims win.
+  const actions = await runPostLoginActions(context, {
+    user: rules?.user ?? loggedIn,
+    api,
+    scope: afterRules,
+    protocol: "oauth2-password",
+    authTime,
+  });
+  const user = actions?.user ?? rules?.user ?? loggedIn;
   const outcome = await runRule(
     deps,
-    ruleInput(context, user, api, rules?.scope ?? requestedScope),
+    ruleInput(context, user, api, actions?.scope ?? afterRules),
     context.requestId,
   );
   const scope = scopeAfterRule(outcome.scope, api, client);
@@ -82,8 +93,12 @@ export async function passwordGrant(
     client,
     api,
     scope,
-    accessTokenClaims: { ...rules?.accessTokenClaims, ...outcome.accessTokenClaims },
-    idTokenClaims: { ...rules?.idTokenClaims, ...outcome.idTokenClaims },
+    accessTokenClaims: {
+      ...rules?.accessTokenClaims,
+      ...actions?.accessTokenClaims,
+      ...outcome.accessTokenClaims,
+    },
+    idTokenClaims: { ...rules?.idTokenClaims, ...actions?.idTokenClaims, ...outcome.idTokenClaims },
     authTime,
   };
   const refreshToken = scope.includes("offline_access")

@@ -16,6 +16,7 @@ import {
 import { InvalidGrant, InvalidScope } from "../errors.ts";
 import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
 import { parseScope } from "../resolve-scope.ts";
+import { runPostLoginActions } from "../run-actions.ts";
 import { runRulesPipeline } from "../run-rules-pipeline.ts";
 import type { ClientContext } from "../token-context.ts";
 
@@ -32,9 +33,9 @@ export type RefreshTokenGrantParams = typeof RefreshTokenGrantParams.static;
 /**
  * RFC 6749 §6: a new access token (and ID token with `openid`) from a refresh token, once
  * the token endpoint has authenticated the client: the token's family, its user and API,
- * the scope, Auth0's Rules, the rotation, the tokens. They carry the claims of the original
+ * the scope, Auth0's Rules and post-login Actions, the rotation, the tokens. They carry the claims of the original
  * exchange — the password-exchange rule does not run again, as with Auth0's hook — with the
- * claims the Rules add this time over them. The refresh token
+ * claims the Rules and Actions add this time over them. The refresh token
  * rotates on every use (README, "Refresh tokens, ID tokens, userinfo, revocation"); within
  * the client's reuse leeway, the token it replaced redeems the family once more. A
  * non-rotating client (Auth0's `rotation_type: non-rotating`) keeps its refresh token, and
@@ -64,18 +65,35 @@ export async function refreshTokenGrant(
     protocol: "oauth2-refresh-token",
     authTime: family.authTime,
   });
-  const scope = rules?.scope ? rules.scope.filter((name) => granted.includes(name)) : narrowed;
+  const afterRules = rules?.scope ?? narrowed;
+  // Then the post-login Actions, as Auth0 runs them on a refresh (`event.refresh_token`).
+  const actions = await runPostLoginActions(
+    context,
+    {
+      user: rules?.user ?? user,
+      api,
+      scope: afterRules,
+      protocol: "oauth2-refresh-token",
+      authTime: family.authTime,
+    },
+    family,
+  );
+  const scope = (actions?.scope ?? afterRules).filter((name) => granted.includes(name));
   const refreshToken = await database(() => redeem(deps, checked, client, api));
   return timeStep(deps.metrics, "signing", () =>
     mintTokens(
       deps,
       {
-        user: rules?.user ?? user,
+        user: actions?.user ?? rules?.user ?? user,
         client,
         api,
         scope,
-        accessTokenClaims: { ...family.accessTokenClaims, ...rules?.accessTokenClaims },
-        idTokenClaims: { ...family.idTokenClaims, ...rules?.idTokenClaims },
+        accessTokenClaims: {
+          ...family.accessTokenClaims,
+          ...rules?.accessTokenClaims,
+          ...actions?.accessTokenClaims,
+        },
+        idTokenClaims: { ...family.idTokenClaims, ...rules?.idTokenClaims, ...actions?.idTokenClaims },
         grantType: "refresh_token",
         authTime: family.authTime,
       },
