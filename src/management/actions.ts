@@ -137,6 +137,9 @@ export const UpdateBindings = t.Object(
   { additionalProperties: false },
 );
 
+/** Auth0's body of a roll back: whether the draft becomes the version rolled back to as well. */
+export const RollBack = t.Object({ update_draft: t.Optional(t.Boolean()) }, { additionalProperties: false });
+
 /** Auth0's 409 for a name another action has. */
 const nameTaken = () => new ApiError(409, "An action with the same name already exists.", "already_exists");
 
@@ -201,21 +204,34 @@ export function actionsRoutes(deps: Deps) {
   };
 
   /** Deploys the draft (or with `fromVersionId` rolls back to a copy of that version) and answers the new version. */
-  const deploy = async (action: ActionRow, fromVersionId?: string) => {
+  const deploy = async (action: ActionRow, fromVersionId?: string, updateDraft = false) => {
     const source =
       fromVersionId === undefined ? action : await findActionVersion(db, action.id, fromVersionId);
     if (!source) throw notFound("action version");
     assertHandlers(source.code, source.supportedTriggers);
-    const version = await deployAction(db, action.id, crypto.randomUUID(), deps.clock.now(), fromVersionId);
+    const bound = await bindingsOfAction(db, action.id);
+    const supported = source.supportedTriggers.map((trigger) => trigger.id);
+    if (bound.some((triggerId) => !supported.includes(triggerId))) throw cannotChangeTrigger();
+    const now = deps.clock.now();
+    const version = await deployAction(db, action.id, crypto.randomUUID(), now, fromVersionId);
     if (!version) throw notFound(fromVersionId === undefined ? "action" : "action version");
+    if (updateDraft) {
+      // Auth0's `update_draft`: the draft becomes the version rolled back to.
+      await updateAction(db, action.id, {
+        supportedTriggers: version.supportedTriggers,
+        code: version.code,
+        runtime: version.runtime,
+        dependencies: version.dependencies,
+        secrets: version.secrets,
+        updatedAt: now,
+      });
+    }
     const deployed = (await findAction(db, action.id)) ?? action;
     deps.log.info(
       { event: "action_deployed", action: action.id, version: version.number, from_version: fromVersionId },
       "action deployed",
     );
-    for (const triggerId of await bindingsOfAction(db, action.id)) {
-      if (isActionTrigger(triggerId)) await warmTrigger(deps, triggerId);
-    }
+    for (const triggerId of bound) if (isActionTrigger(triggerId)) await warmTrigger(deps, triggerId);
     return versionView(version, deployed, version);
   };
 
@@ -375,11 +391,19 @@ export function actionsRoutes(deps: Deps) {
       if (!version) throw notFound("action version");
       return versionView(version, action, await deployedOf(action));
     })
-    .post("/actions/:id/versions/:versionId/deploy", async ({ params, set }) => {
-      const version = await deploy(await mustFind(params.id), params.versionId);
-      set.status = 202;
-      return version;
-    })
+    .post(
+      "/actions/:id/versions/:versionId/deploy",
+      async ({ params, body, set }) => {
+        const version = await deploy(
+          await mustFind(params.id),
+          params.versionId,
+          body?.update_draft === true,
+        );
+        set.status = 202;
+        return version;
+      },
+      { body: t.Optional(t.Nullable(RollBack)) },
+    )
     .get("/triggers", () => ({ triggers: triggerViews() }))
     .get(
       "/triggers/:triggerId/bindings",

@@ -370,6 +370,22 @@ describe("deploy, edit the draft, deploy again, roll back", () => {
     expect((await admin("GET", `/actions/actions/${ids.m2m}/versions/${versionIds[1]}`)).status).toBe(404);
     expect((await admin("POST", `/actions/actions/${unknown}/deploy`)).status).toBe(404);
   });
+
+  test("roll back with update_draft: the draft becomes that version too", async () => {
+    const rolledBack = await admin("POST", `/actions/actions/${ids.plan}/versions/${versionIds[2]}/deploy`, {
+      update_draft: true,
+    });
+    expect(rolledBack).toMatchObject({ status: 202, body: { number: 4, code: v2Code, deployed: true } });
+    expect((await admin("GET", `/actions/actions/${ids.plan}`)).body).toMatchObject({
+      code: v2Code,
+      all_changes_deployed: true,
+      deployed_version: { number: 4 },
+    });
+    expect(
+      (await admin("POST", `/actions/actions/${ids.plan}/versions/${versionIds[2]}/deploy`, { draft: true }))
+        .status,
+    ).toBe(400);
+  });
 });
 
 describe("secrets", () => {

@@ -89,7 +89,7 @@ export interface SdkMajor {
  * one as their documented `fetch` option: the SDK still builds `https://<domain>/api/v2/…`
  * and speaks TLS to the proxy in front of Rulegate, as in production.
  */
-function trustingFetch(ca: string): typeof fetch {
+export function trustingFetch(ca: string): typeof fetch {
   const trusting = (input: RequestInfo | URL, init?: RequestInit) =>
     fetch(input, { ...init, tls: { ca } } as RequestInit);
   return Object.assign(trusting, { preconnect: fetch.preconnect });
