@@ -588,7 +588,9 @@ describe.each(SDK_MAJORS)("$name", (major) => {
       expect(page).toEqual((await tenant.raw("GET", "/hooks?include_totals=true")).body);
     });
     test("actions", async () => {
-      expect(await sdk.listActions()).toEqual({ actions: [], total: 0, page: 0, per_page: 20 });
+      // v7 asks for 50 a page; v4 asks for no size and gets Auth0's default, 20.
+      const perPage = major.name.endsWith("v7") ? 50 : 20;
+      expect(await sdk.listActions()).toEqual({ actions: [], total: 0, page: 0, per_page: perPage });
     });
   });
 
