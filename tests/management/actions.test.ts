@@ -604,6 +604,34 @@ describe("triggers and bindings", () => {
     );
   });
 
+  test("a bound action cannot roll back to a version of another trigger", async () => {
+    const moved = await admin("POST", "/actions/actions", {
+      name: "moved",
+      supported_triggers: CREDENTIALS_EXCHANGE,
+      code: "exports.onExecuteCredentialsExchange = async () => {};",
+      deploy: true,
+    });
+    const [first] = (await admin("GET", `/actions/actions/${moved.body.id}/versions`)).body.versions;
+    await admin("PATCH", `/actions/actions/${moved.body.id}`, {
+      supported_triggers: POST_LOGIN,
+      code: postLogin(""),
+    });
+    await admin("POST", `/actions/actions/${moved.body.id}/deploy`);
+    const bindings = [
+      { ref: { type: "action_id", value: ids.plan } },
+      { ref: { type: "action_id", value: ids.audit } },
+      { ref: { type: "action_id", value: moved.body.id } },
+    ];
+    expect((await admin("PATCH", "/actions/triggers/post-login/bindings", { bindings })).status).toBe(200);
+    expect(await admin("POST", `/actions/actions/${moved.body.id}/versions/${first.id}/deploy`)).toEqual(
+      badRequest(
+        "can't upgrade to this trigger: the action is bound to a trigger its new triggers do not include.",
+      ),
+    );
+    await admin("PATCH", "/actions/triggers/post-login/bindings", { bindings: bindings.slice(0, 2) });
+    expect((await admin("DELETE", `/actions/actions/${moved.body.id}`)).status).toBe(204);
+  });
+
   test("the credentials-exchange trigger has its own bindings", async () => {
     const bound = await admin("PATCH", "/actions/triggers/credentials-exchange/bindings", {
       bindings: [{ ref: { type: "action_name", value: "m2m-claims" } }],
