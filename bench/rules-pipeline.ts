@@ -1,9 +1,10 @@
 /**
- * What Auth0 Rules add to a password exchange, in process on this machine: the Rules step
- * (`runRulesPipeline`: the read of the enabled rules and configuration values, the rule-host
- * round trip of the whole pipeline, the reading of its answer, the log events) with no rule,
- * 1 rule and 5 rules, next to the password-exchange rule's step (`runRule`, the seed's sample
- * rule). Each at 1 and 16 concurrent calls, after a warm-up.
+ * What Auth0 Rules and Actions add to a password exchange, in process on this machine: the
+ * Rules step (`runRulesPipeline`: the read of the enabled rules and configuration values,
+ * the rule-host round trip of the whole pipeline, the reading of its answer, the log events)
+ * with no rule, 1 rule and 5 rules; the post-login Actions step (`runPostLoginActions`) with
+ * nothing bound and one bound action; next to the password-exchange rule's step (`runRule`,
+ * the seed's sample rule). Each at 1 and 16 concurrent calls, after a warm-up.
  * Run: `npm run bench:rules`. Prints a table and writes bench/results/rules-pipeline.json.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,11 +13,13 @@ import { join } from "node:path";
 import { createApp } from "../src/app.ts";
 import { bootstrap } from "../src/bootstrap.ts";
 import { loadConfig } from "../src/config.ts";
+import { deployAction, insertAction, replaceBindings } from "../src/db/actions.ts";
 import { findClient } from "../src/db/clients.ts";
 import { findResourceServerByIdentifier } from "../src/db/resource-servers.ts";
 import { saveRule } from "../src/db/rule.ts";
 import { findUserById } from "../src/db/users.ts";
 import { createLogger } from "../src/logs/logger.ts";
+import { runPostLoginActions } from "../src/oauth/run-actions.ts";
 import { runRule } from "../src/oauth/run-rule.ts";
 import { runRulesPipeline } from "../src/oauth/run-rules-pipeline.ts";
 import type { ClientContext } from "../src/oauth/token-context.ts";
@@ -122,19 +125,24 @@ const params = {
   scope: "read:sample",
   client_id: client.clientId,
 };
+const clientContext = () =>
+  ({
+    deps,
+    request: new Request("http://localhost/oauth/token", { method: "POST" }),
+    requestId: "bench",
+    startedAt: performance.now(),
+    params,
+    ip: "203.0.113.7",
+    client,
+  }) as ClientContext;
 const rulesStep = () =>
-  runRulesPipeline(
-    {
-      deps,
-      request: new Request("http://localhost/oauth/token", { method: "POST" }),
-      requestId: "bench",
-      startedAt: performance.now(),
-      params,
-      ip: "203.0.113.7",
-      client,
-    } as ClientContext,
-    { user, api, scope: ["read:sample"], protocol: "oauth2-password", authTime: new Date() },
-  );
+  runRulesPipeline(clientContext(), {
+    user,
+    api,
+    scope: ["read:sample"],
+    protocol: "oauth2-password",
+    authTime: new Date(),
+  });
 
 const results: Record<string, unknown> = {};
 const cells = async (name: string, once: () => Promise<unknown>) => {
@@ -153,6 +161,42 @@ await cells("rules step, 1 rule", rulesStep);
 for (const id of ids.slice(1)) await admin("PATCH", `/rules/${id}`, { enabled: true });
 await cells("rules step, 5 rules", rulesStep);
 for (const id of ids) await admin("DELETE", `/rules/${id}`);
+
+// One bound post-login action (claims from app_metadata), its step next to the others'.
+const actionId = crypto.randomUUID();
+const now = new Date();
+await insertAction(db, {
+  id: actionId,
+  name: "roles",
+  supportedTriggers: [{ id: "post-login", version: "v3" }],
+  code: `exports.onExecutePostLogin = async (event, api) => {
+    api.accessToken.setCustomClaim("https://example.com/roles", event.user.app_metadata.roles || []);
+  };`,
+  runtime: "node22",
+  dependencies: [],
+  secrets: {},
+  deployedVersionId: null,
+  deployedAt: null,
+  createdAt: now,
+  updatedAt: now,
+});
+await deployAction(db, actionId, crypto.randomUUID(), now);
+const actionsStep = () =>
+  runPostLoginActions(clientContext(), {
+    user,
+    api,
+    scope: ["read:sample"],
+    protocol: "oauth2-password",
+    authTime: new Date(),
+  });
+await cells("post-login actions step, nothing bound", actionsStep);
+await replaceBindings(
+  db,
+  "post-login",
+  [{ id: crypto.randomUUID(), actionId, displayName: "roles", createdAt: Date.now() }],
+  new Date(),
+);
+await cells("post-login actions step, 1 action", actionsStep);
 
 await saveRule(db, {
   script: readFileSync("rules/password-exchange.js", "utf8"),

@@ -8,6 +8,7 @@ import { errorFamilies } from "./http/error-families.ts";
 import { NO_STORE } from "./http/no-store.ts";
 import { withRequestId } from "./http/request-id.ts";
 import { actionsRoutes } from "./management/actions.ts";
+import { actionsTestRoutes } from "./management/actions-test.ts";
 import { ApiError } from "./management/api-error.ts";
 import { apiErrorFamily } from "./management/api-error-family.ts";
 import { auth0RulesRoutes } from "./management/auth0-rules.ts";
@@ -118,6 +119,7 @@ export function createApp(deps: Deps) {
         rulesConfigsRoutes(deps),
         hooksRoutes(deps),
         actionsRoutes(deps),
+        actionsTestRoutes(deps, deps.rules),
         logsRoutes(deps),
         keysRoutes(deps),
         jobsRoutes(deps),

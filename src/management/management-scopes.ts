@@ -72,6 +72,8 @@ export const MANAGEMENT_ROUTE_SCOPES: Readonly<Record<string, readonly string[]>
   "PATCH /api/v2/actions/actions/:id": ["update:actions"],
   "DELETE /api/v2/actions/actions/:id": ["delete:actions"],
   "POST /api/v2/actions/actions/:id/deploy": ["create:actions"],
+  // `test` runs the draft in the sandbox: what deploying it would need.
+  "POST /api/v2/actions/actions/:id/test": ["create:actions"],
   "GET /api/v2/actions/actions/:id/versions": ["read:actions"],
   "GET /api/v2/actions/actions/:id/versions/:versionId": ["read:actions"],
   "POST /api/v2/actions/actions/:id/versions/:versionId/deploy": ["create:actions"],

@@ -4,10 +4,10 @@
  * `(module, exports)`, as the password-exchange rule's is), which exports the prelude's flow
  * over them (`__rulegate.actions`, src/rules/context-prelude.ts).
  */
-import { createHash } from "node:crypto";
 import { ACTION_TRIGGERS, type ActionTriggerId } from "../model/rule-ids.ts";
 import type { RuleScript } from "./contract.ts";
 import type { RulePool } from "./pool.ts";
+import { deployedScript } from "./rule-version.ts";
 
 /** One action of a flow: its name (the binding's display name) and its code. */
 export interface FlowActionSource {
@@ -43,17 +43,7 @@ export interface FlowVersion {
  * hosts (and caches) of its own.
  */
 export function flowScript(trigger: ActionTriggerId, flow: FlowVersion): RuleScript {
-  const ruleId = ACTION_TRIGGERS[trigger];
-  const script = actionsSource(trigger, flow.actions);
-  return {
-    ruleId,
-    script,
-    version: createHash("sha256")
-      .update(`${ruleId}\n${flow.changedAt}\n${script}`)
-      .digest("base64url")
-      .slice(0, 22),
-    deployedAt: flow.changedAt,
-  };
+  return deployedScript(ACTION_TRIGGERS[trigger], flow.changedAt, actionsSource(trigger, flow.actions));
 }
 
 /** Warms hosts for a trigger's flow as it now is, so the next exchange does not wait for one; nothing without one. */

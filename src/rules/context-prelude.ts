@@ -164,6 +164,15 @@ export function installPrelude(host: PreludeHost): void {
     }
   };
 
+  /** What a flow's result says of the error that ended it: its class name and message (read under the call's time limit). */
+  const denialOf = (error: unknown): { name: string; message: string } => {
+    try {
+      return { name: errorNameOf(error), message: messageOf(error) };
+    } catch {
+      return { name: "Error", message: "" };
+    }
+  };
+
   // The engine's own resource errors are crashes (500), not the rule denying the token.
   const isResourceError = (error: unknown) =>
     error instanceof RangeError &&
@@ -443,14 +452,7 @@ export function installPrelude(host: PreludeHost): void {
         pipelineState = null;
         if (denial !== undefined && isResourceError(denial)) return cb(denial);
         const claims = (value: unknown) => (isPlainObject(value) ? value : {});
-        let denied: { name: string; message: string } | undefined;
-        if (denial !== undefined) {
-          try {
-            denied = { name: errorNameOf(denial), message: messageOf(denial) };
-          } catch {
-            denied = { name: "Error", message: "" };
-          }
-        }
+        const denied = denial === undefined ? undefined : denialOf(denial);
         cb(null, {
           ...(denied ? { denied } : {}),
           accessToken: claims(context.accessToken),
@@ -615,13 +617,7 @@ export function installPrelude(host: PreludeHost): void {
         if (ended) return;
         ended = true;
         if (error !== undefined && isResourceError(error)) return cb(error);
-        if (error !== undefined) {
-          try {
-            denied = { name: errorNameOf(error), message: messageOf(error) };
-          } catch {
-            denied = { name: "Error", message: "" };
-          }
-        }
+        if (error !== undefined) denied = denialOf(error);
         cb(null, {
           ...(denied ? { denied } : {}),
           accessToken: { ...accessToken, ...(scopeChanged ? { scope } : {}) },

@@ -36,14 +36,21 @@ export interface PipelineVersion {
  * value, is a new version with hosts (and a `global`) of its own.
  */
 export function pipelineScript(pipeline: PipelineVersion): RuleScript {
-  const script = pipelineSource(pipeline.rules);
+  return deployedScript(RULES_PIPELINE, pipeline.changedAt, pipelineSource(pipeline.rules));
+}
+
+/**
+ * The version of extension code compiled as a whole (the Rules pipeline, a trigger's
+ * Actions): a hash of the module and of when it last changed, deployed then.
+ */
+export function deployedScript(ruleId: RuleId, changedAt: number, script: string): RuleScript {
   return {
-    ruleId: RULES_PIPELINE,
+    ruleId,
     script,
     version: createHash("sha256")
-      .update(`${RULES_PIPELINE}\n${pipeline.changedAt}\n${script}`)
+      .update(`${ruleId}\n${changedAt}\n${script}`)
       .digest("base64url")
       .slice(0, 22),
-    deployedAt: pipeline.changedAt,
+    deployedAt: changedAt,
   };
 }

@@ -91,3 +91,56 @@ export function samplePipelineInput(
     auth0: { domain: host.host, baseUrl: `${issuer.replace(/\/+$/, "")}/api/v2` },
   };
 }
+
+/**
+ * A complete, realistic `event` of Auth0's post-login or credentials-exchange trigger (a
+ * password exchange's, or a client credentials exchange's), for testing an action without a
+ * real request.
+ */
+export function sampleActionEvent(
+  trigger: "post-login" | "credentials-exchange",
+  tenant: string,
+  issuer: string,
+  audience: string,
+  at: Date,
+): Record<string, unknown> {
+  const { user } = samplePipelineInput(tenant, issuer, audience, at);
+  const request = {
+    ip: "203.0.113.7",
+    user_agent: "rulegate-test",
+    hostname: new URL(issuer).hostname,
+    method: "POST",
+    query: {},
+    language: "en",
+  };
+  const client = { client_id: "cli_sample", name: "Sample client", metadata: {} };
+  if (trigger === "credentials-exchange") {
+    return {
+      client,
+      request: { ...request, body: { grant_type: "client_credentials", audience } },
+      resource_server: { identifier: audience },
+      transaction: { requested_scopes: ["read:sample"] },
+      tenant: { id: tenant },
+    };
+  }
+  return {
+    user,
+    client,
+    connection: {
+      id: DATABASE_CONNECTION_ID,
+      name: DATABASE_CONNECTION,
+      strategy: DATABASE_PROVIDER,
+      metadata: {},
+    },
+    request: {
+      ...request,
+      body: { grant_type: "password", username: "user@example.com", audience, scope: "read:sample" },
+    },
+    transaction: { id: "sample", protocol: "oauth2-password", requested_scopes: ["read:sample"] },
+    resource_server: { identifier: audience },
+    authentication: { methods: [{ name: "pwd", timestamp: at.toISOString() }] },
+    authorization: { roles: [] },
+    stats: { logins_count: 1 },
+    tenant: { id: tenant },
+  };
+}

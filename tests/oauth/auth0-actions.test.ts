@@ -131,9 +131,10 @@ describe("post-login", () => {
       id: expect.stringMatching(/^con_/),
     });
     expect(event.request).toMatchObject({ method: "POST", hostname: "localhost", query: {} });
-    expect(event.request?.body).toMatchObject({ grant_type: "password", username: "alice@example.com" });
-    expect((event.request?.body as Record<string, unknown>).password).toBeUndefined();
-    expect((event.request?.body as Record<string, unknown>).client_secret).toBeUndefined();
+    const body = event.request?.body as Record<string, unknown>;
+    expect(body).toMatchObject({ grant_type: "password", username: "alice@example.com" });
+    expect(body.password).toBeUndefined();
+    expect(body.client_secret).toBeUndefined();
     expect(event.transaction).toMatchObject({
       protocol: "oauth2-password",
       requested_scopes: ["openid", "offline_access", "read:things"],

@@ -1,0 +1,4 @@
+// post-login: the API sees who called.
+exports.onExecutePostLogin = async (event, api) => {
+  api.accessToken.setCustomClaim('https://example.com/email', event.user.email);
+};
