@@ -59,6 +59,8 @@ export const MANAGEMENT_ROUTE_SCOPES: Readonly<Record<string, readonly string[]>
   ...RULE_ROUTES("credentials-exchange"),
   "GET /api/v2/rules": ["read:rules"],
   "POST /api/v2/rules": ["create:rules"],
+  // `try` runs code in the sandbox with the stored configuration values: what creating a rule needs.
+  "POST /api/v2/rules/try": ["create:rules", "update:rules"],
   "GET /api/v2/rules/:id": ["read:rules"],
   "PATCH /api/v2/rules/:id": ["update:rules"],
   "DELETE /api/v2/rules/:id": ["delete:rules"],
