@@ -1,12 +1,14 @@
 import type { ActionTrigger } from "../db/schema.ts";
+import { ACTION_SOURCE_LINE_OFFSET, actionsSource } from "../rules/actions-flow.ts";
 import {
   assignedExports,
   forbiddenSyntax,
   RULE_SCRIPT_LIMIT,
   syntaxError,
 } from "../rules/check-rule-source.ts";
+import type { RulePool } from "../rules/pool.ts";
 import { isActionTrigger, TRIGGER_CATALOG } from "./action-triggers.ts";
-import { ApiError, badRequest } from "./api-error.ts";
+import { ApiError, badRequest, temporarilyUnavailable } from "./api-error.ts";
 
 /** The source check's reason, which speaks of rules, in an action's words. */
 const inActionWords = (reason: string) =>
@@ -54,5 +56,38 @@ export function assertHandlers(code: string, triggers: ActionTrigger[]): void {
         `The action's code does not export ${handler}, the ${trigger.id} trigger's handler (exports.${handler} = async (event, api) => { … }).`,
       );
     }
+  }
+}
+
+/** How long a caller turned away by busy throwaway hosts should wait before retrying. */
+const BUSY_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * Refuses to deploy code that does not load in a rule host as its trigger's flow would load
+ * it: top-level code that throws, runs past the time limit or the memory limit, or leaves no
+ * handler. A deployed version that cannot load would fail every exchange of its trigger.
+ */
+export async function assertLoads(
+  pool: RulePool,
+  name: string,
+  code: string,
+  triggers: ActionTrigger[],
+): Promise<void> {
+  for (const trigger of triggers) {
+    if (!isActionTrigger(trigger.id)) continue;
+    const error = await pool.compile(actionsSource(trigger.id, [{ name, code }]));
+    if (!error) continue;
+    if (error === "busy") {
+      throw temporarilyUnavailable(
+        "Too many rule tries and deploy checks are running; retry shortly.",
+        BUSY_RETRY_AFTER_SECONDS,
+      );
+    }
+    const line = error.line === undefined ? undefined : error.line - ACTION_SOURCE_LINE_OFFSET;
+    const where =
+      line !== undefined && line >= 1
+        ? ` (line ${line}${error.column ? `, column ${error.column}` : ""})`
+        : "";
+    throw new ApiError(400, `The action's code does not load: ${error.message}${where}`, "invalid_action");
   }
 }

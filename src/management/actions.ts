@@ -19,7 +19,7 @@ import type { ActionBinding, ActionRow, ActionTrigger, ActionVersionRow } from "
 import type { Deps } from "../deps.ts";
 import type { ActionTriggerId } from "../model/rule-ids.ts";
 import { prepareFlow } from "../rules/actions-flow.ts";
-import { assertActionCode, assertHandlers } from "./action-code.ts";
+import { assertActionCode, assertHandlers, assertLoads } from "./action-code.ts";
 import { nextSecrets } from "./action-secrets.ts";
 import {
   checkedRuntime,
@@ -203,12 +203,16 @@ export function actionsRoutes(deps: Deps) {
     );
   };
 
-  /** Deploys the draft (or with `fromVersionId` rolls back to a copy of that version) and answers the new version. */
-  const deploy = async (action: ActionRow, fromVersionId?: string, updateDraft = false) => {
+  /**
+   * Deploys the draft (or with `fromVersionId` rolls back to a copy of that version) and
+   * answers the new version; `loads` when the code was already loaded in a host.
+   */
+  const deploy = async (action: ActionRow, fromVersionId?: string, updateDraft = false, loads = false) => {
     const source =
       fromVersionId === undefined ? action : await findActionVersion(db, action.id, fromVersionId);
     if (!source) throw notFound("action version");
     assertHandlers(source.code, source.supportedTriggers);
+    if (!loads) await assertLoads(deps.rules, action.name, source.code, source.supportedTriggers);
     const bound = await bindingsOfAction(db, action.id);
     const supported = source.supportedTriggers.map((trigger) => trigger.id);
     if (bound.some((triggerId) => !supported.includes(triggerId))) throw cannotChangeTrigger();
@@ -270,7 +274,10 @@ export function actionsRoutes(deps: Deps) {
         const runtime = checkedRuntime(body.runtime ?? DEFAULT_RUNTIME);
         const code = body.code ?? "";
         assertActionCode(code);
-        if (body.deploy) assertHandlers(code, supportedTriggers);
+        if (body.deploy) {
+          assertHandlers(code, supportedTriggers);
+          await assertLoads(deps.rules, body.name, code, supportedTriggers);
+        }
         const now = deps.clock.now();
         let row: ActionRow;
         try {
@@ -292,7 +299,7 @@ export function actionsRoutes(deps: Deps) {
           throw error;
         }
         deps.log.info({ event: "action_created", action: row.id }, "action created");
-        if (body.deploy) await deploy(row);
+        if (body.deploy) await deploy(row, undefined, false, true);
         set.status = 201;
         return await viewOf((await findAction(db, row.id)) ?? row);
       },

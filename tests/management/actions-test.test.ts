@@ -93,3 +93,20 @@ describe("POST /api/v2/actions/actions/{id}/test", () => {
     expect((await testAction(crypto.randomUUID(), {})).status).toBe(404);
   });
 });
+
+describe("deploying an action loads it in a host first", () => {
+  test("code that throws at top level is refused at deploy with its line, and nothing is deployed", async () => {
+    const created = await h.admin("POST", "/actions/actions", {
+      name: "throws-at-load",
+      supported_triggers: [{ id: "post-login", version: "v3" }],
+      code: `const ready = true;\nthrow new Error("not configured");\nexports.onExecutePostLogin = async () => {};`,
+    });
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+    const deployed = await h.admin("POST", `/actions/actions/${id}/deploy`);
+    expect(deployed.status).toBe(400);
+    const body = await deployed.json();
+    expect(body.message).toMatch(/does not load: .*not configured.*\(line 2/);
+    expect((await (await h.admin("GET", `/actions/actions/${id}`)).json()).deployed_version).toBeUndefined();
+  });
+});
