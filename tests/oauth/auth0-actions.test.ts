@@ -221,6 +221,20 @@ describe("post-login", () => {
     expect(mfa.body.error_description).toMatch(/Multifactor/);
   });
 
+  test("the flow shares the time limit: an action that never settles is a 500, and the next exchange works", async () => {
+    await bind("post-login", [
+      await action("post-login", `exports.onExecutePostLogin = async () => {};`),
+      await action("post-login", `exports.onExecutePostLogin = () => new Promise(() => {});`),
+    ]);
+    const started = Date.now();
+    const hung = await exchange();
+    expect(hung.status).toBe(500);
+    expect(hung.body.error).toBe("server_error");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await bind("post-login", []);
+    expect((await exchange()).status).toBe(200);
+  });
+
   test("metadata set through api.user is stored after the flow, and seen by the next exchange", async () => {
     const counter = await action(
       "post-login",
