@@ -70,7 +70,7 @@ export interface ActionsImportPlan {
 /** Where the values of the export's secrets come from. */
 export interface SecretValues {
   /** The value of one action's secret (from a file, stdin or the environment), if given. */
-  valueOf(action: string, secret: string): string | undefined;
+  secretValue(action: string, secret: string): string | undefined;
   /** Send the values given even for secrets the action has already (they cannot be compared). */
   replace: boolean;
   /** Import an action without the secrets that have no value, rather than refuse. */
@@ -168,7 +168,7 @@ function planSecrets(
   const missing: string[] = [];
   let changed = false;
   for (const secret of action.secrets) {
-    const value = values.valueOf(action.name, secret.name) ?? secret.value;
+    const value = values.secretValue(action.name, secret.name) ?? secret.value;
     if (has.has(secret.name) && !(values.replace && value !== undefined)) {
       secrets.push({ name: secret.name });
     } else if (value !== undefined) {

@@ -14,7 +14,7 @@ const TRIGGERS = new Map([
 const CODE = "exports.onExecutePostLogin = async () => {};\n";
 
 const values = (given: Record<string, string> = {}, options: Partial<SecretValues> = {}): SecretValues => ({
-  valueOf: (_action, secret) => given[secret],
+  secretValue: (_action, secret) => given[secret],
   replace: false,
   allowMissing: false,
   ...options,

@@ -263,7 +263,7 @@ nothing. Actions of triggers Rulegate does not run are skipped.`,
         await currentBindings(api, triggers, exported.triggers?.entry),
         triggers,
         {
-          valueOf: (action, secret) =>
+          secretValue: (action, secret) =>
             fromFile.get(action)?.get(secret) ??
             (options.secretsFromEnv ? process.env[secret] || undefined : undefined),
           replace: Boolean(options.replaceSecrets),
