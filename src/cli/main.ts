@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from "commander";
 import { CliError, createApiClient } from "./api-client.ts";
+import { registerActions } from "./commands/actions.ts";
 import { registerAdminKey } from "./commands/admin-key.ts";
 import { registerApis } from "./commands/apis.ts";
 import { registerClients } from "./commands/clients.ts";
@@ -19,7 +20,7 @@ import { createOutput } from "./output.ts";
 
 const program = new Command("rulegate")
   .description(
-    "Manage a Rulegate server: users, clients, APIs, the password-exchange hook, Auth0 Rules and the logs.",
+    "Manage a Rulegate server: users, clients, APIs, the password-exchange hook, Auth0 Rules and Actions, and the logs.",
   )
   .addOption(
     new Option("--url <url>", "the server's base URL").env("RULEGATE_URL").default("http://localhost:3000"),
@@ -43,6 +44,7 @@ registerApis(program, cli);
 registerSettings(program, cli);
 registerRule(program, cli);
 registerRules(program, cli);
+registerActions(program, cli);
 registerLogs(program, cli);
 registerImport(program, cli);
 registerAdminKey(program, cli);

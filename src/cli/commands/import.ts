@@ -15,6 +15,7 @@ import type { ResourceServer as Api } from "../../management/resource-servers.ts
 import { CliError } from "../api-client.ts";
 import type { CliContext } from "../context.ts";
 import { listAll } from "../list-all.ts";
+import { registerActionsImport } from "./import-actions.ts";
 import { registerRulesImport } from "./import-rules.ts";
 
 /** The management API's own schema: a changed route breaks this build, not a user. */
@@ -120,9 +121,11 @@ function report<Item>(
   if (error !== undefined) throw error;
 }
 
-/** `rulegate import …`: Auth0 exports of users (bulk import job), clients, APIs and rules. */
+/** `rulegate import …`: Auth0 exports of users (bulk import job), clients, APIs, rules and actions. */
 export function registerImport(program: Command, cli: CliContext): void {
-  const imports = program.command("import").description("move in from Auth0: users, clients, APIs and rules");
+  const imports = program
+    .command("import")
+    .description("move in from Auth0: users, clients, APIs, rules and actions");
   imports
     .command("users <file>")
     .description("import users in Auth0's bulk-import format (JSON array or NDJSON), following the job")
@@ -209,4 +212,5 @@ export function registerImport(program: Command, cli: CliContext): void {
       report(cli, done, (entry) => `${entry.id}  ${entry.identifier}`);
     });
   registerRulesImport(imports, cli);
+  registerActionsImport(imports, cli);
 }
