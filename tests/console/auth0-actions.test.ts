@@ -202,6 +202,10 @@ describe("the workbench's Actions tab", () => {
   test(
     "the draft is tested on its trigger's sample event: its console line and its claim, read from the secret",
     async () => {
+      // Opening the action filled the payload with its trigger's sample event (once the audience is read).
+      await page.waitForFunction(() =>
+        document.querySelector<HTMLTextAreaElement>("#action-test-input")?.value.startsWith("{"),
+      );
       const payload = JSON.parse(await page.inputValue("#action-test-input"));
       expect(payload.user.email).toBe("user@example.com");
       expect(payload.transaction.protocol).toBe("oauth2-password");
@@ -263,6 +267,7 @@ describe("the workbench's Actions tab", () => {
       expect(await page.locator("#action-status").textContent()).toBe("Saved · version 1 deployed");
       await listRow("tier").locator("td", { hasText: "version 1" }).waitFor();
       expect(await listRow("tier").locator("td").nth(3).textContent()).toBe("deployed");
+      await page.locator("#action-versions li strong", { hasText: "Version 1" }).waitFor();
       expect(await page.locator("#action-versions li strong").allTextContents()).toEqual(["Version 1"]);
     },
     TEST_TIMEOUT_MS,
@@ -304,6 +309,7 @@ describe("the workbench's Actions tab", () => {
       expect(rolledBack.code).toBe(TIER_ACTION_V2);
       expect(rolledBack.all_changes_deployed).toBe(false);
       await page.locator("#action-status", { hasText: "version 3 deployed · undeployed changes" }).waitFor();
+      await page.locator("#action-versions li strong", { hasText: "Version 3" }).waitFor();
       expect(await page.locator("#action-versions li strong").allTextContents()).toEqual([
         "Version 3",
         "Version 2",

@@ -24,8 +24,8 @@ export function startActionSecretsPanel(options: {
     if (!action) return;
     try {
       const answer = await api<Action>("PATCH", actionPath(action.id), { secrets });
-      message.textContent = done;
       options.onChanged(answer);
+      message.textContent = done;
     } catch (error) {
       message.textContent = `Not changed: ${(error as Error).message}`;
     }

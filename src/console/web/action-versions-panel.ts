@@ -16,6 +16,8 @@ export function startActionVersionsPanel(options: {
 }) {
   const list = byId("action-versions");
   const message = byId("action-versions-message");
+  /** The latest load: an earlier one that answers later is not shown. */
+  let latest = 0;
 
   const row = (action: Action, version: ActionVersion) => {
     const label = `Version ${version.number}`;
@@ -56,8 +58,10 @@ export function startActionVersionsPanel(options: {
     /** Loads the versions of `action`; `changed` when another action than before is shown. */
     async show(action: Action, changed: boolean) {
       if (changed) message.textContent = "";
+      const load = ++latest;
       try {
         const versions = await listVersions(action.id);
+        if (load !== latest) return;
         list.replaceChildren(...versions.map((version) => row(action, version)));
         if (versions.length === 0)
           list.replaceChildren(el("li", { className: "hint", textContent: "Not deployed yet." }));
