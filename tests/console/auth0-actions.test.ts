@@ -261,6 +261,8 @@ describe("the workbench's Actions tab", () => {
       await pasteAction(TIER_ACTION);
       await page.getByRole("button", { name: "Deploy" }).click();
       await page.locator("#action-message", { hasText: "Deployed version 1." }).waitFor();
+      // The server's mark was for the code it refused: the fixed draft has none.
+      await page.locator("#action-problem:empty").waitFor({ state: "attached" });
       const deployed = await stored("tier");
       expect(deployed.deployed_version).toMatchObject({ number: 1, code: TIER_ACTION });
       expect(deployed.all_changes_deployed).toBe(true);

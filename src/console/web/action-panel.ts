@@ -71,7 +71,8 @@ export function startActionPanel(options: {
     saved = action;
     editing.hidden = false;
     title.textContent = `${action.name} · ${triggerOf(action)}`;
-    editor.setText(action.code);
+    // The same text is left alone: the cursor, the scroll position and the undo history stay.
+    if (editor.text() !== action.code) editor.setText(action.code);
     refresh();
   };
   /** Takes the server's action: the draft in the editor stays when it holds unsaved changes. */

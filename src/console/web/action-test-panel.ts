@@ -56,7 +56,15 @@ export function startActionTestPanel(draft: {
   /** The trigger whose sample event the payload holds. */
   let payloadTrigger: ActionTriggerId | undefined;
 
+  /** The last test's output goes. */
+  const clear = () => {
+    summary.className = "summary";
+    summary.textContent = "Not tested yet.";
+    consoleOutput.replaceChildren();
+    result.hidden = failure.hidden = true;
+  };
   const reset = async (trigger: ActionTriggerId) => {
+    clear();
     audience ??= await defaultAudience();
     payloadTrigger = trigger;
     input.value = pretty(defaultActionPayload(trigger, audience));
@@ -157,10 +165,7 @@ export function startActionTestPanel(draft: {
      * sample, unless it already is.
      */
     async opened(action: Action) {
-      summary.className = "summary";
-      summary.textContent = "Not tested yet.";
-      consoleOutput.replaceChildren();
-      result.hidden = failure.hidden = true;
+      clear();
       const trigger = triggerOf(action);
       if (trigger !== payloadTrigger || !input.value) await reset(trigger);
     },

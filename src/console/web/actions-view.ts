@@ -14,6 +14,8 @@ import { startActionsList } from "./actions-list.ts";
  */
 export function startActionsView(nonce: string) {
   let testPanel: ReturnType<typeof startActionTestPanel> | undefined;
+  /** The id of the action the secrets, versions and test panels show. */
+  let shownId: string | undefined;
   /** The action in the editor changed on the server: every panel of it follows. */
   const changed = (action: Action) => {
     const opened = action.id !== shownId;
@@ -22,7 +24,6 @@ export function startActionsView(nonce: string) {
     void versions.show(action, opened);
     if (opened) void testPanel?.opened(action);
   };
-  let shownId: string | undefined;
   const panel = startActionPanel({
     nonce,
     onRun: () => void testPanel?.test(),
