@@ -3,7 +3,8 @@
  * create an action, a syntax error marked at its line and refused there by the server, save, a
  * secret that never comes back to the page, test the draft (its console line and claim), a
  * deploy refused for code that does not load, deploy, undeployed changes, roll back, bind two
- * actions and reorder them, and a real password exchange carrying the bound actions' claims.
+ * actions and reorder them, a real password exchange carrying the bound actions' claims, a
+ * credentials-exchange action, and deleting a bound action.
  * What the page did is checked through the API. Each step leaves a screenshot in test-artifacts/.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -88,12 +89,12 @@ const listRow = (name: string) =>
 /** The editor's last outcome: saved, deployed, or the server's refusal. */
 const message = () => page.locator("#action-message").textContent();
 
-async function createAction(name: string) {
+async function createAction(name: string, trigger = "post-login") {
   await page.getByLabel("New action").fill(name);
-  await page.getByLabel("Trigger", { exact: true }).first().selectOption("post-login");
+  await page.locator("#action-new-trigger").selectOption(trigger);
   await page.getByRole("button", { name: "Create action" }).click();
   await page.locator("#actions-status", { hasText: `Created ${name}.` }).waitFor();
-  await page.locator("#action-title", { hasText: `${name} · post-login` }).waitFor();
+  await page.locator("#action-title", { hasText: `${name} · ${trigger}` }).waitFor();
 }
 
 beforeAll(async () => {
@@ -390,8 +391,48 @@ describe("the workbench's Actions tab", () => {
   );
 
   test(
+    "a credentials-exchange action starts from its handler's template and is tested on that trigger's sample event",
+    async () => {
+      await createAction("machine", "credentials-exchange");
+      expect((await stored("machine")).code).toBe(
+        "exports.onExecuteCredentialsExchange = async (event, api) => {\n};\n",
+      );
+      await page.waitForFunction(() =>
+        document
+          .querySelector<HTMLTextAreaElement>("#action-test-input")
+          ?.value.includes("client_credentials"),
+      );
+      const payload = JSON.parse(await page.inputValue("#action-test-input"));
+      expect(payload.user).toBeUndefined();
+      expect(payload.request.body.grant_type).toBe("client_credentials");
+      await page.getByRole("button", { name: "Test the draft" }).click();
+      await page.locator("#action-test-summary", { hasText: "machine: a token would be issued" }).waitFor();
+      expect(await page.locator("#action-test-console").textContent()).toBe("(no output)");
+      // No ID token on a client credentials exchange.
+      expect(await page.isVisible("#action-test-id-token")).toBe(false);
+
+      // Not deployed: the other trigger's bindings have nothing to add.
+      await page.getByLabel("Trigger", { exact: true }).nth(1).selectOption("credentials-exchange");
+      await page.locator("#bindings-status", { hasText: "credentials-exchange runs no action." }).waitFor();
+      expect(await page.locator("#bindings-add option").allTextContents()).toEqual([
+        "(no other deployed action)",
+      ]);
+      await page.getByLabel("Trigger", { exact: true }).nth(1).selectOption("post-login");
+      await page.locator("#bindings-status", { hasText: "post-login runs region, then tier." }).waitFor();
+
+      page.once("dialog", (question) => void question.accept());
+      await page.getByRole("button", { name: "Delete machine" }).click();
+      await page.locator("#actions-status", { hasText: "Deleted machine." }).waitFor();
+      expect((await storedActions()).has("machine")).toBe(false);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     "deleting asks first; a bound action asks again whether to unbind it, and is then gone from its trigger",
     async () => {
+      await page.getByRole("button", { name: "Edit region" }).click();
+      await page.locator("#action-title", { hasText: "region · post-login" }).waitFor();
       page.once("dialog", (question) => void question.dismiss());
       await page.getByRole("button", { name: "Delete region" }).click();
       expect((await storedActions()).has("region")).toBe(true);
