@@ -2,9 +2,12 @@
  * The rule workbench in the browser: sign-in with the management API key or a Management API
  * access token, the rule editor
  * and its try panel, deploy, secrets, live logs, Auth0 rules (list, editor, configuration,
- * try), and the lists of users, clients and APIs.
+ * try), Auth0 actions (list, editor, secrets, versions, test, bindings), and the lists of
+ * users, clients and APIs.
  * Everything goes through the documented `/api/v2` API.
  */
+
+import { startActionsView } from "./actions-view.ts";
 import {
   ApiFailure,
   api,
@@ -43,6 +46,7 @@ const secrets = startSecretsPanel();
 const logs = startLiveLogs();
 const lists: Record<string, { load(): Promise<void> }> = {
   "rules-view": startAuth0RulesView(nonce),
+  "actions-view": startActionsView(nonce),
   "users-view": startUsersList(),
   "clients-view": startClientsList(),
   "apis-view": startApisList(),
