@@ -4,7 +4,8 @@
  * The source has two post-login actions bound in order (the second with a secret), a bound
  * credentials-exchange action, and a draft never deployed. a0deploy exports each action's
  * draft code to `actions/<name>/code.js`, marks it `deployed` when all its changes are
- * deployed, and writes each trigger's bindings (action name, display name) in order. On
+ * deployed, and writes each trigger's bindings (action name, display name) in order (a
+ * directory export: the same in `actions/<name>.json` and `triggers/triggers.json`). On
  * import it creates or updates each action by name (`POST`/`PATCH /api/v2/actions/actions`),
  * deploys those marked `deployed: true` (`POST …/deploy`), then sets each trigger's bindings
  * by action name (`PATCH /api/v2/actions/triggers/{id}/bindings`). Both servers are real
@@ -227,6 +228,25 @@ describe("a0deploy export of actions and triggers, then import into a fresh Rule
       "credentials-exchange": [{ action_name: "m2m-tier", display_name: "m2m-tier" }],
     });
     for (const text of filesUnder(dir)) expect(text).not.toContain(SOURCE_PLAN);
+  }, 120_000);
+
+  test("export as a directory: actions/<name>.json beside actions/<name>/code.js, triggers/triggers.json", async () => {
+    const folder = join(dir, "directory");
+    const output = await a0deploy(source, ["export", "--format", "directory", "--output_folder", folder]);
+    expect(output).toContain("Export Successful");
+    const yaml = parse(readFileSync(join(dir, "tenant.yaml"), "utf8"));
+    for (const action of yaml.actions as { name: string; code: string }[]) {
+      const json = JSON.parse(readFileSync(join(folder, "actions", `${action.name}.json`), "utf8"));
+      expect(json).toEqual({ ...action, code: `./actions/${action.name}/code.js` });
+      expect(readFileSync(join(folder, "actions", action.name, "code.js"), "utf8")).toBe(
+        readFileSync(join(dir, action.code), "utf8"),
+      );
+    }
+    expect(JSON.parse(readFileSync(join(folder, "triggers", "triggers.json"), "utf8"))).toEqual(
+      yaml.triggers,
+    );
+    for (const text of filesUnder(folder)) expect(text).not.toContain(SOURCE_PLAN);
+    rmSync(folder, { recursive: true });
   }, 120_000);
 
   test("import, the secret's value keyword-replaced: the same actions, deployed as on the source, bound in the same order", async () => {
