@@ -22,46 +22,19 @@
 
 import { Database } from "bun:sqlite";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { parse, stringify } from "yaml";
+import { a0deploy as runA0deploy } from "./a0deploy-support.ts";
 import { startTenant, type Tenant } from "./tenant.ts";
-
-const A0DEPLOY = fileURLToPath(new URL("../../node_modules/auth0-deploy-cli/lib/index.js", import.meta.url));
 
 /** The resource types exported and imported: what Rulegate has. */
 const INCLUDED = ["tenant", "clients", "resourceServers", "clientGrants", "rules", "rulesConfigs"];
 
-/** Runs `a0deploy <args>` under Node against `tenant`; its output, without the admin key. */
-async function a0deploy(tenant: Tenant, args: string[], extraEnv: Record<string, string> = {}) {
-  const child = spawn("node", [A0DEPLOY, ...args], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? tmpdir(),
-      NODE_EXTRA_CA_CERTS: tenant.caPath,
-      AUTH0_DOMAIN: tenant.domain,
-      AUTH0_ACCESS_TOKEN: tenant.adminKey,
-      AUTH0_INCLUDED_ONLY: JSON.stringify(INCLUDED),
-      ...extraEnv,
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on("data", (chunk) => {
-    output += chunk;
-  });
-  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
-  // Never let the key reach a test report.
-  const shown = output.replaceAll(tenant.adminKey, "<admin key>");
-  if (code !== 0) throw new Error(`a0deploy ${args[0]} exited with ${code}:\n${shown}`);
-  return shown;
-}
+/** a0deploy against `tenant`, limited to {@link INCLUDED}. */
+const a0deploy = (tenant: Tenant, args: string[], extraEnv: Record<string, string> = {}) =>
+  runA0deploy(tenant, args, INCLUDED, extraEnv);
 
 /** An Auth0 rule's source as a0deploy writes it to `rules/<name>.js`. */
 const ruleScript = (body: string) =>

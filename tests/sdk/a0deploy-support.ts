@@ -1,0 +1,45 @@
+import { spawn } from "node:child_process";
+import { tmpdir } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { Tenant } from "./tenant.ts";
+
+const A0DEPLOY = fileURLToPath(new URL("../../node_modules/auth0-deploy-cli/lib/index.js", import.meta.url));
+
+/**
+ * Runs Auth0's Deploy CLI, `a0deploy <args>`, under Node as installed against `tenant` (its
+ * HTTPS front, trusting the test's certificate authority through `NODE_EXTRA_CA_CERTS`, the
+ * admin key as `AUTH0_ACCESS_TOKEN`), limited to the resource types `included` with its own
+ * setting `AUTH0_INCLUDED_ONLY`. Answers its output, without the admin key; throws with it
+ * when a0deploy fails.
+ */
+export async function a0deploy(
+  tenant: Tenant,
+  args: string[],
+  included: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<string> {
+  const child = spawn("node", [A0DEPLOY, ...args], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? tmpdir(),
+      NODE_EXTRA_CA_CERTS: tenant.caPath,
+      AUTH0_DOMAIN: tenant.domain,
+      AUTH0_ACCESS_TOKEN: tenant.adminKey,
+      AUTH0_INCLUDED_ONLY: JSON.stringify(included),
+      ...extraEnv,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    output += chunk;
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  // Never let the key reach a test report.
+  const shown = output.replaceAll(tenant.adminKey, "<admin key>");
+  if (code !== 0) throw new Error(`a0deploy ${args[0]} exited with ${code}:\n${shown}`);
+  return shown;
+}
