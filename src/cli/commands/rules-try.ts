@@ -3,25 +3,13 @@ import pc from "picocolors";
 import { CliError } from "../api-client.ts";
 import { findRule, RULES_PATH } from "../auth0-rules.ts";
 import type { CliContext } from "../context.ts";
+import { consoleLine, type ExtensionRun, printRunOutcome } from "../print-extension-run.ts";
 import { readJsonObject, readText } from "../read-file.ts";
 
-/** `POST /api/v2/rules/try`'s answer (src/management/rules-try.ts). */
-interface TryAnswer {
-  duration_ms: number;
-  logs: Array<{ level: string; text: string; rule?: string }>;
+/** `POST /api/v2/rules/try`'s answer (src/management/rules-try.ts): a run, with each rule's time. */
+interface TryAnswer extends ExtensionRun {
   rules?: Array<{ name: string; duration_ms: number }>;
-  scope?: string[];
-  access_token_claims?: Record<string, unknown>;
-  id_token_claims?: Record<string, unknown>;
-  metadata?: Record<string, unknown>;
-  warnings?: string[];
-  error?: { error: string; error_description: string; detail?: string };
 }
-
-type Line = TryAnswer["logs"][number];
-
-const consoleLine = (line: Line, indent: string) =>
-  `${indent}${pc.dim(`console.${line.level}`)} ${line.text}`;
 
 /**
  * The answer for people: each rule that ran with its time and console lines, then what the
@@ -35,21 +23,7 @@ function printAnswer(cli: CliContext, answer: TryAnswer): void {
   }
   const named = new Set((answer.rules ?? []).map((rule) => rule.name));
   for (const line of answer.logs) if (!line.rule || !named.has(line.rule)) out.note(consoleLine(line, ""));
-  if (!answer.error) {
-    if (answer.scope) out.note(`${pc.green("scope")}: ${answer.scope.join(" ")}`);
-    if (answer.access_token_claims)
-      out.note(`${pc.green("access token claims")}: ${JSON.stringify(answer.access_token_claims)}`);
-    if (answer.id_token_claims && Object.keys(answer.id_token_claims).length > 0)
-      out.note(`${pc.green("id token claims")}: ${JSON.stringify(answer.id_token_claims)}`);
-    if (answer.metadata && Object.keys(answer.metadata).length > 0)
-      out.note(`${pc.green("metadata written")}: ${JSON.stringify(answer.metadata)}`);
-  }
-  for (const warning of answer.warnings ?? []) out.note(`${pc.yellow("warning")}: ${warning}`);
-  if (answer.error) {
-    out.note(`${pc.red(answer.error.error)}: ${answer.error.error_description}`);
-    if (answer.error.detail) out.note(`${pc.dim("detail")}: ${answer.error.detail}`);
-  }
-  out.note(pc.dim(`${answer.duration_ms} ms`));
+  printRunOutcome(out, answer);
 }
 
 /**
