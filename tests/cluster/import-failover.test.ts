@@ -13,6 +13,11 @@ const SERVER = process.env.TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5
 const ADMIN_KEY = "failover-admin-key-0123456789abcdef";
 const LEASE_SECONDS = 2;
 const RECORDS = 20_000;
+/**
+ * Records of each job in the concurrent test: enough that a job outlasts several leases on a
+ * fast machine too (20,000 took 1.6 s on one, under the 2 s lease, which proved nothing).
+ */
+const LONG_RECORDS = 80_000;
 
 let databaseUrl: string;
 let sql: postgres.Sql;
@@ -195,8 +200,8 @@ describe("import jobs across nodes (PostgreSQL)", () => {
     const [a, b] = await Promise.all([startNode(), startNode()]);
     // Both nodes claim at once: two uploads, one to each, and both nodes polling.
     const [first, second] = await Promise.all([
-      upload(a, usersFile("concurrent-a", RECORDS)),
-      upload(b, usersFile("concurrent-b", RECORDS)),
+      upload(a, usersFile("concurrent-a", LONG_RECORDS)),
+      upload(b, usersFile("concurrent-b", LONG_RECORDS)),
     ]);
     const owners = new Map<string, Set<string>>([
       [first, new Set()],
@@ -223,7 +228,7 @@ describe("import jobs across nodes (PostgreSQL)", () => {
     const claimed = [...a.claims(), ...b.claims()].map((claim) => claim.job_id).sort();
     expect(claimed).toEqual([first, second].sort());
     for (const node of [a, b]) expect(node.output().stdout).not.toContain("import_lease_lost");
-    await expectExactlyOnce(a, first, "concurrent-a", RECORDS);
-    await expectExactlyOnce(b, second, "concurrent-b", RECORDS);
+    await expectExactlyOnce(a, first, "concurrent-a", LONG_RECORDS);
+    await expectExactlyOnce(b, second, "concurrent-b", LONG_RECORDS);
   }, 120_000);
 });
