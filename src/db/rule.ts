@@ -5,7 +5,7 @@ import { mergeJsonPatch } from "./dialect.ts";
 import type { RuleRow } from "./schema.ts";
 
 /**
- * The rules, one per extension point (src/model/rule-ids.ts `RULE_IDS`): the password-exchange
+ * The rules, one per extension point (src/model/rule-ids.ts `HOOK_IDS`): the password-exchange
  * rule (README, "The password-exchange rule") and the credentials-exchange rule (README, "The
  * credentials-exchange rule"). Each query takes the rule's id, the password-exchange rule's
  * unless told.

@@ -78,7 +78,7 @@ export type AnyRuleInput = RuleInput | CredentialsExchangeInput | PipelineInput 
 /** The rules' ids live in the shared vocabulary (src/model/), since storage names them too. */
 import type { RuleId } from "../model/rule-ids.ts";
 
-export { type HookId, RULE_IDS, type RuleId } from "../model/rule-ids.ts";
+export type { HookId, RuleId } from "../model/rule-ids.ts";
 
 /** What a rule run decides: the final scope and the claims to add to each token. */
 export interface RuleOutcome {
