@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import pc from "picocolors";
 import { actionUrl, findAction } from "../auth0-actions.ts";
 import type { CliContext } from "../context.ts";
 import { consoleLine, type ExtensionRun, printRunOutcome } from "../print-extension-run.ts";
