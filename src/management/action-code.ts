@@ -7,8 +7,10 @@ import {
   syntaxError,
 } from "../rules/check-rule-source.ts";
 import type { RulePool } from "../rules/pool.ts";
+import { describePosition } from "../rules/protocol.ts";
 import { isActionTrigger, TRIGGER_CATALOG } from "./action-triggers.ts";
-import { ApiError, badRequest, temporarilyUnavailable } from "./api-error.ts";
+import { ApiError, badRequest } from "./api-error.ts";
+import { throwawayHostsBusy } from "./sandbox-run.ts";
 
 /** The source check's reason, which speaks of rules, in an action's words. */
 const inActionWords = (reason: string) =>
@@ -36,8 +38,7 @@ export function assertActionCode(code: string | undefined): void {
   if (forbidden) throw badRequest(inActionWords(forbidden));
   const error = syntaxError(code);
   if (!error) return;
-  const where = error.line ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})` : "";
-  throw badRequest(`The action's code does not compile: ${error.message}${where}`);
+  throw badRequest(`The action's code does not compile: ${error.message}${describePosition(error)}`);
 }
 
 /**
@@ -59,9 +60,6 @@ export function assertHandlers(code: string, triggers: ActionTrigger[]): void {
   }
 }
 
-/** How long a caller turned away by busy throwaway hosts should wait before retrying. */
-const BUSY_RETRY_AFTER_SECONDS = 2;
-
 /**
  * Refuses to deploy code that does not load in a rule host as its trigger's flow would load
  * it: top-level code that throws, runs past the time limit or the memory limit, or leaves no
@@ -77,17 +75,9 @@ export async function assertLoads(
     if (!isActionTrigger(trigger.id)) continue;
     const error = await pool.compile(actionsSource(trigger.id, [{ name, code }]));
     if (!error) continue;
-    if (error === "busy") {
-      throw temporarilyUnavailable(
-        "Too many rule tries and deploy checks are running; retry shortly.",
-        BUSY_RETRY_AFTER_SECONDS,
-      );
-    }
+    if (error === "busy") throw throwawayHostsBusy();
     const line = error.line === undefined ? undefined : error.line - ACTION_SOURCE_LINE_OFFSET;
-    const where =
-      line !== undefined && line >= 1
-        ? ` (line ${line}${error.column ? `, column ${error.column}` : ""})`
-        : "";
+    const where = line !== undefined && line >= 1 ? describePosition({ line, column: error.column }) : "";
     throw new ApiError(400, `The action's code does not load: ${error.message}${where}`, "invalid_action");
   }
 }

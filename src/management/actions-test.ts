@@ -7,19 +7,17 @@ import { garbageResultError, ruleFailureError, rulesDeniedError } from "../oauth
 import { actionsSource } from "../rules/actions-flow.ts";
 import { GarbageResult } from "../rules/normalize-outcome.ts";
 import type { RulePool } from "../rules/pool.ts";
-import { linesByRule, readPipelineResult } from "../rules/read-pipeline-result.ts";
+import { readPipelineResult } from "../rules/read-pipeline-result.ts";
 import { sampleActionEvent } from "../rules/sample-input.ts";
-import { ApiError, badRequest, notFound, temporarilyUnavailable } from "./api-error.ts";
+import { ApiError, badRequest, notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
+import { explainedError, flowRunReport, runAnswer, throwawayHostsBusy } from "./sandbox-run.ts";
 
 /** Auth0's body of `POST /api/v2/actions/actions/{id}/test`: the event to run the draft on. */
 export const TestAction = t.Object(
   { payload: t.Record(t.String(), t.Unknown()) },
   { additionalProperties: false },
 );
-
-/** How long a caller turned away by busy throwaway hosts should wait before retrying. */
-const BUSY_RETRY_AFTER_SECONDS = 2;
 
 /**
  * `POST /api/v2/actions/actions/{id}/test` (Auth0's test of an action): runs the action's
@@ -54,17 +52,8 @@ export function actionsTestRoutes(deps: Deps, pool: RulePool) {
         { trigger: "actions", event: { ...sample, ...body.payload }, secrets: [secrets] },
         `test-${crypto.randomUUID()}`,
       );
-      if (execution.failure?.kind === "busy") {
-        throw temporarilyUnavailable(
-          "Too many rule tries and deploy checks are running; retry shortly.",
-          BUSY_RETRY_AFTER_SECONDS,
-        );
-      }
+      if (execution.failure?.kind === "busy") throw throwawayHostsBusy();
       const ruleId = ACTION_TRIGGERS[trigger as ActionTriggerId];
-      const answer = { duration_ms: Math.round(execution.durationMs * 1000) / 1000, logs: execution.logs };
-      const explained = (error: ReturnType<typeof ruleFailureError>) => ({
-        error: { ...error.toBody(), detail: error.detail },
-      });
       if (execution.failure) {
         // A draft that does not load (no handler, a throw at top level) is the caller's mistake.
         if (
@@ -73,34 +62,35 @@ export function actionsTestRoutes(deps: Deps, pool: RulePool) {
         ) {
           throw new ApiError(400, `The action cannot run: ${execution.failure.detail}`, "invalid_action");
         }
-        return { payload: { ...answer, ...explained(ruleFailureError(execution.failure, ruleId)) } };
+        return {
+          payload: {
+            ...runAnswer(execution),
+            ...explainedError(ruleFailureError(execution.failure, ruleId)),
+          },
+        };
       }
       try {
         const outcome = readPipelineResult(execution.result, { privateClaimsAllowed: true });
+        const { id_token_claims, ...run } = flowRunReport(execution, outcome);
         const report = {
-          ...answer,
-          logs: linesByRule(execution.logs, outcome.rules),
-          ...(outcome.scope ? { scope: outcome.scope } : {}),
-          access_token_claims: outcome.accessTokenClaims,
-          ...(trigger === "post-login" ? { id_token_claims: outcome.idTokenClaims } : {}),
-          metadata: {
-            ...(outcome.metadata.appMetadata && { app_metadata: outcome.metadata.appMetadata }),
-            ...(outcome.metadata.userMetadata && { user_metadata: outcome.metadata.userMetadata }),
-          },
+          ...run,
+          // Only a post-login action has an ID token to add claims to.
+          ...(trigger === "post-login" ? { id_token_claims } : {}),
           ...(outcome.multifactor ? { multifactor: true } : {}),
-          warnings: outcome.warnings,
         };
         if (outcome.denied) {
           const denied =
             outcome.denied.code === undefined
-              ? { ...explained(rulesDeniedError(outcome.denied, action.name, "action")) }
+              ? explainedError(rulesDeniedError(outcome.denied, action.name, "action"))
               : { error: { error: outcome.denied.code, error_description: outcome.denied.message } };
           return { payload: { ...report, ...denied } };
         }
         return { payload: report };
       } catch (error) {
         if (!(error instanceof GarbageResult)) throw error;
-        return { payload: { ...answer, ...explained(garbageResultError(error.message, ruleId)) } };
+        return {
+          payload: { ...runAnswer(execution), ...explainedError(garbageResultError(error.message, ruleId)) },
+        };
       }
     },
     { body: TestAction },

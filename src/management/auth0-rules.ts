@@ -14,6 +14,7 @@ import type { Auth0RuleRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { checkAuth0RuleSource } from "../rules/auth0-rule-source.ts";
 import { RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.ts";
+import { describePosition } from "../rules/protocol.ts";
 import { pipelineScript } from "../rules/rule-version.ts";
 import { newId } from "../security/new-id.ts";
 import { ApiError, notFound } from "./api-error.ts";
@@ -21,6 +22,7 @@ import { FieldsQuery, projectFields } from "./fields.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
+import { assertScriptSize } from "./rule.ts";
 
 /** Auth0's only stage still in use (Auth0 Management API v2, Rules). */
 const STAGE = "login_success";
@@ -95,19 +97,16 @@ const ruleConflict = (field: "name" | "order") =>
  * that is not one function, does not parse or imports a module (400, with the line and
  * column in the rule's own source when the parser gives them).
  */
-function assertRuleSource(script: string | undefined): void {
+export function assertRuleSource(script: string | undefined): void {
   if (script === undefined) return;
-  if (new TextEncoder().encode(script).byteLength > RULE_SCRIPT_LIMIT) {
-    throw new ApiError(
-      413,
-      `The rule script is larger than ${RULE_SCRIPT_LIMIT} bytes.`,
-      "payload_too_large",
-    );
-  }
+  assertScriptSize(script);
   const error = checkAuth0RuleSource(script);
   if (!error) return;
-  const where = error.line ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})` : "";
-  throw new ApiError(400, `The rule does not compile: ${error.message}${where}`, "invalid_rule");
+  throw new ApiError(
+    400,
+    `The rule does not compile: ${error.message}${describePosition(error)}`,
+    "invalid_rule",
+  );
 }
 
 /** Auth0's 409 when another rule than `exceptId` has the name or order asked for. */

@@ -16,17 +16,19 @@ import { forbiddenSyntax, RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.t
 import { type HookInput, type RuleId, RuleInput } from "../rules/contract.ts";
 import { normalizeCredentialsExchangeOutcome, normalizeOutcome } from "../rules/normalize-outcome.ts";
 import type { RulePool } from "../rules/pool.ts";
+import { describePosition } from "../rules/protocol.ts";
 import { ruleScript } from "../rules/rule-version.ts";
 import { sampleRuleInput } from "../rules/sample-input.ts";
-import { ApiError, badRequest, notFound, temporarilyUnavailable } from "./api-error.ts";
+import { ApiError, badRequest, notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
+import { explainedError, runAnswer, throwawayHostsBusy } from "./sandbox-run.ts";
 
 // The size limit is checked by the handlers, so an oversized script is a 413, not a 400.
 const Script = t.String({ minLength: 1 });
 
 /** Rule scripts are limited to {@link RULE_SCRIPT_LIMIT} bytes: larger is RFC 9110 §15.5.14's 413. */
-function assertScriptSize(script: string | undefined): void {
+export function assertScriptSize(script: string | undefined): void {
   if (script !== undefined && new TextEncoder().encode(script).byteLength > RULE_SCRIPT_LIMIT) {
     throw new ApiError(
       413,
@@ -89,16 +91,6 @@ const ruleView = (row: RuleRow) => ({
   updated_at: row.updatedAt.toISOString(),
 });
 
-/** How long a caller turned away by busy throwaway hosts should wait before retrying. */
-const BUSY_RETRY_AFTER_SECONDS = 2;
-
-/** Too many `try` runs and compile checks are running and waiting already: 503, retry shortly. */
-const throwawayHostsBusy = () =>
-  temporarilyUnavailable(
-    "Too many rule tries and deploy checks are running; retry shortly.",
-    BUSY_RETRY_AFTER_SECONDS,
-  );
-
 /**
  * Refuses a script that imports or requires modules, does not compile, throws at top
  * level or exports no function; the message gives the line and column where known.
@@ -109,8 +101,11 @@ async function assertDeployable(pool: RulePool, script: string): Promise<void> {
   const error = await pool.compile(script);
   if (!error) return;
   if (error === "busy") throw throwawayHostsBusy();
-  const where = error.line ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})` : "";
-  throw new ApiError(400, `The rule does not compile: ${error.message}${where}`, "invalid_rule");
+  throw new ApiError(
+    400,
+    `The rule does not compile: ${error.message}${describePosition(error)}`,
+    "invalid_rule",
+  );
 }
 
 /** Runs `try`'s script on its input and reads the result as the token endpoint would. */
@@ -118,11 +113,8 @@ async function tryRule(pool: RulePool, ruleId: RuleId, script: string, input: Ho
   const requestId = `try-${crypto.randomUUID()}`;
   const execution = await pool.tryScript(script, input, requestId);
   if (execution.failure?.kind === "busy") throw throwawayHostsBusy();
-  const answer = { logs: execution.logs, duration_ms: Math.round(execution.durationMs * 1000) / 1000 };
-  if (execution.failure) {
-    const error = ruleFailureError(execution.failure, ruleId);
-    return { ...answer, error: { ...error.toBody(), detail: error.detail } };
-  }
+  const answer = runAnswer(execution);
+  if (execution.failure) return { ...answer, ...explainedError(ruleFailureError(execution.failure, ruleId)) };
   try {
     if (ruleId === "credentials-exchange") {
       const { outcome, warnings } = normalizeCredentialsExchangeOutcome(execution.result);
@@ -149,7 +141,7 @@ async function tryRule(pool: RulePool, ruleId: RuleId, script: string, input: Ho
     return {
       ...answer,
       result: execution.result,
-      error: { ...failure.toBody(), detail: failure.detail },
+      ...explainedError(failure),
     };
   }
 }

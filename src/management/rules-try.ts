@@ -10,14 +10,15 @@ import {
   ruleFailureError,
   rulesDeniedError,
 } from "../oauth/rule-failure-error.ts";
-import { checkAuth0RuleSource, type PipelineRuleSource, pipelineSource } from "../rules/auth0-rule-source.ts";
-import { RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.ts";
+import { type PipelineRuleSource, pipelineSource } from "../rules/auth0-rule-source.ts";
 import { GarbageResult } from "../rules/normalize-outcome.ts";
 import type { RulePool } from "../rules/pool.ts";
-import { linesByRule, readPipelineResult } from "../rules/read-pipeline-result.ts";
+import { readPipelineResult } from "../rules/read-pipeline-result.ts";
 import { samplePipelineInput } from "../rules/sample-input.ts";
-import { ApiError, badRequest, notFound, temporarilyUnavailable } from "./api-error.ts";
+import { badRequest, notFound } from "./api-error.ts";
+import { assertRuleSource } from "./auth0-rules.ts";
 import { managementPlugin } from "./management-plugin.ts";
+import { explainedError, flowRunReport, runAnswer, throwawayHostsBusy } from "./sandbox-run.ts";
 
 const JsonObject = t.Record(t.String(), t.Unknown());
 
@@ -37,28 +38,12 @@ export const TryRules = t.Object(
   { additionalProperties: false },
 );
 
-/** How long a caller turned away by busy throwaway hosts should wait before retrying. */
-const BUSY_RETRY_AFTER_SECONDS = 2;
-
 /** The rules a try runs, in order. @throws ApiError 400/404/413 for a bad draft, an unknown id or no rules */
 async function rulesToTry(deps: Deps, body: typeof TryRules.static): Promise<PipelineRuleSource[]> {
   if (body.script !== undefined && body.id !== undefined)
     throw badRequest("Give a script or an id, not both.");
   if (body.script !== undefined) {
-    if (new TextEncoder().encode(body.script).byteLength > RULE_SCRIPT_LIMIT) {
-      throw new ApiError(
-        413,
-        `The rule script is larger than ${RULE_SCRIPT_LIMIT} bytes.`,
-        "payload_too_large",
-      );
-    }
-    const error = checkAuth0RuleSource(body.script);
-    if (error) {
-      const where = error.line
-        ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})`
-        : "";
-      throw new ApiError(400, `The rule does not compile: ${error.message}${where}`, "invalid_rule");
-    }
+    assertRuleSource(body.script);
     return [{ name: "draft", script: body.script }];
   }
   if (body.id !== undefined) {
@@ -96,46 +81,30 @@ export function rulesTryRoutes(deps: Deps, pool: RulePool) {
         report: true,
       };
       const execution = await pool.tryScript(pipelineSource(rules), input, `try-${crypto.randomUUID()}`);
-      if (execution.failure?.kind === "busy") {
-        throw temporarilyUnavailable(
-          "Too many rule tries and deploy checks are running; retry shortly.",
-          BUSY_RETRY_AFTER_SECONDS,
-        );
+      if (execution.failure?.kind === "busy") throw throwawayHostsBusy();
+      if (execution.failure) {
+        return { ...runAnswer(execution), ...explainedError(ruleFailureError(execution.failure, "rules")) };
       }
-      const answer = {
-        duration_ms: Math.round(execution.durationMs * 1000) / 1000,
-        logs: execution.logs,
-      };
-      const explained = (error: ReturnType<typeof ruleFailureError>) => ({
-        error: { ...error.toBody(), detail: error.detail },
-      });
-      if (execution.failure) return { ...answer, ...explained(ruleFailureError(execution.failure, "rules")) };
       try {
         const outcome = readPipelineResult(execution.result, { privateClaimsAllowed: true });
         const result = execution.result as { user?: unknown; context?: unknown };
         const report = {
-          ...answer,
-          logs: linesByRule(execution.logs, outcome.rules),
+          ...flowRunReport(execution, outcome),
           rules: outcome.rules.map((rule) => ({ name: rule.name, duration_ms: rule.durationMs })),
           user: result.user,
           context: result.context,
-          ...(outcome.scope ? { scope: outcome.scope } : {}),
-          access_token_claims: outcome.accessTokenClaims,
-          id_token_claims: outcome.idTokenClaims,
-          metadata: {
-            ...(outcome.metadata.appMetadata && { app_metadata: outcome.metadata.appMetadata }),
-            ...(outcome.metadata.userMetadata && { user_metadata: outcome.metadata.userMetadata }),
-          },
-          warnings: outcome.warnings,
         };
         if (outcome.denied) {
-          return { ...report, ...explained(rulesDeniedError(outcome.denied, outcome.rules.at(-1)?.name)) };
+          return {
+            ...report,
+            ...explainedError(rulesDeniedError(outcome.denied, outcome.rules.at(-1)?.name)),
+          };
         }
-        if (outcome.multifactor) return { ...report, ...explained(multifactorRefusedError()) };
+        if (outcome.multifactor) return { ...report, ...explainedError(multifactorRefusedError()) };
         return report;
       } catch (error) {
         if (!(error instanceof GarbageResult)) throw error;
-        return { ...answer, ...explained(garbageResultError(error.message, "rules")) };
+        return { ...runAnswer(execution), ...explainedError(garbageResultError(error.message, "rules")) };
       }
     },
     { body: TryRules },

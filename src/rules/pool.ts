@@ -13,7 +13,7 @@ import {
   superviseHost,
 } from "./host-supervisor.ts";
 import { type CancelTimer, type PoolTimers, realTimers } from "./pool-timers.ts";
-import { type CompileError, HOST_OUTPUT, MAX_HOST_LINE } from "./protocol.ts";
+import { type CompileError, describePosition, HOST_OUTPUT, MAX_HOST_LINE } from "./protocol.ts";
 import { failCall, newRuleCall, type RuleCall } from "./rule-call.ts";
 
 /** Throwaway hosts (`try`, compile checks) waiting for a turn, at most; more are answered busy. */
@@ -74,9 +74,6 @@ export interface RulePoolObserver {
   hostReplaced(reason: HostFailure["kind"]): void;
   callRejected(): void;
 }
-
-const describePosition = (error: CompileError) =>
-  error.line ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})` : "";
 
 const retired: HostStop = { kind: "stopped", reason: "retired" };
 const used: HostStop = { kind: "stopped", reason: "used" };

@@ -83,6 +83,10 @@ export interface CompileError {
   column?: number;
 }
 
+/** Where a compile error is, for a message: ` (line L, column C)`, or nothing when unknown. */
+export const describePosition = (error: Pick<CompileError, "line" | "column">): string =>
+  error.line ? ` (line ${error.line}${error.column ? `, column ${error.column}` : ""})` : "";
+
 export type FromHost =
   | { type: "ready" }
   | { type: "loaded"; error?: CompileError }
