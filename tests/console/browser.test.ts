@@ -70,7 +70,10 @@ describe("the rule workbench at /console, in Chromium", () => {
     const shown = await page.locator(".cm-content").first().textContent();
     expect(shown).toContain("access_token['https://foo.com/claim'] = 'bar';");
     expect(await page.isChecked("#rule-enabled")).toBe(true);
-    await page.locator("#try-input").waitFor();
+    // The sample input is filled once the default audience is read, beside the rule's own load.
+    await page.waitForFunction(
+      () => (document.querySelector("#try-input") as HTMLTextAreaElement).value !== "",
+    );
     const input = JSON.parse(await page.inputValue("#try-input"));
     expect(Object.keys(input)).toEqual(["user", "client", "scope", "audience", "context"]);
     expect(input.user.email).toBe("user@example.com");
