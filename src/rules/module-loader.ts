@@ -115,6 +115,7 @@ export function installRequire(host: ModuleHost, capabilities: object): void {
         module,
         path,
         sliceText(path, 0, lastSlash(path)),
+        globalThis,
       );
     } catch (error) {
       files.delete(path);

@@ -62,8 +62,13 @@ const REQUIRE_SOURCE = `(${StringCtor(installRequire)})`;
 /** The sources of the built-in module factories (src/rules/builtin-modules.ts), compiled in a rule's context when first required. */
 const BUILTIN_SOURCES: Record<string, string> = create(null);
 const compileFunction = vm.compileFunction;
-/** The parameters of Node's CommonJS module wrapper (https://nodejs.org/api/modules.html#the-module-wrapper). */
-const MODULE_PARAMETERS = ["exports", "require", "module", "__filename", "__dirname"];
+/**
+ * The parameters of Node's CommonJS module wrapper
+ * (https://nodejs.org/api/modules.html#the-module-wrapper), and `global`, which Node gives
+ * every module as a global (packages such as lodash find the global object through it,
+ * where they would otherwise try `Function('return this')`, which rules cannot run).
+ */
+const MODULE_PARAMETERS = ["exports", "require", "module", "__filename", "__dirname", "global"];
 for (const method of [
   "encrypt",
   "decrypt",
