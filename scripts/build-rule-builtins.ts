@@ -25,7 +25,7 @@ const BUILTINS_DIR = fileURLToPath(new URL("../src/rules/builtins/", import.meta
  */
 const BUILTINS: Record<string, string> = {
   // Not a built-in: readable-stream's AbortController where the realm has none. Its browser
-  // entry reads one from \`window\`; its main entry builds one on event-target-shim.
+  // entry reads one from `window`; its main entry builds one on event-target-shim.
   "abort-controller": "abort-controller/dist/abort-controller.js",
   assert: "assert/build/assert.js",
   buffer: `${BUILTINS_DIR}buffer.js`,
