@@ -6,11 +6,16 @@
  * JWKs, errors) belongs to the rule's realm.
  */
 import { beforeAll, describe, expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
+import { fileURLToPath } from "node:url";
 import vm from "node:vm";
 import { vendorModules } from "../../src/rules/builtins/vendor.generated.js";
 import { createCryptoHost } from "../../src/rules/crypto-host.ts";
 import { nodeCrypto } from "../../src/rules/node-crypto.ts";
+import { denoExecutable, ruleHostArguments } from "../../src/runtime/rule-host-process.ts";
+
+const IN_DENO = fileURLToPath(new URL("./fixtures/crypto-realm-in-deno.ts", import.meta.url));
 
 let context: vm.Context;
 
@@ -481,4 +486,76 @@ describe("no host object reaches the rule", () => {
       crypto.createHash("sha256").update("abc").digest("hex"),
     );
   });
+});
+
+test("under Deno with a rule host's command line, the realm's crypto gives Node's answers", () => {
+  const rsaKeys = pems(rsa);
+  const key = crypto.randomBytes(32);
+  const nonce = crypto.randomBytes(12);
+  const gcm = crypto.createCipheriv("aes-256-gcm", key, nonce);
+  const sealed = Buffer.concat([gcm.update("from node"), gcm.final()]);
+  const source = `
+    const key = Buffer.from(values.key, "hex"), nonce = Buffer.from(values.nonce, "hex");
+    const gcm = crypto.createCipheriv("aes-256-gcm", key, nonce);
+    const sealed = Buffer.concat([gcm.update("from the realm"), gcm.final()]);
+    const opener = crypto.createDecipheriv("aes-256-gcm", key, nonce).setAuthTag(Buffer.from(values.tag, "hex"));
+    const pair = crypto.generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const data = Buffer.from("signed in deno");
+    return {
+      sha256: crypto.createHash("sha256").update("abc").digest("hex"),
+      hmac: crypto.createHmac("sha256", crypto.createSecretKey(key)).update("abc").digest("base64url"),
+      pbkdf2: crypto.pbkdf2Sync("pw", "salt", 1000, 32, "sha512").toString("hex"),
+      sealed: sealed.toString("hex"), tag: gcm.getAuthTag().toString("hex"),
+      opened: opener.update(Buffer.from(values.sealed, "hex"), undefined, "utf8") + opener.final("utf8"),
+      rsa: crypto.createSign("RSA-SHA256").update("abc").sign(values.privatePem, "base64"),
+      pss: crypto.sign("sha256", data, { key: values.privatePem, padding: crypto.constants.RSA_PKCS1_PSS_PADDING }).toString("hex"),
+      ecPublic: pair.publicKey.export({ format: "pem", type: "spki" }),
+      ecSignature: crypto.sign("sha256", data, { key: pair.privateKey, dsaEncoding: "ieee-p1363" }).toString("hex"),
+      encrypted: crypto.publicEncrypt(values.publicPem, Buffer.from("for node")).toString("hex"),
+      jwk: crypto.createPublicKey(values.privatePem).export({ format: "jwk" }),
+      equal: crypto.timingSafeEqual(Buffer.from("a"), Buffer.from("a")),
+    };`;
+  const values = {
+    key: key.toString("hex"),
+    nonce: nonce.toString("hex"),
+    sealed: sealed.toString("hex"),
+    tag: gcm.getAuthTag().toString("hex"),
+    ...rsaKeys,
+  };
+  const child = spawnSync(denoExecutable(), ruleHostArguments(256, IN_DENO), {
+    input: `${JSON.stringify({ source, values })}\n`,
+    env: {},
+    cwd: fileURLToPath(new URL(".", import.meta.url)),
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  const answer = JSON.parse(child.stdout) as {
+    result: Record<string, unknown>;
+    timings: Record<string, number>;
+  };
+  const result = answer.result;
+  const data = Buffer.from("signed in deno");
+  const opener = crypto
+    .createDecipheriv("aes-256-gcm", key, nonce)
+    .setAuthTag(Buffer.from(result.tag as string, "hex"));
+  expect(result.sha256).toBe(crypto.createHash("sha256").update("abc").digest("hex"));
+  expect(result.hmac).toBe(crypto.createHmac("sha256", key).update("abc").digest("base64url"));
+  expect(result.pbkdf2).toBe(crypto.pbkdf2Sync("pw", "salt", 1000, 32, "sha512").toString("hex"));
+  expect(opener.update(Buffer.from(result.sealed as string, "hex")).toString() + opener.final("utf8")).toBe(
+    "from the realm",
+  );
+  expect(result.opened).toBe("from node");
+  expect(result.rsa).toBe(crypto.createSign("RSA-SHA256").update("abc").sign(rsaKeys.privatePem, "base64"));
+  const pss = { key: rsa.publicKey, padding: crypto.constants.RSA_PKCS1_PSS_PADDING };
+  expect(crypto.verify("sha256", data, pss, Buffer.from(result.pss as string, "hex"))).toBe(true);
+  const ecKey = { key: result.ecPublic as string, dsaEncoding: "ieee-p1363" as const };
+  expect(crypto.verify("sha256", data, ecKey, Buffer.from(result.ecSignature as string, "hex"))).toBe(true);
+  expect(
+    crypto.privateDecrypt(rsa.privateKey, Buffer.from(result.encrypted as string, "hex")).toString(),
+  ).toBe("for node");
+  expect(result.jwk).toEqual(rsa.publicKey.export({ format: "jwk" }));
+  expect(result.equal).toBe(true);
+  console.log(
+    `under Deno: built-ins (buffer) compiled and evaluated in ${answer.timings.builtins!.toFixed(1)} ms, crypto set up in ${answer.timings.crypto!.toFixed(1)} ms`,
+  );
 });
