@@ -410,6 +410,30 @@ describe("KeyObject", () => {
   });
 });
 
+test("jsonwebtoken 9's and jwa's use: a secret is no private key; HS256 and PS256 with KeyObjects", () => {
+  const input = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0";
+  const [secretFallback, hs256, ps256] = run(
+    `let secret = "a shared secret";
+     try { secret = crypto.createPrivateKey(secret); } catch { secret = crypto.createSecretKey(Buffer.from(secret)); }
+     const key = crypto.createPrivateKey(values.privatePem);
+     return [
+       [secret instanceof crypto.KeyObject, secret.type, typeof secret.export],
+       crypto.createHmac("sha256", secret).update(values.input).digest("base64"),
+       crypto.createSign("RSA-SHA256").update(values.input).sign({ key, padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+         saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST }, "base64"),
+     ];`,
+    { input, privatePem: pems(rsa).privatePem },
+  ) as [unknown[], string, string];
+  expect(secretFallback).toEqual([true, "secret", "function"]);
+  expect(hs256).toBe(crypto.createHmac("sha256", "a shared secret").update(input).digest("base64"));
+  const verifyKey = {
+    key: rsa.publicKey,
+    padding: crypto.constants.RSA_PKCS1_PSS_PADDING,
+    saltLength: crypto.constants.RSA_PSS_SALTLEN_DIGEST,
+  };
+  expect(crypto.createVerify("RSA-SHA256").update(input).verify(verifyKey, ps256, "base64")).toBe(true);
+});
+
 describe("no host object reaches the rule", () => {
   test("results, keys, JWKs, lists and errors are the realm's own", () => {
     expect(
