@@ -1,3 +1,4 @@
+import type { CryptoHost } from "./crypto-host.ts";
 import type { ModuleHost } from "./module-loader.ts";
 import type { WebHost } from "./web-globals.ts";
 
@@ -6,7 +7,7 @@ import type { WebHost } from "./web-globals.ts";
  * current one, takes only primitives or the rule's own values, and enforces its own caps
  * with the host's captured intrinsics: nothing here trusts the prelude's results.
  */
-export interface PreludeHost extends WebHost, ModuleHost {
+export interface PreludeHost extends WebHost, ModuleHost, CryptoHost {
   /** The arguments of the current entry: a primitive (JSON text), or the rule's module function at load. */
   args(): unknown;
   /** Fills the rule's typed array; answers "" or JSON `[errorName, message]`. */

@@ -13,12 +13,15 @@
  */
 import { types } from "node:util";
 import vm from "node:vm";
+import { vendorModules } from "./builtins/vendor.generated.js";
 import { syntaxError } from "./check-rule-source.ts";
 import { installPrelude, type PreludeHost } from "./context-prelude.ts";
+import { createCryptoHost } from "./crypto-host.ts";
 import { call, errorParts, isObject } from "./host-intrinsics.ts";
 import { moduleFiles } from "./module-files.ts";
 import { installRequire, type ModuleHost } from "./module-loader.ts";
 import { type ModuleFiles, resolveModule } from "./module-resolver.ts";
+import { nodeCrypto } from "./node-crypto.ts";
 import type { CallEnd, CompileError, FromHost, SandboxLimits, ToHost } from "./protocol.ts";
 import { installWebGlobals } from "./web-globals.ts";
 import { createWebHost } from "./web-host.ts";
@@ -60,7 +63,10 @@ const PRELUDE_SOURCE = `(${StringCtor(installPrelude)})`;
 const WEB_GLOBALS_SOURCE = `(${StringCtor(installWebGlobals)})`;
 const REQUIRE_SOURCE = `(${StringCtor(installRequire)})`;
 /** The sources of the built-in module factories (src/rules/builtin-modules.ts), compiled in a rule's context when first required. */
-const BUILTIN_SOURCES: Record<string, string> = create(null);
+const BUILTIN_SOURCES: Record<string, string> = assign(create(null), {
+  vendor: `(${StringCtor(vendorModules)})`,
+  crypto: `(${StringCtor(nodeCrypto)})`,
+});
 const compileFunction = vm.compileFunction;
 /**
  * The parameters of Node's CommonJS module wrapper
@@ -393,6 +399,7 @@ export function createSandbox(
 
   const capabilities: PreludeHost = {
     ...modules,
+    crypto: createCryptoHost().crypto,
     args: () => pendingArgs,
     getRandomValues(array) {
       try {

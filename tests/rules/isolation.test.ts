@@ -16,10 +16,16 @@ afterAll(() => h.close());
 const attempts: Record<string, string> = {
   "Bun global": "return typeof Bun === 'undefined' ? undefined : Bun.file('/etc/passwd')",
   "Deno global": "return typeof Deno === 'undefined' ? undefined : Deno.env",
-  "process.env": "return typeof process === 'undefined' ? undefined : process.env",
-  "globalThis.process": "return globalThis.process",
-  "require or module":
-    "var load = globalThis['req' + 'uire'] || (typeof module !== 'undefined' && module['req' + 'uire']); return load ? load('fs') : undefined",
+  // Rules have Node's `process`, `Buffer` and `require`, their realm's own: nothing of the server's.
+  "process.env":
+    "return typeof process === 'undefined' || Object.keys(process.env).length === 0 ? undefined : process.env",
+  "the server's process":
+    "var p = globalThis.process; return p && (p.pid !== 1 || ['binding', 'dlopen', 'kill', 'exit', 'chdir'].some(function (k) { return typeof p[k] === 'function'; })) ? p : undefined",
+  "files through require('fs')":
+    "var load = globalThis['req' + 'uire'] || (typeof module !== 'undefined' && module['req' + 'uire']); return load ? load('fs').readFileSync('/etc/passwd', 'utf8') : undefined",
+  // Past the deploy check's literal names, the host's resolution still refuses.
+  "child_process through require": "return globalThis['req' + 'uire']('child_' + 'process')",
+  "a file by path through require": "return globalThis['req' + 'uire']('/etc/passwd')",
   fetch: "return typeof fetch === 'undefined' ? undefined : fetch('http://127.0.0.1/')",
   XMLHttpRequest: "return typeof XMLHttpRequest === 'undefined' ? undefined : new XMLHttpRequest()",
   WebSocket: "return typeof WebSocket === 'undefined' ? undefined : new WebSocket('ws://127.0.0.1/')",
@@ -48,7 +54,7 @@ const attempts: Record<string, string> = {
   "WebAssembly compile":
     "return typeof WebAssembly === 'undefined' ? undefined : new WebAssembly.Module(new Uint8Array([0,97,115,109,1,0,0,0]))",
   "globalThis keys":
-    "var leaked = Object.getOwnPropertyNames(globalThis).filter(function (k) { return /^(Bun|Deno|process|require|fetch|Worker|Buffer|global)$/.test(k); }); return leaked.length ? leaked : undefined",
+    "var leaked = Object.getOwnPropertyNames(globalThis).filter(function (k) { return /^(Bun|Deno|Worker|global)$/.test(k); }); return leaked.length ? leaked : undefined",
   "/proc/self/environ via any file API":
     "return typeof Bun !== 'undefined' ? Bun.file('/proc/self/environ') : (typeof Deno !== 'undefined' ? Deno.readTextFileSync('/proc/self/environ') : undefined)",
   FinalizationRegistry:
@@ -63,7 +69,7 @@ function probeRule(): string {
     .map(
       ([name, body]) => `
     try {
-      var value = (function () { ${body} })();
+      var value = await (function () { ${body} })();
       report[${JSON.stringify(name)}] = value === undefined || value === null ? 'blocked' : describe(value);
     } catch (error) {
       report[${JSON.stringify(name)}] = 'blocked';
@@ -137,12 +143,16 @@ describe("the sandbox blocks every escape attempt made from inside a rule", () =
     expect((await refused.json()).message).toMatch(/import/);
   });
 
-  test("require() is refused at deploy time", async () => {
-    const deploy = await h.admin("PUT", "/rules/password-exchange", {
-      script: "var fs = require('fs'); module.exports = function () {};",
-    });
-    expect(deploy.status).toBe(400);
-    expect((await deploy.json()).message).toMatch(/require/);
+  test("require() of anything but a string literal, or of a module that is not there, is refused at deploy time", async () => {
+    for (const [script, message] of [
+      ["var name = 'fs'; var fs = require(name); module.exports = function () {};", /string literal/],
+      ["var cp = require('child_process'); module.exports = function () {};", /child_process/],
+      ["var pad = require('left-pad'); module.exports = function () {};", /no RULE_MODULES_DIR is set/],
+    ] as const) {
+      const deploy = await h.admin("PUT", "/rules/password-exchange", { script });
+      expect(deploy.status).toBe(400);
+      expect((await deploy.json()).message).toMatch(message);
+    }
   });
 
   test("a rule's global changes stay inside its own context", async () => {
