@@ -24,6 +24,7 @@ const { apply } = Reflect;
 const fromCharCode = String.fromCharCode;
 const charCodeAt = call(String.prototype.charCodeAt) as (text: string, index: number) => number;
 const toLowerCase = call(String.prototype.toLowerCase) as (text: string) => string;
+const replaceString = call(String.prototype.replace) as (text: string, pattern: RegExp, by: string) => string;
 const testPattern = call(RegExp.prototype.test) as (pattern: RegExp, text: string) => boolean;
 const promiseThen = call(Promise.prototype.then);
 const abortOf = call(AbortController.prototype.abort) as (controller: AbortController) => void;
@@ -152,7 +153,7 @@ function allowedKeys(entries: readonly string[]): Set<string> {
 }
 
 /** Bytes from the rule realm's string of char codes 0-255, in a buffer of the host's own. */
-function bytesOf(binary: string): Uint8Array {
+function bytesOf(binary: string): Uint8Array<ArrayBuffer> {
   const bytes = new HostBytes(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = charCodeAt(binary, i);
   return bytes;
@@ -181,11 +182,14 @@ function networkReason(error: unknown): string {
     said += ` ${String(name)} ${String(message)} ${String(code)}`;
     link = (link as { cause?: unknown }).cause;
   }
-  said = toLowerCase(said);
+  // The URL is left out before matching: a host named "tls.example" says nothing about TLS.
+  said = toLowerCase(replaceString(said, /[a-z][a-z0-9+.-]*:\/\/[^\s)]*/gi, ""));
+  if (testPattern(/are blocked|bad port/, said)) return 'the port is blocked (Fetch standard, "bad port")';
   if (testPattern(/refused|econnrefused/, said)) return "connection refused";
   if (testPattern(/dns|enotfound|eai_again|lookup|name or service|nodename|not known|resolve/, said))
     return "DNS lookup failed";
-  if (testPattern(/certificate|tls|ssl|handshake|self.signed/, said)) return "TLS handshake failed";
+  if (testPattern(/certificate|tls|ssl|handshake|self.signed|corrupt message|unknownissuer/, said))
+    return "TLS handshake failed";
   if (testPattern(/timed? ?out|etimedout/, said)) return "timed out";
   if (testPattern(/reset|econnreset|closed|socket hang up|eof/, said)) return "connection reset";
   if (testPattern(/abort/, said)) return "aborted";
@@ -273,7 +277,12 @@ export function createFetchHost(options: FetchHostOptions): FetchHost {
     active: Call,
     controller: AbortController,
     first: Target,
-    request: { method: string; headers: [string, string][]; body: Uint8Array | null; redirect: string },
+    request: {
+      method: string;
+      headers: [string, string][];
+      body: Uint8Array<ArrayBuffer> | null;
+      redirect: string;
+    },
   ): Promise<void> {
     let { method, headers, body } = request;
     let current = first;
@@ -378,7 +387,9 @@ export function createFetchHost(options: FetchHostOptions): FetchHost {
       }
     }
     const headers: [string, string][] = [];
-    for (const [name, value] of response.headers) headers.push([name, value]);
+    response.headers.forEach((value, name) => {
+      headers.push([name, value]);
+    });
     deliver(callId, operationId, [
       true,
       {

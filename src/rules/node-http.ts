@@ -555,7 +555,7 @@ export function nodeHttpModules(deps: NodeHttpDeps): Record<string, unknown> {
         else if (options && typeof options === "object") settings = assign(settings, options);
       } else {
         callback = options;
-        settings = assign({}, input as object);
+        settings = assign({}, input as Record<string, unknown>);
       }
       if (settings.agent === undefined) settings.agent = globalAgent;
       return new ClientRequest(settings, callback, defaults);
