@@ -236,6 +236,7 @@ export function nodeHttpModules(deps: NodeHttpDeps): Record<string, unknown> {
     method: string | null = null;
     statusCode: number | null = null;
     statusMessage: string | null = null;
+    req: unknown = null;
     declare socket: unknown;
     declare connection: unknown;
     constructor(socket: unknown) {
@@ -505,6 +506,8 @@ export function nodeHttpModules(deps: NodeHttpDeps): Record<string, unknown> {
       this.#settled = true;
       this.#clearTimer();
       const message = new IncomingMessage(this.socket);
+      // Node links a response to its request; follow-redirects reads the request's headers from it.
+      message.req = this;
       message.statusCode = response.status;
       message.statusMessage = response.statusText || STATUS_CODES[response.status] || "";
       const pairs: [string, string][] = [];

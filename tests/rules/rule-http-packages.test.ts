@@ -132,6 +132,27 @@ describe("axios", () => {
     expect(seen.slice(before)).toEqual(["/away"]);
     expect(realm.logs.join("\n")).not.toContain("secret-value");
   });
+
+  test("its http adapter, chosen when the realm's process passes for Node's, follows redirects through the realm's http", async () => {
+    const realm = packagesRealm();
+    realm.evaluate(
+      `Object.defineProperty(Object.getPrototypeOf(process), Symbol.toStringTag, { value: "process" });
+       globalThis.setImmediate = (callback, ...args) => setTimeout(callback, 0, ...args);`,
+    );
+    const before = seen.length;
+    const outcome = await realm.run(`
+      const axios = require("axios");
+      const hopped = await axios.post("${base}/hop", { a: 1 });
+      const away = await axios.get("${base}/away").catch((error) => [error.code, error.message]);
+      return { adapter: hopped.request.constructor.name, hopped: [hopped.status, hopped.data.method, hopped.data.url], away };
+    `);
+    expect(outcome.value).toEqual({
+      adapter: "ClientRequest",
+      hopped: [200, "GET", "/echo?hopped=1"],
+      away: ["ERR_ACCESS_DENIED", "fetch to 127.0.0.1:1 is refused: it is not in the rule's allowed hosts."],
+    });
+    expect(seen.slice(before)).toEqual(["/hop", "/echo", "/away"]);
+  });
 });
 
 describe("request", () => {
