@@ -18,6 +18,8 @@ let otherPort: number;
 let base: string;
 /** Requests the servers saw, by path: a refused fetch must never reach them. */
 const seen: string[] = [];
+/** Connections to /slow the host closed: an abort must reach the connection, not only the rule. */
+let slowClosed = 0;
 const sockets = new Set<import("node:net").Socket>();
 
 function handle(request: IncomingMessage, response: ServerResponse): void {
@@ -51,6 +53,9 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
       case "/big":
         return void response.end("x".repeat(Number(url.searchParams.get("size"))));
       case "/slow":
+        request.socket.on("close", () => {
+          slowClosed += 1;
+        });
         return; // never answers
       default:
         response.statusCode = 404;
@@ -275,6 +280,8 @@ describe("aborts, ended calls and limits", () => {
       return { early, late };
     `);
     expect(outcome.value).toEqual({ early: ["AbortError", true], late: "enough" });
+    await Bun.sleep(50);
+    expect(slowClosed).toBe(1);
   });
 
   test("AbortSignal.timeout aborts a slow server with a TimeoutError", async () => {
@@ -283,19 +290,25 @@ describe("aborts, ended calls and limits", () => {
       return await fetch("${base}/slow", { signal: AbortSignal.timeout(50) }).catch((error) => error.name);
     `);
     expect(outcome.value).toBe("TimeoutError");
+    await Bun.sleep(50);
+    expect(slowClosed).toBe(2);
   });
 
-  test("abortCall stops delivery for the call", async () => {
+  test("abortCall stops delivery for the call and closes its connections", async () => {
     const realm = listed();
     let settled = false;
-    const pending = realm.run(`return await fetch("${base}/json").then(() => "answered");`).then(() => {
+    void realm.run(`return await fetch("${base}/json").then(() => "answered");`).then(() => {
       settled = true;
     });
+    realm.host.abortCall(1);
+    void realm.run(`return await fetch("${base}/slow");`);
+    const before = seen.filter((path) => path === "/slow").length;
+    while (seen.filter((path) => path === "/slow").length === before) await Bun.sleep(5);
     realm.host.abortCall(1);
     await Bun.sleep(200);
     expect(realm.delivered).toEqual([]);
     expect(settled).toBe(false);
-    void pending;
+    expect(slowClosed).toBe(3);
   });
 
   test("an answer for a call that ended is dropped by the realm", async () => {
