@@ -94,6 +94,11 @@ export interface FetchHostOptions {
   allowedHosts: readonly string[];
   /** How many response body bytes one call may receive in all. */
   maxBodyBytes: number;
+  /**
+   * How many requests one call may have open at once (default 16): a rule's loop cannot
+   * turn the host into a flood against the services it may reach.
+   */
+  maxOpenRequests?: number;
   /** Takes an outcome: JSON `[operationId, true, response]` or `[operationId, false, errorName, message]`. */
   deliver(callId: number, json: string): void;
   /** Takes a line for the call's log: it names `host:port` only, never a path, query or header. */
@@ -203,6 +208,7 @@ function networkReason(error: unknown): string {
 export function createFetchHost(options: FetchHostOptions): FetchHost {
   const allowed = allowedKeys(options.allowedHosts);
   const maxBodyBytes = options.maxBodyBytes;
+  const maxOpenRequests = options.maxOpenRequests ?? 16;
   const calls = new Map<number, Call>();
 
   const log = (callId: number, text: string) => {
@@ -430,6 +436,9 @@ export function createFetchHost(options: FetchHostOptions): FetchHost {
         if (!active) {
           active = { operations: new Map(), bytesReceived: 0 };
           calls.set(callId, active);
+        }
+        if (active.operations.size >= maxOpenRequests) {
+          throw new Refusal("TypeError", `A rule may have at most ${maxOpenRequests} requests open at once.`);
         }
         const controller = new HostAbortController();
         active.operations.set(operationId, controller);

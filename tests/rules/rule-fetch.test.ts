@@ -349,6 +349,23 @@ describe("aborts, ended calls and limits", () => {
     expect(realm.logs.join("\n")).not.toContain("secret-value");
   });
 
+  test("a call may have only so many requests open at once", async () => {
+    const realm = listed();
+    const outcome = await realm.run(`
+      const controller = new AbortController();
+      const open = Array.from({ length: 16 }, () => fetch("${base}/slow", { signal: controller.signal }).catch(() => "aborted"));
+      const seventeenth = await fetch("${base}/json").catch((error) => [error.name, error.message]);
+      controller.abort();
+      await Promise.all(open);
+      const afterwards = (await fetch("${base}/json")).status;
+      return { seventeenth, afterwards };
+    `);
+    expect(outcome.value).toEqual({
+      seventeenth: ["TypeError", "A rule may have at most 16 requests open at once."],
+      afterwards: 200,
+    });
+  });
+
   test("a network failure names host:port and a short reason, never the query", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
