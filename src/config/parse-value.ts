@@ -1,4 +1,6 @@
+import { realpathSync, statSync } from "node:fs";
 import { isIP } from "node:net";
+import { isAbsolute, join, resolve } from "node:path";
 
 /**
  * Thrown by a parser when a variable's text is not a value of its kind. The message completes
@@ -29,19 +31,65 @@ export const proxyAddresses = (text: string): string[] =>
 /** One RFC 1123 §2.1 host name label: letters, digits and inner hyphens, at most 63 characters. */
 const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
+/** Whether `text` is a host name (RFC 1123 §2.1), not an address. */
+function isHostName(text: string): boolean {
+  const labels = text.replace(/\.$/, "").split(".");
+  return (
+    text.length <= 253 &&
+    labels.every((label) => HOST_LABEL.test(label)) &&
+    !labels.every((label) => /^\d+$/.test(label))
+  );
+}
+
 /**
  * An IP address or a host name. RFC 1123 §2.1: a host name never has the dotted-decimal form,
  * so all-numeric labels that are not an IPv4 address (`999.1.1.1`) are refused here rather
  * than by the socket at listen time.
  */
 export function hostOrAddress(text: string): string {
-  const labels = text.replace(/\.$/, "").split(".");
-  const isHostName =
-    text.length <= 253 &&
-    labels.every((label) => HOST_LABEL.test(label)) &&
-    !labels.every((label) => /^\d+$/.test(label));
-  if (isIP(text) === 0 && !isHostName) {
+  if (isIP(text) === 0 && !isHostName(text)) {
     throw new InvalidValue(`must be an IP address or a host name, got ${JSON.stringify(text)}`);
   }
   return text;
+}
+
+/**
+ * One `host:port` a rule may connect to: a host name or IPv4 address, or an IPv6 address in
+ * brackets (RFC 3986 §3.2.2), and a port from 1 to 65535; the name is kept in lower case.
+ */
+export function hostAndPort(text: string): string {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[^:[\]]+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  const host = match?.[1] ?? "";
+  const validHost = host.startsWith("[")
+    ? isIP(host.slice(1, -1)) === 6
+    : isHostName(host) || isIP(host) === 4;
+  if (!match || !validHost || port < 1 || port > 65535) {
+    throw new InvalidValue(
+      `must list host:port entries such as api.example.com:443, got ${JSON.stringify(text)}`,
+    );
+  }
+  return `${host.toLowerCase()}:${port}`;
+}
+
+/** A comma-separated list of {@link hostAndPort} entries, each once. */
+export const hostAndPortList = (text: string): string[] => [...new Set(commaList(text).map(hostAndPort))];
+
+/**
+ * A folder of npm packages for rules: an existing folder with a `node_modules` folder in it,
+ * as its real path (symbolic links resolved), so that what rule hosts may read is exactly it.
+ */
+export function modulesFolder(text: string): string {
+  const path = resolve(text.trim());
+  let real: string;
+  try {
+    real = realpathSync(path);
+    if (!statSync(join(real, "node_modules")).isDirectory()) throw new Error("no node_modules");
+  } catch {
+    throw new InvalidValue(
+      `must be a folder with a node_modules folder in it (npm install there), got ${JSON.stringify(text)}`,
+    );
+  }
+  if (!isAbsolute(real)) throw new InvalidValue(`must be a folder, got ${JSON.stringify(text)}`);
+  return real;
 }

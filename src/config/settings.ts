@@ -1,5 +1,12 @@
 import { type Static, type TSchema, Type as t } from "@sinclair/typebox";
-import { commaList, hostOrAddress, proxyAddresses, wholeNumber } from "./parse-value.ts";
+import {
+  commaList,
+  hostAndPortList,
+  hostOrAddress,
+  modulesFolder,
+  proxyAddresses,
+  wholeNumber,
+} from "./parse-value.ts";
 
 /** What a default may depend on besides constants. */
 export interface DefaultContext {
@@ -156,6 +163,21 @@ export const settings = {
     default: ({ cores }) => Math.max(1, Math.min(cores, 8)),
     defaultText: "the number of cores (≤ 8)",
     description: "rule-host processes kept warm for the deployed rule",
+  }),
+  ruleModulesDir: setting({
+    variable: "RULE_MODULES_DIR",
+    schema: t.Optional(t.String({ minLength: 1 })),
+    parse: modulesFolder,
+    description:
+      'a folder of npm packages rules may `require` (its own `package.json` and `node_modules`, installed with npm); rule hosts may read it and no other file (README, "Calling your services from a rule")',
+  }),
+  ruleAllowedHosts: setting({
+    variable: "RULE_ALLOWED_HOSTS",
+    schema: t.Array(t.String()),
+    parse: hostAndPortList,
+    default: [],
+    description:
+      "the `host:port` list rules may connect to (`api.internal.example:443,127.0.0.1:8080`); empty: no network",
   }),
   tenant: setting({
     variable: "TENANT",

@@ -12,6 +12,12 @@ import { isActionTrigger, TRIGGER_CATALOG } from "./action-triggers.ts";
 import { ApiError, badRequest } from "./api-error.ts";
 import { throwawayHostsBusy } from "./sandbox-run.ts";
 
+/** One of an action's `dependencies`, as Auth0 lists them. */
+export interface ActionDependency {
+  name: string;
+  version: string;
+}
+
 /** The source check's reason, which speaks of rules, in an action's words. */
 const inActionWords = (reason: string) =>
   reason
@@ -62,15 +68,22 @@ export function assertHandlers(code: string, triggers: ActionTrigger[]): void {
 
 /**
  * Refuses to deploy code that does not load in a rule host as its trigger's flow would load
- * it: top-level code that throws, runs past the time limit or the memory limit, or leaves no
- * handler. A deployed version that cannot load would fail every exchange of its trigger.
+ * it: a dependency or a required module that RULE_MODULES_DIR does not have in a version
+ * that satisfies it, top-level code that throws, runs past the time limit or the memory
+ * limit, or leaves no handler. A deployed version that cannot load would fail every exchange of its trigger.
  */
 export async function assertLoads(
   pool: RulePool,
   name: string,
   code: string,
   triggers: ActionTrigger[],
+  dependencies: readonly ActionDependency[] = [],
 ): Promise<void> {
+  // Auth0's `latest` asks for whatever is installed.
+  const wanted = dependencies.map(({ name, version }) => `${name}@${version === "latest" ? "*" : version}`);
+  const missing = pool.modulesProblem(wanted);
+  if (missing)
+    throw new ApiError(400, `The action's dependencies are not installed: ${missing}`, "invalid_action");
   for (const trigger of triggers) {
     if (!isActionTrigger(trigger.id)) continue;
     const error = await pool.compile(actionsSource(trigger.id, [{ name, code }]));

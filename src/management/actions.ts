@@ -212,7 +212,8 @@ export function actionsRoutes(deps: Deps) {
       fromVersionId === undefined ? action : await findActionVersion(db, action.id, fromVersionId);
     if (!source) throw notFound("action version");
     assertHandlers(source.code, source.supportedTriggers);
-    if (!loads) await assertLoads(deps.rules, action.name, source.code, source.supportedTriggers);
+    if (!loads)
+      await assertLoads(deps.rules, action.name, source.code, source.supportedTriggers, source.dependencies);
     const bound = await bindingsOfAction(db, action.id);
     const supported = source.supportedTriggers.map((trigger) => trigger.id);
     if (bound.some((triggerId) => !supported.includes(triggerId))) throw cannotChangeTrigger();
@@ -276,7 +277,7 @@ export function actionsRoutes(deps: Deps) {
         assertActionCode(code);
         if (body.deploy) {
           assertHandlers(code, supportedTriggers);
-          await assertLoads(deps.rules, body.name, code, supportedTriggers);
+          await assertLoads(deps.rules, body.name, code, supportedTriggers, body.dependencies);
         }
         const now = deps.clock.now();
         let row: ActionRow;

@@ -12,7 +12,7 @@ import {
 import { isUniqueViolation } from "../db/errors.ts";
 import type { Auth0RuleRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import { checkAuth0RuleSource } from "../rules/auth0-rule-source.ts";
+import { auth0RuleModules, checkAuth0RuleSource } from "../rules/auth0-rule-source.ts";
 import { RULE_SCRIPT_LIMIT } from "../rules/check-rule-source.ts";
 import { describePosition } from "../rules/protocol.ts";
 import { pipelineScript } from "../rules/rule-version.ts";
@@ -109,6 +109,13 @@ export function assertRuleSource(script: string | undefined): void {
   );
 }
 
+/** Refuses a rule that requires a module rules cannot load here (README, "Calling your services from a rule"). */
+function assertRuleModules(deps: Pick<Deps, "rules">, script: string | undefined): void {
+  if (script === undefined) return;
+  const problem = deps.rules.modulesProblem(auth0RuleModules(script));
+  if (problem) throw new ApiError(400, `The rule does not load: ${problem}`, "invalid_rule");
+}
+
 /** Auth0's 409 when another rule than `exceptId` has the name or order asked for. */
 async function assertFree(
   deps: Pick<Deps, "db">,
@@ -163,6 +170,7 @@ function oneAtATime() {
 async function createRule(deps: Deps, body: typeof CreateAuth0Rule.static): Promise<Auth0RuleRow> {
   const { db } = deps;
   assertRuleSource(body.script);
+  assertRuleModules(deps, body.script);
   const given = body.order ?? undefined;
   await assertFree(deps, { name: body.name, order: given });
   const now = deps.clock.now();
@@ -196,6 +204,7 @@ async function updateRule(
   body: typeof UpdateAuth0Rule.static,
 ): Promise<Auth0RuleRow> {
   assertRuleSource(body.script);
+  assertRuleModules(deps, body.script);
   const current = await findAuth0Rule(deps.db, id);
   if (!current) throw notFound("rule");
   const wanted = { name: body.name, order: body.order ?? undefined };

@@ -5,7 +5,7 @@
  * ({@link pipelineSource}), each rule starting on a line of its own.
  */
 import { type Node, parse } from "../../node_modules/acorn/dist/acorn.mjs";
-import { forbiddenIn } from "./check-rule-source.ts";
+import { forbiddenIn, requiredModulesIn } from "./check-rule-source.ts";
 import type { CompileError } from "./protocol.ts";
 
 const EXPRESSION = { ecmaVersion: "latest", sourceType: "script", locations: true } as const;
@@ -51,6 +51,15 @@ export function checkAuth0RuleSource(script: string): CompileError | undefined {
   if (!oneFunction) return { message: NOT_ONE_FUNCTION };
   const forbidden = forbiddenIn(tree);
   return forbidden ? { message: forbidden } : undefined;
+}
+
+/** The modules an Auth0 rule requires (src/rules/check-rule-source.ts `requiredModules`); empty when it does not parse. */
+export function auth0RuleModules(script: string): string[] {
+  try {
+    return requiredModulesIn(parse(`${RULE_HEAD}${script}${RULE_TAIL}`, EXPRESSION));
+  } catch {
+    return [];
+  }
 }
 
 /** One rule of a pipeline: its name (for logs and errors) and its source. */

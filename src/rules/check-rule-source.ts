@@ -43,15 +43,57 @@ function why(node: Node): string | undefined {
       return (node as unknown as { meta: { name: string } }).meta.name === "import"
         ? "Rules cannot import modules: import.meta is not available in a rule."
         : undefined;
-    case "CallExpression": {
-      const callee = (node as unknown as { callee: { type: string; name?: string } }).callee;
-      return callee.type === "Identifier" && callee.name === "require"
-        ? "Rules cannot require modules: require() is not available in a rule."
+    case "CallExpression":
+      return isRequire(node) && requiredName(node) === undefined
+        ? "require() takes one string literal in a rule (require('lodash')), so that its modules can be checked at deploy."
         : undefined;
-    }
     default:
       return undefined;
   }
+}
+
+/** Whether a node is a call of `require`. */
+function isRequire(node: Node): boolean {
+  const callee = (node as unknown as { callee: { type: string; name?: string } }).callee;
+  return callee.type === "Identifier" && callee.name === "require";
+}
+
+/** The module a `require(…)` call names: its one argument, a string literal (or a template without expressions). */
+function requiredName(node: Node): string | undefined {
+  const args = (
+    node as unknown as {
+      arguments: {
+        type: string;
+        value?: unknown;
+        expressions?: unknown[];
+        quasis?: { value: { cooked: string } }[];
+      }[];
+    }
+  ).arguments;
+  if (args.length !== 1) return undefined;
+  const [argument] = args;
+  if (argument!.type === "Literal" && typeof argument!.value === "string") return argument!.value;
+  if (argument!.type === "TemplateLiteral" && argument!.expressions!.length === 0)
+    return argument!.quasis![0]!.value.cooked;
+  return undefined;
+}
+
+/** The modules the `require('…')` calls of a tree name, in the order they appear, each once. */
+export function requiredModulesIn(tree: Node): string[] {
+  const calls = [...nodes(tree)]
+    .filter((node) => node.type === "CallExpression" && isRequire(node))
+    .sort((a, b) => a.start - b.start);
+  const names = calls.map(requiredName).filter((name) => name !== undefined);
+  return [...new Set(names)];
+}
+
+/**
+ * The modules a source requires (`require('lodash@4.17.19')`, `require('node:crypto')`), read
+ * as the host wraps it; empty for a source that does not parse.
+ */
+export function requiredModules(script: string): string[] {
+  const tree = parseAs(wrapRuleSource(script), "script");
+  return tree ? requiredModulesIn(tree) : [];
 }
 
 function parseAs(text: string, sourceType: "script" | "module"): Node | undefined {
@@ -62,7 +104,7 @@ function parseAs(text: string, sourceType: "script" | "module"): Node | undefine
   }
 }
 
-/** The first reason found in a tree to refuse it (an import, `require`), if any. */
+/** The first reason found in a tree to refuse it (an import, a `require` of no literal name), if any. */
 export function forbiddenIn(tree: Node): string | undefined {
   for (const node of nodes(tree)) {
     const reason = why(node);
@@ -105,7 +147,8 @@ function closesWrapperEarly(script: string): boolean {
 
 /**
  * Why a source is refused outright: it leaves the function the host wraps it in, imports
- * (`import()`, `import … from`, `import.meta`) or calls `require(…)`. The source is parsed
+ * (`import()`, `import … from`, `import.meta`) or calls `require(…)` with anything but one
+ * string literal. The source is parsed
  * exactly as the host compiles it ({@link wrapRuleSource}). A source that does not parse
  * is not refused here: compiling it reports the syntax error with its position.
  * @returns the reason, or undefined

@@ -1,3 +1,4 @@
+import type { ModuleHost } from "./module-loader.ts";
 import type { WebHost } from "./web-globals.ts";
 
 /**
@@ -5,7 +6,7 @@ import type { WebHost } from "./web-globals.ts";
  * current one, takes only primitives or the rule's own values, and enforces its own caps
  * with the host's captured intrinsics: nothing here trusts the prelude's results.
  */
-export interface PreludeHost extends WebHost {
+export interface PreludeHost extends WebHost, ModuleHost {
   /** The arguments of the current entry: a primitive (JSON text), or the rule's module function at load. */
   args(): unknown;
   /** Fills the rule's typed array; answers "" or JSON `[errorName, message]`. */

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { Config } from "../config.ts";
 import type { Logger } from "../logs/logger.ts";
 import { processStats as readProcessStats, spawnRuleHost } from "../runtime/rule-host-process.ts";
+import { requiredModules } from "./check-rule-source.ts";
 import type { AnyRuleInput, RuleExecution, RuleId, RuleLogLine, RuleScript } from "./contract.ts";
 import {
   type HostEnd,
@@ -12,6 +13,7 @@ import {
   type HostSupervisor,
   superviseHost,
 } from "./host-supervisor.ts";
+import { createModuleGate, modulesProblem } from "./module-check.ts";
 import { type CancelTimer, type PoolTimers, realTimers } from "./pool-timers.ts";
 import { type CompileError, describePosition, HOST_OUTPUT, MAX_HOST_LINE } from "./protocol.ts";
 import { failCall, newRuleCall, type RuleCall } from "./rule-call.ts";
@@ -37,6 +39,11 @@ export interface RulePool {
    * host; `"busy"` when too many throwaway hosts are already running and waiting.
    */
   compile(script: string): Promise<CompileError | "busy" | undefined>;
+  /**
+   * Why one of `specifiers` (`require` names, `name@range`) cannot be required by rules
+   * here (README, "Calling your services from a rule"), or undefined when all can.
+   */
+  modulesProblem(specifiers: readonly string[]): string | undefined;
   /** Starts warm hosts for `rule` in the background; older versions of the same rule drain. */
   prepare(rule: RuleScript): void;
   /**
@@ -108,7 +115,8 @@ function replacedFor(end: HostEnd): HostFailure["kind"] | undefined {
  * answered busy.
  */
 export function createRulePool(options: {
-  config: Pick<Config, "ruleWorkers" | "ruleTimeoutMs" | "ruleMemoryMb">;
+  config: Pick<Config, "ruleWorkers" | "ruleTimeoutMs" | "ruleMemoryMb"> &
+    Partial<Pick<Config, "ruleModulesDir" | "ruleAllowedHosts">>;
   log: Logger;
   maxQueue?: number;
   /** Throwaway hosts waiting for a turn, at most (default {@link THROWAWAY_QUEUE}). */
@@ -138,6 +146,10 @@ export function createRulePool(options: {
   const hostDirectory = join(tmpdir(), "rulegate-rule-hosts");
   mkdirSync(hostDirectory, { recursive: true, mode: 0o555 });
   const groups = new Map<string, Group>();
+  const access = { modulesDir: config.ruleModulesDir, allowedHosts: config.ruleAllowedHosts ?? [] };
+  const moduleGate = createModuleGate(access.modulesDir);
+  /** Why a script's modules cannot be required, checked before a host is spent on it. */
+  const scriptModulesProblem = (script: string) => modulesProblem(access.modulesDir, requiredModules(script));
   /** Each rule's current version. */
   const current = new Map<RuleId, Group>();
   const ruleIdOf = (rule: RuleScript): RuleId => rule.ruleId ?? "password-exchange";
@@ -165,6 +177,7 @@ export function createRulePool(options: {
       maxLine: MAX_HOST_LINE,
       output: HOST_OUTPUT.starting,
       entry: options.hostEntry,
+      access,
     });
     const host: Host = {
       group,
@@ -318,7 +331,10 @@ export function createRulePool(options: {
     }
     if (group.hosts.size === 0) {
       group.cancelRespawn?.();
-      if (groups.get(group.rule.version) === group) groups.delete(group.rule.version);
+      if (groups.get(group.rule.version) === group) {
+        groups.delete(group.rule.version);
+        moduleGate.forget(group.rule.version);
+      }
     }
   }
 
@@ -419,6 +435,9 @@ export function createRulePool(options: {
         const call = newCall(input, requestId, finish, onConsole);
         if (closed) return failCall(call, poolClosed);
         if (queued >= maxQueue) return reject(call);
+        // The modules folder may have changed under a deployed version.
+        const problem = moduleGate.problem(rule.version, rule.script);
+        if (problem) return failCall(call, { kind: "crashed", detail: problem });
         const group = groupFor(rule);
         group.queue.push(call);
         queued++;
@@ -430,6 +449,8 @@ export function createRulePool(options: {
         const call = newCall(input, requestId, finish);
         if (closed) return failCall(call, poolClosed);
         if (queued >= maxQueue) return reject(call);
+        const problem = scriptModulesProblem(script);
+        if (problem) return failCall(call, { kind: "crashed", detail: `the rule does not load: ${problem}` });
         const started = throwawayTurn(() => {
           if (closed) return failCall(call, poolClosed);
           call.started = performance.now();
@@ -446,12 +467,15 @@ export function createRulePool(options: {
     compile: (script) =>
       new Promise<CompileError | "busy" | undefined>((resolve) => {
         if (closed) return resolve({ message: "the rule pool is closed" });
+        const problem = scriptModulesProblem(script);
+        if (problem) return resolve({ message: problem });
         const started = throwawayTurn(() => {
           if (closed) return resolve({ message: "the rule pool is closed" });
           throwaway(script, undefined, resolve);
         });
         if (!started) resolve("busy");
       }),
+    modulesProblem: (specifiers) => modulesProblem(access.modulesDir, specifiers),
     prepare(rule) {
       if (!closed) groupFor(rule);
     },

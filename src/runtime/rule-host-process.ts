@@ -69,13 +69,31 @@ export function denoExecutable(): string {
   return denoPath;
 }
 
+/** What an operator lets rule hosts reach: one folder to read, and hosts to connect to. */
+export interface RuleHostAccess {
+  /** RULE_MODULES_DIR, a real path: the one folder a host may read. */
+  modulesDir?: string;
+  /** RULE_ALLOWED_HOSTS: the `host:port` entries a host may connect to. */
+  allowedHosts: readonly string[];
+}
+
+const NO_ACCESS: RuleHostAccess = { allowedHosts: [] };
+
 /**
- * The Deno command line of a rule host: not one `--allow-*` flag, so every file, network,
- * environment, subprocess, system and FFI access is refused (`NotCapable`); no config,
- * lock file, remote or npm modules; a V8 old-generation limit of `memoryMb`.
+ * The Deno command line of a rule host: no `--allow-*` flag but reading `RULE_MODULES_DIR`
+ * and connecting to `RULE_ALLOWED_HOSTS` when the operator set them, so every other file,
+ * network, environment, subprocess, system and FFI access is refused (`NotCapable`); no
+ * config, lock file, remote or npm modules; a V8 old-generation limit of `memoryMb`. The
+ * same access follows the program's name for the host's own use (its messages, its refusals
+ * before Deno's).
  * @param entry the program to run (tests run their own probes under the same flags)
  */
-export function ruleHostArguments(memoryMb: number, entry = HOST_ENTRY): string[] {
+export function ruleHostArguments(memoryMb: number, entry = HOST_ENTRY, access = NO_ACCESS): string[] {
+  const allow = [
+    // An empty list would mean "everything" to Deno: the flag is left out instead.
+    ...(access.modulesDir ? [`--allow-read=${access.modulesDir}`] : []),
+    ...(access.allowedHosts.length > 0 ? [`--allow-net=${access.allowedHosts.join(",")}`] : []),
+  ];
   return [
     "run",
     "--no-prompt",
@@ -84,8 +102,11 @@ export function ruleHostArguments(memoryMb: number, entry = HOST_ENTRY): string[
     "--no-remote",
     "--no-npm",
     "--quiet",
+    ...allow,
     `--v8-flags=--max-old-space-size=${memoryMb}`,
     entry,
+    ...(access.modulesDir ? [`--modules-dir=${access.modulesDir}`] : []),
+    ...(access.allowedHosts.length > 0 ? [`--allowed-hosts=${access.allowedHosts.join(",")}`] : []),
   ];
 }
 
@@ -100,6 +121,7 @@ export function ruleHostArguments(memoryMb: number, entry = HOST_ENTRY): string[
  * @param maxLine the longest stdout line accepted, in bytes
  * @param output what the host may write until told otherwise (default: no bound but `maxLine`)
  * @param entry the host program (tests run hostile hosts under the same command line)
+ * @param access the modules folder and hosts the operator opened to rules (none by default)
  */
 export function spawnRuleHost(options: {
   cwd: string;
@@ -107,13 +129,18 @@ export function spawnRuleHost(options: {
   maxLine: number;
   output?: OutputBudget;
   entry?: string;
+  access?: RuleHostAccess;
 }): RuleHostProcess {
-  const child: ChildProcess = spawn(denoExecutable(), ruleHostArguments(options.memoryMb, options.entry), {
-    cwd: options.cwd,
-    env: {},
-    argv0: RULE_HOST_NAME,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    denoExecutable(),
+    ruleHostArguments(options.memoryMb, options.entry, options.access),
+    {
+      cwd: options.cwd,
+      env: {},
+      argv0: RULE_HOST_NAME,
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let lineHandler: (line: string | undefined) => void = () => {};
   let exitHandler: (exit: { code: number | null; signal: string | null; stderr: string }) => void = () => {};
   let stderr = "";

@@ -8,8 +8,11 @@
  * Its own needs (stdio, JSON) are captured before the realm is locked down and before any
  * rule code exists.
  */
+
+import { MAX_MODULE_BYTES } from "../rules/module-files.ts";
+import type { ModuleFiles } from "../rules/module-resolver.ts";
 import { SANDBOX_LIMITS, type ToHost } from "../rules/protocol.ts";
-import { createSandbox } from "../rules/sandbox.ts";
+import { createSandbox, type HostAccess } from "../rules/sandbox.ts";
 import { hardenIntrinsics, lockDownRealm } from "./lockdown.ts";
 import { RULE_HOST_NAME } from "./rule-host-name.ts";
 
@@ -18,10 +21,16 @@ declare const Deno: {
   stdin: { read(buffer: Uint8Array): Promise<number | null> };
   exit(code: number): never;
   ppid: number;
+  args: string[];
+  readTextFileSync(path: string): string;
+  realPathSync(path: string): string;
+  openSync(path: string): { readSync(bytes: Uint8Array): number | null; close(): void };
   addSignalListener(signal: "SIGTERM" | "SIGINT", handler: () => void): void;
 };
 
 const { stdout, stdin } = Deno;
+const access = hostAccess(Deno.args);
+const files = denoFiles();
 const writeSync = stdout.writeSync.bind(stdout);
 const read = stdin.read.bind(stdin);
 const exit = Deno.exit.bind(Deno);
@@ -56,6 +65,60 @@ function writeAll(bytes: Uint8Array): void {
 }
 
 const send = (message: unknown) => writeAll(encode(`${stringify(bare(message))}\n`));
+
+/**
+ * What the server's command line gave the host besides its Deno permissions (which are what
+ * actually hold): `--modules-dir=<path>` and `--allowed-hosts=<host:port,…>`
+ * (src/runtime/rule-host-process.ts `ruleHostArguments`).
+ */
+function hostAccess(args: readonly string[]): HostAccess {
+  const value = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const hosts = value("allowed-hosts");
+  return { modulesDir: value("modules-dir") || undefined, allowedHosts: hosts ? hosts.split(",") : [] };
+}
+
+/**
+ * Module files as Deno reads them, with functions captured before the lockdown. Deno's
+ * `statSync` (and node:fs's `statSync` and `realpathSync` built on it) reaches for the
+ * `Deno` global the lockdown removes, so a file is told from a folder by reading a byte.
+ * Deno's `--allow-read` decides what they may read: the modules folder, or nothing.
+ */
+function denoFiles(): ModuleFiles {
+  const readText = Deno.readTextFileSync.bind(Deno);
+  const realPath = Deno.realPathSync.bind(Deno);
+  const open = Deno.openSync.bind(Deno);
+  const probe = new Uint8Array(1);
+  return {
+    read(path) {
+      try {
+        const text = readText(path);
+        return text.length > MAX_MODULE_BYTES ? undefined : text;
+      } catch {
+        return undefined;
+      }
+    },
+    realpath(path) {
+      try {
+        return realPath(path);
+      } catch {
+        return undefined;
+      }
+    },
+    isFile(path) {
+      try {
+        const file = open(path);
+        try {
+          file.readSync(probe); // a folder: IsADirectory
+          return true;
+        } finally {
+          file.close();
+        }
+      } catch {
+        return false;
+      }
+    },
+  };
+}
 
 /**
  * systemd's stop (KillMode=control-group) and Ctrl-C signal every process of the server's
@@ -113,7 +176,7 @@ nameProcess(nodeProcess);
 // Frozen constructors and prototypes: a rule's hooks could not attach to them even if a
 // host object reached it.
 hardenIntrinsics();
-const sandbox = createSandbox(send, SANDBOX_LIMITS);
+const sandbox = createSandbox(send, SANDBOX_LIMITS, access, files);
 
 async function serve(): Promise<void> {
   const chunk = new Uint8Array(64 * 1024);

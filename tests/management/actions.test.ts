@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { RuleScript } from "../../src/rules/contract.ts";
 import { expectDocumented } from "../support/contract.ts";
 import { createHarness, type Harness, testClock } from "../support/harness.ts";
+import { ruleModulesDir } from "../support/rule-modules.ts";
 
 let h: Harness;
 const clock = testClock(new Date("2026-03-01T10:00:00.000Z"));
 /** The flows the routes asked the pool to warm, in order (the pool itself is not started for it). */
 const prepared: RuleScript[] = [];
 beforeAll(async () => {
-  h = await createHarness({}, { clock });
+  h = await createHarness({ RULE_MODULES_DIR: ruleModulesDir() }, { clock });
   h.deps.rules.prepare = (rule) => void prepared.push(rule);
 });
 afterAll(() => h.close());
@@ -221,27 +222,34 @@ describe("refused triggers, runtimes and code", () => {
     );
   });
 
-  test("import and require are refused, as in the password-exchange rule", async () => {
-    expect(await create({ code: `const axios = require("axios");\n${postLogin("")}` })).toEqual(
-      badRequest("Actions cannot require modules: require() is not available in an action."),
+  test("import and a require() of no literal name are refused; a module that is not installed fails the deploy", async () => {
+    expect(
+      await create({ code: `const name = "axios"; const axios = require(name);\n${postLogin("")}` }),
+    ).toEqual(
+      badRequest(
+        "require() takes one string literal in an action (require('lodash')), so that its modules can be checked at deploy.",
+      ),
     );
-    expect(await create({ code: `import axios from "axios";\n${postLogin("")}` })).toEqual(
-      badRequest("Actions cannot import modules: an action is a script that sets module.exports."),
-    );
-    expect(await create({ code: postLogin('const fs = await import("node:fs");') })).toEqual(
-      badRequest("Actions cannot import modules: an action is a script that sets module.exports."),
-    );
-  });
-
-  test("code over 256 KiB is a 413", async () => {
-    expect(await create({ code: postLogin(`// ${"x".repeat(256 * 1024)}`) })).toEqual({
-      status: 413,
-      body: {
-        statusCode: 413,
-        error: "Payload Too Large",
-        message: "The action's code is larger than 262144 bytes.",
-        errorCode: "payload_too_large",
-      },
+    expect(
+      await create({ code: `const pad = require("left-pad");\n${postLogin("")}`, deploy: true }),
+    ).toEqual({
+      status: 400,
+      body: expect.objectContaining({
+        message: "The action's code does not load: Cannot find module 'left-pad' in RULE_MODULES_DIR.",
+      }),
+    });
+    expect(
+      await create({
+        code: postLogin(""),
+        dependencies: [{ name: "lodash", version: "4.17.19" }],
+        deploy: true,
+      }),
+    ).toEqual({
+      status: 400,
+      body: expect.objectContaining({
+        message:
+          "The action's dependencies are not installed: 'lodash@4.17.19' needs lodash 4.17.19, but RULE_MODULES_DIR has lodash 4.17.21 (npm install lodash@4.17.19 there).",
+      }),
     });
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { forbiddenSyntax, syntaxError } from "../../src/rules/check-rule-source.ts";
+import { forbiddenSyntax, requiredModules, syntaxError } from "../../src/rules/check-rule-source.ts";
 import { wrapRuleSource } from "../../src/rules/wrap-rule-source.ts";
 
 const RULE = "module.exports = function (u, c, scope, a, ctx, cb) { cb(null, { scope: scope }); };";
@@ -23,11 +23,22 @@ describe("the import check reads a source as the host wraps it", () => {
     }
   });
 
-  test("imports and require are still refused, as written or as the module they would need", () => {
+  test("imports are refused, and require() of anything but one string literal", () => {
     expect(forbiddenSyntax(`${RULE} import('x');`)).toMatch(/cannot import/);
     expect(forbiddenSyntax(`import fs from 'node:fs'; ${RULE}`)).toMatch(/cannot import/);
     expect(forbiddenSyntax(`var m = import.meta; ${RULE}`)).toMatch(/import\.meta/);
-    expect(forbiddenSyntax(`var fs = require('fs'); ${RULE}`)).toMatch(/require/);
+    expect(forbiddenSyntax(`var name = 'fs'; var fs = require(name); ${RULE}`)).toMatch(/string literal/);
+    expect(forbiddenSyntax(`var fs = require('f' + 's'); ${RULE}`)).toMatch(/string literal/);
+    expect(forbiddenSyntax(`var fs = require(); ${RULE}`)).toMatch(/string literal/);
+    expect(forbiddenSyntax(`var fs = require('fs'); ${RULE}`)).toBeUndefined();
+    expect(forbiddenSyntax(`var _ = require(\`lodash@4.17.21\`); ${RULE}`)).toBeUndefined();
+  });
+
+  test("the modules a source requires are read from its tree, in order, each once", () => {
+    const script = `var _ = require('lodash@4.17.21');\n${RULE}\nfunction f() { return [require('node:crypto'), require('lodash@4.17.21'), require("uuid/v4")]; }`;
+    expect(requiredModules(script)).toEqual(["lodash@4.17.21", "node:crypto", "uuid/v4"]);
+    expect(requiredModules(`// require('commented')\n${RULE}`)).toEqual([]);
+    expect(requiredModules("var x = ;")).toEqual([]);
   });
 
   test("syntax errors are placed in the rule's own source, not the wrapped text", () => {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ruleModulesDir } from "../support/rule-modules.ts";
 import { exited, freePort, portOf, startServer } from "../support/server-process.ts";
 import { makeCertificates, startTlsFront } from "./tls-front.ts";
 
@@ -23,6 +24,8 @@ export async function startTenant() {
       ISSUER: `https://localhost:${frontPort}/`,
       TRUST_PROXY: "loopback",
       NODE_ENV: "production",
+      // Actions declare dependencies (lodash), checked against the folder at deploy.
+      RULE_MODULES_DIR: ruleModulesDir(),
     },
     /"event":"listening"/,
   );
