@@ -15,7 +15,7 @@ export interface NodeHttpDeps {
  * Builds the Node modules a rule's packages reach the network and the machine through:
  * `http` and `https` over the rule realm's `fetch` (so the operator's allowed hosts and the
  * body cap apply to them as to `fetch`), and the capability-less `net`, `tls`, `zlib`, `fs`,
- * `dns` and `http2` that packages require when they load, whose functions fail with a clear
+ * `dns`, `http2` and `tty` that packages require when they load, whose functions fail with a clear
  * error when used. Like the prelude, this function is never called in the host's realm: the
  * host evaluates its source text inside the rule's context and gives it the realm's own
  * fetch and polyfills. It must not refer to anything outside itself.
@@ -827,6 +827,13 @@ export function nodeHttpModules(deps: NodeHttpDeps): Record<string, unknown> {
     }),
   };
 
+  // debug (under follow-redirects, so axios) asks whether stderr is a terminal when it loads.
+  const tty = {
+    isatty: () => false,
+    ReadStream: notInRules("A terminal (tty)"),
+    WriteStream: notInRules("A terminal (tty)"),
+  };
+
   return {
     http: freeze(http),
     https: freeze(https),
@@ -838,5 +845,6 @@ export function nodeHttpModules(deps: NodeHttpDeps): Record<string, unknown> {
     dns: freeze(dns),
     "dns/promises": dns.promises,
     http2: freeze(http2),
+    tty: freeze(tty),
   };
 }

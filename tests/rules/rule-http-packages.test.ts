@@ -1,18 +1,16 @@
 /**
- * Real npm packages over a rule's network: `axios@1` (its node build, which in a realm with
- * no Node `process` uses its fetch adapter) and `request@2.88.2` (over the realm's `http`),
- * installed by npm into a temporary folder and loaded into a real `node:vm` context with
- * the rule built-ins. They reach the listed host, and nothing else: not another port, not
- * through a redirect.
+ * Real npm packages over a rule's network: `axios@1` (its node build, which uses its fetch
+ * adapter since the realm's `process` is no Node process, and its http adapter when it
+ * passes for one) and `request@2.88.2` (over the realm's `http`), from the test folder of
+ * real packages (tests/support/rule-modules.ts), loaded by the rule host's own `require`
+ * into a real `node:vm` context. They reach the listed host, and nothing else: not another
+ * port, not through a redirect.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { ruleModulesDir } from "../support/rule-modules.ts";
 import { createFetchRealm, type FetchRealm } from "./fixtures/fetch-realm.ts";
 import { installTestRequire } from "./fixtures/test-require.ts";
 
@@ -23,16 +21,7 @@ let base: string;
 const seen: string[] = [];
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), "rulegate-http-packages-"));
-  writeFileSync(join(root, "package.json"), '{ "private": true }\n');
-  execFileSync(
-    "npm",
-    ["install", "--no-audit", "--no-fund", "--ignore-scripts", "request@2.88.2", "axios@1"],
-    {
-      cwd: root,
-      stdio: "ignore",
-    },
-  );
+  root = ruleModulesDir();
   server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     seen.push(url.pathname);
@@ -73,7 +62,6 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  rmSync(root, { recursive: true, force: true });
 });
 
 function packagesRealm(): FetchRealm {
@@ -136,7 +124,7 @@ describe("axios", () => {
   test("its http adapter, chosen when the realm's process passes for Node's, follows redirects through the realm's http", async () => {
     const realm = packagesRealm();
     realm.evaluate(
-      `Object.defineProperty(Object.getPrototypeOf(process), Symbol.toStringTag, { value: "process" });
+      `Object.defineProperty(process, Symbol.toStringTag, { value: "process" });
        globalThis.setImmediate = (callback, ...args) => setTimeout(callback, 0, ...args);`,
     );
     const before = seen.length;
