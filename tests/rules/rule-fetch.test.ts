@@ -6,11 +6,15 @@
  * logs and errors name `host:port` and never a query.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { denoExecutable, ruleHostArguments } from "../../src/runtime/rule-host-process.ts";
 import { createFetchRealm } from "./fixtures/fetch-realm.ts";
 
+const IN_DENO = fileURLToPath(new URL("./fixtures/fetch-realm-in-deno.ts", import.meta.url));
 let server: Server;
 let other: Server;
 let port: number;
@@ -367,7 +371,6 @@ describe("aborts, ended calls and limits", () => {
   });
 
   test("a network failure names host:port and a short reason, never the query", async () => {
-    const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
@@ -398,4 +401,46 @@ describe("aborts, ended calls and limits", () => {
     expect(() => host.abort(99, 99)).not.toThrow();
     expect(() => host.abortCall(99)).not.toThrow();
   });
+});
+
+test("under Deno with a rule host's command line and lockdown, the same fetch reaches the list only, and says why not", async () => {
+  const allowed = [`127.0.0.1:${port}`, "127.0.0.1:39", "no-such-host.invalid:80"];
+  const bodies = [
+    `const response = await fetch("${base}/redirect?to=/json");
+     return [response.status, response.redirected, (await response.json()).hello];`,
+    `return await fetch("http://127.0.0.1:39/x?token=secret-value").catch((error) => error.message);`,
+    `return await fetch("http://no-such-host.invalid/x?token=secret-value").catch((error) => error.message);`,
+    `return await fetch("https://127.0.0.1:${port}/x?token=secret-value").catch((error) => error.message);`,
+    `return await fetch("http://127.0.0.1:${otherPort}/x?token=secret-value").catch((error) => error.message);`,
+    `return await fetch("${base}/slow", { signal: AbortSignal.timeout(100) }).catch((error) => error.name);`,
+  ];
+  // Spawned, not run synchronously: the servers answering it live in this process.
+  const child = spawn(denoExecutable(), ruleHostArguments(128, IN_DENO, { allowedHosts: allowed }), {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const output = { stdout: "", stderr: "" };
+  child.stdout.on("data", (chunk) => {
+    output.stdout += chunk;
+  });
+  child.stderr.on("data", (chunk) => {
+    output.stderr += chunk;
+  });
+  child.stdin.end(`${JSON.stringify({ allowedHosts: allowed, bodies })}\n`);
+  await new Promise((resolve) => child.on("close", resolve));
+  expect(output.stderr).toBe("");
+  const answer = JSON.parse(output.stdout) as {
+    outcomes: { value: unknown }[];
+    logs: string[];
+    fetchLeft: string;
+  };
+  expect(answer.fetchLeft).toBe("undefined");
+  expect(answer.outcomes.map((outcome) => outcome.value)).toEqual([
+    [200, true, "wörld"],
+    "fetch to 127.0.0.1:39 failed: connection refused.",
+    "fetch to no-such-host.invalid:80 failed: DNS lookup failed.",
+    `fetch to 127.0.0.1:${port} failed: TLS handshake failed.`,
+    `fetch to 127.0.0.1:${otherPort} is refused: it is not in the rule's allowed hosts.`,
+    "TimeoutError",
+  ]);
+  expect(answer.logs).toEqual([`fetch to 127.0.0.1:${otherPort} refused: it is not in RULE_ALLOWED_HOSTS`]);
 });
