@@ -371,6 +371,7 @@ describe("aborts, ended calls and limits", () => {
   });
 
   test("a network failure names host:port and a short reason, never the query", async () => {
+    const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
     const closedPort = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
