@@ -427,6 +427,7 @@ export function installFetch(host: FetchRealmHost, callId: () => number): void {
 
   // ---- Request (Fetch standard §5.4) ----
 
+  // Fetch standard, "normalize a method": these six only, so "patch" stays as written.
   const METHODS: Record<string, string> = {
     delete: "DELETE",
     get: "GET",
@@ -434,7 +435,6 @@ export function installFetch(host: FetchRealmHost, callId: () => number): void {
     options: "OPTIONS",
     post: "POST",
     put: "PUT",
-    patch: "PATCH",
   };
   type RequestInit = {
     method?: unknown;
