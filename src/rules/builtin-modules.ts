@@ -3,7 +3,7 @@
  * "Calling your services from a rule"). They run inside the rule's own realm: pure
  * JavaScript ones from a bundle of their browser ports, `crypto` through the host's native
  * implementation, `http` and `https` over the rule's `fetch` (and so over
- * `RULE_ALLOWED_HOSTS`). The rest (`fs`, `net`, `tls`, `zlib`, `dns`, `http2`) load, so that
+ * `RULE_ALLOWED_HOSTS`). The rest (`fs`, `net`, `tls`, `zlib`, `dns`, `http2`, `tty`) load, so that
  * packages that name them at load work, and refuse every use: they need capabilities rules
  * do not have.
  */
@@ -29,6 +29,7 @@ export const BUILTIN_MODULES: ReadonlySet<string> = new Set([
   "zlib",
   "dns",
   "http2",
+  "tty",
 ]);
 
 /** The built-in a specifier names (`crypto`, `node:crypto`), or undefined. */

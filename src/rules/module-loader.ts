@@ -65,7 +65,7 @@ export function installRequire(host: ModuleHost, capabilities: object): void {
         capabilities,
         Buffer,
       );
-    } else if (["http", "https", "fs", "net", "tls", "zlib", "dns", "http2"].includes(name)) {
+    } else if (["http", "https", "fs", "net", "tls", "zlib", "dns", "http2", "tty"].includes(name)) {
       const modules = vendorModules();
       httpModules ??= (host.builtinFactory("http") as (deps: object) => Record<string, unknown>)({
         fetch: fetchFunction,
