@@ -21,6 +21,8 @@ export interface PreludeHost extends WebHost, ModuleHost, CryptoHost {
   /** Ties the host's CryptoKey `token` (of the result being resolved) to the rule-realm `key` standing for it. */
   bindKey(token: number, key: object): void;
   settle(callId: number, kind: string, payload: unknown, errorClass: unknown, message: unknown): void;
+  /** The id of the call under way, 0 between calls. */
+  currentCall(): number;
 }
 
 /**

@@ -17,12 +17,15 @@ import { vendorModules } from "./builtins/vendor.generated.js";
 import { syntaxError } from "./check-rule-source.ts";
 import { installPrelude, type PreludeHost } from "./context-prelude.ts";
 import { createCryptoHost } from "./crypto-host.ts";
+import { createFetchHost } from "./fetch-host.ts";
 import { call, errorParts, isObject } from "./host-intrinsics.ts";
 import { moduleFiles } from "./module-files.ts";
 import { installRequire, type ModuleHost } from "./module-loader.ts";
 import { type ModuleFiles, resolveModule } from "./module-resolver.ts";
 import { nodeCrypto } from "./node-crypto.ts";
+import { nodeHttpModules } from "./node-http.ts";
 import type { CallEnd, CompileError, FromHost, SandboxLimits, ToHost } from "./protocol.ts";
+import { type FetchRealmHost, installFetch } from "./web-fetch.ts";
 import { installWebGlobals } from "./web-globals.ts";
 import { createWebHost } from "./web-host.ts";
 import { positionInSource, wrapRuleSource } from "./wrap-rule-source.ts";
@@ -66,7 +69,9 @@ const REQUIRE_SOURCE = `(${StringCtor(installRequire)})`;
 const BUILTIN_SOURCES: Record<string, string> = assign(create(null), {
   vendor: `(${StringCtor(vendorModules)})`,
   crypto: `(${StringCtor(nodeCrypto)})`,
+  http: `(${StringCtor(nodeHttpModules)})`,
 });
+const FETCH_SOURCE = `(${StringCtor(installFetch)})`;
 const compileFunction = vm.compileFunction;
 /**
  * The parameters of Node's CommonJS module wrapper
@@ -97,6 +102,7 @@ const FIRE = new vm.Script("__rulegate.fire()");
 const RESOLVE = new vm.Script("__rulegate.resolve()");
 const ABANDON = new vm.Script("__rulegate.abandon()");
 const EXPLAIN = new vm.Script("__rulegate.explain()");
+const SETTLE_FETCH = new vm.Script("__rulegateFetch.settle()");
 
 type Timer = ReturnType<typeof setTimeout>;
 
@@ -205,7 +211,12 @@ export interface HostAccess {
   modulesDir?: string;
   /** RULE_ALLOWED_HOSTS: `host:port` entries; empty: no network. */
   allowedHosts: readonly string[];
+  /** How many response bytes one call may receive from its requests, all together. */
+  responseBytes?: number;
 }
+
+/** A call's response bytes when the server does not say (a quarter of the default RULE_MEMORY_MB). */
+const DEFAULT_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 /**
  * Creates the host's sandbox. `send` writes one message to the server; `handle` takes each
@@ -263,6 +274,8 @@ export function createSandbox(
     current = undefined;
     for (const timer of mapValues(ending.timers)) realClearTimeout(timer as Timer);
     realClearTimeout(ending.deadlineTimer);
+    // Its open requests are aborted: none of their callbacks runs after the call.
+    fetchHost.abortCall(ending.id);
     if (end.kind === "timeout" && context) {
       try {
         ABANDON.runInContext(context, { timeout: 50 });
@@ -397,9 +410,23 @@ export function createSandbox(
     },
   };
 
-  const capabilities: PreludeHost = {
+  const fetchHost = createFetchHost({
+    allowedHosts: access.allowedHosts,
+    maxBodyBytes: access.responseBytes ?? DEFAULT_RESPONSE_BYTES,
+    deliver(callId, json) {
+      if (current?.id === callId) enter(SETTLE_FETCH, json);
+    },
+    log(callId, text) {
+      capabilities.log(callId, "warn", text);
+    },
+  });
+
+  const capabilities: PreludeHost & FetchRealmHost = {
     ...modules,
     crypto: createCryptoHost().crypto,
+    fetch: fetchHost.fetch,
+    abortFetch: fetchHost.abort,
+    currentCall: () => current?.id ?? 0,
     args: () => pendingArgs,
     getRandomValues(array) {
       try {
@@ -573,6 +600,11 @@ export function createSandbox(
         fresh,
       );
       installWeb(host);
+      // Before require: http and https are built over the fetch installed here.
+      new vm.Script(FETCH_SOURCE, { filename: "rulegate-fetch.js" }).runInContext(fresh)(
+        host,
+        host.currentCall,
+      );
       new vm.Script(REQUIRE_SOURCE, { filename: "rulegate-require.js" }).runInContext(fresh)(host, host);
       const install = new vm.Script(PRELUDE_SOURCE, { filename: "rulegate-prelude.js" }).runInContext(fresh);
       install(host);

@@ -105,6 +105,7 @@ export function ruleHostArguments(memoryMb: number, entry = HOST_ENTRY, access =
     ...allow,
     `--v8-flags=--max-old-space-size=${memoryMb}`,
     entry,
+    `--memory-mb=${memoryMb}`,
     ...(access.modulesDir ? [`--modules-dir=${access.modulesDir}`] : []),
     ...(access.allowedHosts.length > 0 ? [`--allowed-hosts=${access.allowedHosts.join(",")}`] : []),
   ];

@@ -68,13 +68,20 @@ const send = (message: unknown) => writeAll(encode(`${stringify(bare(message))}\
 
 /**
  * What the server's command line gave the host besides its Deno permissions (which are what
- * actually hold): `--modules-dir=<path>` and `--allowed-hosts=<host:port,…>`
+ * actually hold): `--memory-mb=<RULE_MEMORY_MB>`, `--modules-dir=<path>` and
+ * `--allowed-hosts=<host:port,…>`
  * (src/runtime/rule-host-process.ts `ruleHostArguments`).
  */
 function hostAccess(args: readonly string[]): HostAccess {
   const value = (name: string) => args.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
   const hosts = value("allowed-hosts");
-  return { modulesDir: value("modules-dir") || undefined, allowedHosts: hosts ? hosts.split(",") : [] };
+  const memoryMb = Number(value("memory-mb"));
+  return {
+    modulesDir: value("modules-dir") || undefined,
+    allowedHosts: hosts ? hosts.split(",") : [],
+    // What its requests bring in counts against the host's memory: a quarter of it at most.
+    responseBytes: memoryMb > 0 ? (memoryMb * 1024 * 1024) / 4 : undefined,
+  };
 }
 
 /**

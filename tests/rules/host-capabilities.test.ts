@@ -26,6 +26,7 @@ import { fileURLToPath } from "node:url";
 import { sampleRuleInput } from "../../src/rules/sample-input.ts";
 import {
   denoExecutable,
+  type RuleHostAccess,
   type RuleHostProcess,
   ruleHostArguments,
   spawnRuleHost,
@@ -149,9 +150,9 @@ const PROBE_ATTEMPTS = [
 /** How Deno words a refused permission ("Requires read access to …, run again with --allow-read"). */
 const PERMISSION_REFUSAL = /^Requires (read|write|net|env|run|ffi|sys|import) access\b/;
 
-/** Runs the probe like a rule host and collects every line it prints. */
-async function runProbe(cwd: string) {
-  const child = spawn(denoExecutable(), ruleHostArguments(64, PROBE), {
+/** Runs the probe like a rule host (given `access`, as the operator's settings give it) and collects every line it prints. */
+async function runProbe(cwd: string, access?: RuleHostAccess) {
+  const child = spawn(denoExecutable(), ruleHostArguments(64, PROBE, access), {
     cwd,
     env: {},
     stdio: ["pipe", "pipe", "pipe"],
@@ -188,8 +189,30 @@ async function runProbe(cwd: string) {
 
 describe("a rule host process, even to code running in its own realm", () => {
   test("refuses every file, network, environment, subprocess, FFI and system access", async () => {
-    const cwd = emptyDirectory("probe-cwd");
-    const { code, stderr, lines } = await runProbe(cwd);
+    await expectAllRefused(emptyDirectory("probe-cwd"));
+  }, 15_000);
+
+  test("with a modules folder and one allowed host:port, refuses everything else just the same", async () => {
+    const modules = emptyDirectory("modules");
+    writeFileSync(join(modules, "package.json"), "{}");
+    const allowed = createServer((_request, response) => response.end("allowed"));
+    await new Promise<void>((resolve) => allowed.listen(0, "127.0.0.1", resolve));
+    try {
+      const access = {
+        modulesDir: modules,
+        allowedHosts: [`127.0.0.1:${(allowed.address() as AddressInfo).port}`],
+      };
+      await expectAllRefused(emptyDirectory("probe-cwd-open"), access);
+    } finally {
+      allowed.close();
+    }
+  }, 15_000);
+});
+
+/** Runs the probe and expects every attempt of it refused by Deno's permission checks. */
+async function expectAllRefused(cwd: string, access?: RuleHostAccess): Promise<void> {
+  {
+    const { code, stderr, lines } = await runProbe(cwd, access);
     const summary = lines.map((line) => JSON.stringify(line)).join("\n");
 
     // The probe ran to its end, under no permission at all, with the whole Deno API at hand.
@@ -254,8 +277,8 @@ describe("a rule host process, even to code running in its own realm", () => {
     expect(summary).not.toContain("canary-");
     expect(summary).not.toContain("root:x:0");
     expect(stderr).toBe("");
-  }, 15_000);
-});
+  }
+}
 
 /**
  * A rule that tries to climb out of its vm context into the host's realm and, with whatever

@@ -20,7 +20,7 @@ const attempts: Record<string, string> = {
   "process.env":
     "return typeof process === 'undefined' || Object.keys(process.env).length === 0 ? undefined : process.env",
   "the server's process":
-    "var p = globalThis.process; return p && (p.pid !== 1 || ['binding', 'dlopen', 'kill', 'exit', 'chdir'].some(function (k) { return typeof p[k] === 'function'; })) ? p : undefined",
+    "var p = globalThis.process; if (!p) return undefined; try { return p.binding('fs'); } catch (e) {} return p.pid !== 1 || typeof p.kill === 'function' || typeof p.dlopen === 'function' ? p : undefined",
   "files through require('fs')":
     "var load = globalThis['req' + 'uire'] || (typeof module !== 'undefined' && module['req' + 'uire']); return load ? load('fs').readFileSync('/etc/passwd', 'utf8') : undefined",
   // Past the deploy check's literal names, the host's resolution still refuses.

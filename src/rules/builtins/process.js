@@ -42,6 +42,28 @@ hrtime.bigint = () => BigInt(Math.round(nowMs() * 1e6));
 const noop = () => {};
 const returnsProcess = () => process;
 
+/**
+ * `process.stdout` / `process.stderr` as packages use them (the `debug` package reads `fd`
+ * and `isTTY` when it loads): what is written goes to the rule's console, line by line.
+ */
+function stream(fd, level) {
+  return {
+    fd,
+    isTTY: false,
+    write(chunk, encoding, callback) {
+      const text = String(chunk).replace(/\n$/, "");
+      const console = realm.console;
+      if (console && typeof console[level] === "function") console[level](text);
+      const done = typeof encoding === "function" ? encoding : callback;
+      if (typeof done === "function") nextTick(done);
+      return true;
+    },
+    on: () => stream,
+    once: () => stream,
+    end: noop,
+  };
+}
+
 const process = {
   title: "rule",
   version: "v20.0.0",
@@ -55,6 +77,8 @@ const process = {
   browser: false,
   pid: 1,
   ppid: 0,
+  stdout: stream(1, "log"),
+  stderr: stream(2, "error"),
   cwd: () => "/",
   chdir() {
     throw new Error("process.chdir() is not supported in a rule.");
