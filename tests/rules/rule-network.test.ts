@@ -21,7 +21,8 @@ import { ruleModulesDir } from "../support/rule-modules.ts";
 import { portOf, startServer } from "../support/server-process.ts";
 
 const TIMEOUT_MS = 2000;
-const input = sampleRuleInput("t", "urn:x") as AnyRuleInput;
+const sample = sampleRuleInput("t", "urn:x");
+const input = sample as AnyRuleInput;
 
 let service: Server;
 let other: Server;
@@ -131,7 +132,7 @@ describe("the allowed service", () => {
     );
     expect(claimsOf(execution)).toEqual({
       "https://x/get": { score: 0.25, method: "GET", auth: "Bearer abc", sent: null },
-      "https://x/post": { score: 0.25, method: "POST", auth: null, sent: { email: input.user?.email } },
+      "https://x/post": { score: 0.25, method: "POST", auth: null, sent: { email: sample.user.email } },
       "https://x/missing": 404,
     });
   });
