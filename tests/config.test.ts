@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { configTable } from "../src/config/config-table.ts";
@@ -183,5 +183,49 @@ describe("the settings' declaration", () => {
       "adminApiKey",
       "metricsToken",
     ]);
+  });
+});
+
+describe("what rules may reach", () => {
+  test("RULE_ALLOWED_HOSTS: host:port entries, names in lower case, IPv6 in brackets; anything else stops start-up", () => {
+    expect(loadConfig({}).ruleAllowedHosts).toEqual([]);
+    expect(
+      loadConfig({
+        RULE_ALLOWED_HOSTS: " API.Internal.example:443, 127.0.0.1:8080,[::1]:9000,127.0.0.1:8080",
+      }).ruleAllowedHosts,
+    ).toEqual(["api.internal.example:443", "127.0.0.1:8080", "[::1]:9000"]);
+    for (const bad of [
+      "api.example",
+      "api.example:0",
+      "api.example:70000",
+      "http://api.example:443",
+      "::1:80",
+      "a b:80",
+    ]) {
+      expect(() => loadConfig({ RULE_ALLOWED_HOSTS: bad })).toThrow(
+        /^RULE_ALLOWED_HOSTS must list host:port entries/,
+      );
+    }
+  });
+
+  test("RULE_MODULES_DIR: a folder with node_modules, as its real path, with no link leading out of it", () => {
+    const base = realpathSync(mkdtempSync(join(tmpdir(), "rulegate-config-modules-")));
+    try {
+      const folder = join(base, "modules");
+      mkdirSync(join(folder, "node_modules/pkg"), { recursive: true });
+      writeFileSync(join(base, "outside.js"), "");
+      symlinkSync(folder, join(base, "link"));
+      symlinkSync("../pkg", join(folder, "node_modules/inner-link"));
+      expect(loadConfig({ RULE_MODULES_DIR: join(base, "link") }).ruleModulesDir).toBe(folder);
+      expect(() => loadConfig({ RULE_MODULES_DIR: join(base, "missing") })).toThrow(
+        /^RULE_MODULES_DIR must be a folder with a node_modules folder in it/,
+      );
+      symlinkSync(join(base, "outside.js"), join(folder, "node_modules/pkg/index.js"));
+      expect(() => loadConfig({ RULE_MODULES_DIR: folder })).toThrow(
+        /^RULE_MODULES_DIR must not hold links that lead out of it \(node_modules\/pkg\/index.js → .*outside.js\)/,
+      );
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
-import { realpathSync, statSync } from "node:fs";
+import { readdirSync, realpathSync, statSync } from "node:fs";
 import { isIP } from "node:net";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve, sep } from "node:path";
 
 /**
  * Thrown by a parser when a variable's text is not a value of its kind. The message completes
@@ -91,5 +91,33 @@ export function modulesFolder(text: string): string {
     );
   }
   if (!isAbsolute(real)) throw new InvalidValue(`must be a folder, got ${JSON.stringify(text)}`);
+  const link = linkLeadingOut(real);
+  if (link) {
+    throw new InvalidValue(
+      `must not hold links that lead out of it (${link}): rule hosts may read the folder, and Deno follows links; install such a package from a tarball (npm pack) instead`,
+    );
+  }
   return real;
+}
+
+/** The first symbolic link under `root` whose target is outside it, as `path → target`, if any. */
+function linkLeadingOut(root: string): string | undefined {
+  const pending = [root];
+  while (pending.length > 0) {
+    const folder = pending.pop()!;
+    for (const entry of readdirSync(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = realpathSync(path);
+        } catch {
+          continue; // a dangling link reads nothing
+        }
+        if (!target.startsWith(`${root}${sep}`)) return `${relative(root, path)} → ${target}`;
+      }
+    }
+  }
+  return undefined;
 }

@@ -110,7 +110,7 @@ export function assertRuleSource(script: string | undefined): void {
 }
 
 /** Refuses a rule that requires a module rules cannot load here (README, "Calling your services from a rule"). */
-function assertRuleModules(deps: Pick<Deps, "rules">, script: string | undefined): void {
+export function assertRuleModules(deps: Pick<Deps, "rules">, script: string | undefined): void {
   if (script === undefined) return;
   const problem = deps.rules.modulesProblem(auth0RuleModules(script));
   if (problem) throw new ApiError(400, `The rule does not load: ${problem}`, "invalid_rule");

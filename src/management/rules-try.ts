@@ -16,7 +16,7 @@ import type { RulePool } from "../rules/pool.ts";
 import { readPipelineResult } from "../rules/read-pipeline-result.ts";
 import { samplePipelineInput } from "../rules/sample-input.ts";
 import { badRequest, notFound } from "./api-error.ts";
-import { assertRuleSource } from "./auth0-rules.ts";
+import { assertRuleModules, assertRuleSource } from "./auth0-rules.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { explainedError, flowRunReport, runAnswer, throwawayHostsBusy } from "./sandbox-run.ts";
 
@@ -44,6 +44,7 @@ async function rulesToTry(deps: Deps, body: typeof TryRules.static): Promise<Pip
     throw badRequest("Give a script or an id, not both.");
   if (body.script !== undefined) {
     assertRuleSource(body.script);
+    assertRuleModules(deps, body.script);
     return [{ name: "draft", script: body.script }];
   }
   if (body.id !== undefined) {

@@ -45,6 +45,19 @@ export function installRequire(host: ModuleHost, capabilities: object): void {
   let vendor: Record<string, unknown> | undefined;
   let httpModules: Record<string, unknown> | undefined;
 
+  /**
+   * Calls the host. Its capabilities do not throw, but a call at the edge of the stack fails
+   * with the host realm's RangeError: the rule gets one of its own realm instead.
+   */
+  const guarded = <T>(run: () => T): T => {
+    try {
+      return run();
+    } catch {
+      throw new RangeError("Maximum call stack size exceeded");
+    }
+  };
+  const factory = (name: "vendor" | "crypto" | "http") => guarded(() => host.builtinFactory(name));
+
   const notFound = (message: string) => {
     const error = new Error(message) as Error & { code: string };
     error.code = "MODULE_NOT_FOUND";
@@ -52,7 +65,7 @@ export function installRequire(host: ModuleHost, capabilities: object): void {
   };
 
   const vendorModules = (): Record<string, unknown> => {
-    vendor ??= (host.builtinFactory("vendor") as () => Record<string, unknown>)();
+    vendor ??= (factory("vendor") as () => Record<string, unknown>)();
     return vendor;
   };
 
@@ -61,13 +74,10 @@ export function installRequire(host: ModuleHost, capabilities: object): void {
     let value: unknown;
     if (name === "crypto") {
       const Buffer = (vendorModules().buffer as { Buffer: unknown }).Buffer;
-      value = (host.builtinFactory("crypto") as (host: object, buffer: unknown) => unknown)(
-        capabilities,
-        Buffer,
-      );
+      value = (factory("crypto") as (host: object, buffer: unknown) => unknown)(capabilities, Buffer);
     } else if (["http", "https", "fs", "net", "tls", "zlib", "dns", "http2", "tty"].includes(name)) {
       const modules = vendorModules();
-      httpModules ??= (host.builtinFactory("http") as (deps: object) => Record<string, unknown>)({
+      httpModules ??= (factory("http") as (deps: object) => Record<string, unknown>)({
         fetch: fetchFunction,
         AbortController: AbortControllerClass,
         Buffer: (modules.buffer as { Buffer: unknown }).Buffer,
@@ -88,7 +98,12 @@ export function installRequire(host: ModuleHost, capabilities: object): void {
     if (typeof specifier !== "string") {
       throw new TypeError(`The "id" argument must be of type string. Received ${typeof specifier}`);
     }
-    const answer = parse(host.requireModule(from, specifier)) as [boolean, string, string?, string?];
+    const answer = parse(guarded(() => host.requireModule(from, specifier))) as [
+      boolean,
+      string,
+      string?,
+      string?,
+    ];
     if (!answer[0]) throw notFound(answer[1]);
     if (answer[1] === "builtin") return builtin(answer[2]!);
     const path = answer[2]!;
@@ -101,7 +116,7 @@ export function installRequire(host: ModuleHost, capabilities: object): void {
       files.set(path, module);
       return module.exports;
     }
-    const wrapper = host.moduleFunction(path);
+    const wrapper = guarded(() => host.moduleFunction(path));
     if (typeof wrapper !== "function") throw new SyntaxError(`${String(wrapper)} (in ${path})`);
     const localRequire = requireFor(path);
     module.require = localRequire;

@@ -120,15 +120,23 @@ function packageJson(files: ModuleFiles, folder: string): Record<string, unknown
   }
 }
 
-/** The file a path names, trying Node's extensions and `index` files (LOAD_AS_FILE, LOAD_INDEX). */
-function asFile(files: ModuleFiles, path: string, withMain: boolean): string | undefined {
+/** Whether `path` (normalized) is inside the folder `root`. */
+const inside = (root: string, path: string) => path.startsWith(`${root}${sep}`);
+
+/**
+ * The file a path names, trying Node's extensions and `index` files (LOAD_AS_FILE,
+ * LOAD_INDEX). A path outside `root` is not looked at: the server resolves with its own
+ * file system, which must not tell a rule whether some other file exists.
+ */
+function asFile(files: ModuleFiles, root: string, path: string, withMain: boolean): string | undefined {
+  if (!inside(root, path)) return undefined;
   for (const candidate of [path, `${path}.js`, `${path}.json`, `${path}.cjs`]) {
     if (files.isFile(candidate)) return candidate;
   }
   if (withMain) {
     const main = packageJson(files, path)?.main;
     if (typeof main === "string" && main !== "") {
-      const found = asFile(files, resolve(path, main), false);
+      const found = asFile(files, root, resolve(path, main), false);
       if (found) return found;
     }
   }
@@ -153,7 +161,7 @@ function isEsModule(files: ModuleFiles, root: string, file: string): boolean {
 /** A found file, as its real path inside `root`, with how it loads. */
 function loadable(files: ModuleFiles, root: string, file: string, specifier: string): Resolution {
   const real = files.realpath(file);
-  if (!real?.startsWith(`${root}${sep}`)) {
+  if (!real || !inside(root, real)) {
     return {
       kind: "refused",
       message: `Cannot find module '${specifier}': it leads outside RULE_MODULES_DIR.`,
@@ -208,7 +216,7 @@ export function resolveModule(
         message: `Cannot find module '${specifier}': a rule has no folder, so it requires packages by name.`,
       };
     }
-    const file = asFile(files, resolve(dirname(from), specifier), true);
+    const file = asFile(files, root, resolve(dirname(from), specifier), true);
     return file ? loadable(files, root, file, specifier) : notFound(specifier, dirname(from));
   }
   const request = packageRequest(specifier);
@@ -228,8 +236,8 @@ export function resolveModule(
       }
       const file =
         exported !== undefined
-          ? asFile(files, resolve(packageFolder, exported), false)
-          : asFile(files, resolve(packageFolder, request.subpath), true);
+          ? asFile(files, root, resolve(packageFolder, exported), false)
+          : asFile(files, root, resolve(packageFolder, request.subpath), true);
       if (file) return loadable(files, root, file, specifier);
     }
     if (folder === root || !folder.startsWith(`${root}${sep}`)) break;

@@ -1,3 +1,5 @@
+import type { FetchHost } from "./fetch-host.ts";
+
 /**
  * What the rule realm's `fetch` asks of the host (src/rules/fetch-host.ts), on primitives.
  * Outcomes come back through `__rulegateFetch.settle()`, which reads `args()`.
@@ -5,18 +7,9 @@
 export interface FetchRealmHost {
   /** The JSON text the host delivered for the entry being run. */
   args(): unknown;
-  /** @returns "" when the request started, or JSON `[errorName, message]` when it is refused. */
-  fetch(
-    callId: number,
-    operationId: number,
-    method: string,
-    url: string,
-    headersJson: string,
-    body: string | null,
-    redirect: string,
-  ): string;
+  fetch: FetchHost["fetch"];
   /** Aborts one request; nothing is delivered for it afterwards. */
-  abortFetch(callId: number, operationId: number): void;
+  abortFetch: FetchHost["abort"];
 }
 
 /**
@@ -670,7 +663,7 @@ export function installFetch(host: FetchRealmHost, callId: () => number): void {
       const request = new Request(input, init);
       const signal = request.signal;
       if (signal.aborted) return reject(signal.reason);
-      const id = callId();
+      const id = guarded(callId);
       if (!id) return reject(new TypeError("fetch is available only during a call."));
       const operationId = nextOperationId++;
       const refusal = guarded(() =>
@@ -716,7 +709,7 @@ export function installFetch(host: FetchRealmHost, callId: () => number): void {
         if (!operation) return;
         operations.delete(answer[0]);
         operation.signal.removeEventListener("abort", operation.onAbort);
-        if (operation.callId !== callId()) return;
+        if (operation.callId !== guarded(callId)) return;
         if (answer[1]) operation.resolve(new Response(answer[2], undefined, MAKE));
         else operation.reject(errorOf(String(answer[2]), String(answer[3])));
       },

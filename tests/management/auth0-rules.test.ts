@@ -238,9 +238,15 @@ describe("bad input: Auth0's 400, 413 and 404", () => {
     expect(
       await refused("POST", "/rules", {
         name: "requires",
-        script: "function (u, c, cb) { const fs = require('fs'); cb(null, u, c); }",
+        script: "function (u, c, cb) { const name = 'fs'; const fs = require(name); cb(null, u, c); }",
       }),
-    ).toContain("require");
+    ).toContain("require() takes one string literal");
+    expect(
+      await refused("POST", "/rules", {
+        name: "requires",
+        script: "function (u, c, cb) { const pad = require('left-pad'); cb(null, u, c); }",
+      }),
+    ).toContain("Cannot find module 'left-pad'");
   });
 
   test("a script over 256 KiB is a 413", async () => {

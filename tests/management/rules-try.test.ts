@@ -94,7 +94,11 @@ describe("POST /api/v2/rules/try", () => {
     const notAFunction = await tryRules({ script: "callback(null, user, context)" });
     expect(notAFunction.status).toBe(400);
     expect(notAFunction.body.message).toMatch(/one function/);
-    const required = await tryRules({ script: "function (user, context, callback) { require('fs'); }" });
-    expect(required.status).toBe(400);
+    const computed = await tryRules({ script: "function (user, context, callback) { require('f' + 's'); }" });
+    expect(computed.status).toBe(400);
+    expect(computed.body.message).toMatch(/string literal/);
+    const missing = await tryRules({ script: "function (user, context, callback) { require('left-pad'); }" });
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toMatch(/Cannot find module 'left-pad'/);
   });
 });

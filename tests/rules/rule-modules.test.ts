@@ -267,6 +267,28 @@ describe("rule hosts load modules from the folder", () => {
     });
   });
 
+  test("require at the edge of the stack fails with an error of the rule's own realm", async () => {
+    const execution = await run(`
+module.exports = function (user, client, scope, audience, context, cb) {
+  const OBJECT = Object.prototype;
+  function realmOf(value) { let p = value; while (Object.getPrototypeOf(p) !== null) p = Object.getPrototypeOf(p); return p === OBJECT ? 'rule' : 'another realm'; }
+  let failures = 0;
+  let foreign;
+  // At every depth on the way back up, until one is found, a require: the deepest find no
+  // stack left, some of them inside the host's own code.
+  function dive() {
+    try { dive(); } catch (e) {}
+    if (!foreign) { try { require('greet'); } catch (error) { failures++; if (error && typeof error === 'object' && realmOf(error) !== 'rule') foreign = error; } }
+  }
+  dive();
+  cb(null, { accessToken: { 'https://x/failed': failures > 0, 'https://x/foreign': foreign ? String(foreign.name) : 'none' } });
+};`);
+    expect(execution.failure).toBeUndefined();
+    expect(execution.result).toEqual({
+      accessToken: { "https://x/failed": true, "https://x/foreign": "none" },
+    });
+  });
+
   test("a module's top-level code counts against the time limit; one that does not compile says where", async () => {
     const spin = await run(`const spin = require('spin');\n${claims("{}")}`);
     expect(spin.failure).toMatchObject({ kind: "crashed", detail: expect.stringContaining("timed out") });
