@@ -7,6 +7,7 @@
 import { decodeJwt } from "jose";
 import { aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
 import { childCpuDuring, childPids, childRssBytes } from "../support/process-tree.ts";
+import { openedRuleAccess } from "../support/rule-modules.ts";
 import { deployRule, storeRuleUnchecked } from "../support/rules.ts";
 import { afterAll, beforeAll, describe, expect, test } from "../support/test-api.ts";
 
@@ -20,8 +21,13 @@ describe("e2e: a hostile rule author against the sandbox", () => {
   let h: Harness;
   let seed: Awaited<ReturnType<typeof seedTenant>>;
 
+  let access: Awaited<ReturnType<typeof openedRuleAccess>>;
+
   beforeAll(async () => {
+    // With the modules folder and one port open to rules, as an operator may run it.
+    access = await openedRuleAccess();
     h = await createHarness({
+      ...access.env,
       RULE_TIMEOUT_MS: String(TIMEOUT_MS),
       RULE_MEMORY_MB: String(MEMORY_MB),
       RULE_WORKERS: "2",
@@ -30,7 +36,10 @@ describe("e2e: a hostile rule author against the sandbox", () => {
     const secrets = await h.admin("PUT", "/rules/password-exchange/secrets", { API_KEY: SECRET });
     expect(secrets.status).toBe(200);
   });
-  afterAll(() => h.close());
+  afterAll(async () => {
+    await h.close();
+    await access.close();
+  });
 
   const exchange = () => aliceExchange(h, seed);
 

@@ -6,6 +6,7 @@
  */
 import { decodeJwt } from "jose";
 import { aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
+import { openedRuleAccess } from "../support/rule-modules.ts";
 import { deployRule, tryRule } from "../support/rules.ts";
 import { afterAll, beforeAll, describe, expect, test } from "../support/test-api.ts";
 
@@ -15,11 +16,18 @@ describe("e2e: nothing of the host's realm reaches a rule", () => {
   let h: Harness;
   let seed: Awaited<ReturnType<typeof seedTenant>>;
 
+  let access: Awaited<ReturnType<typeof openedRuleAccess>>;
+
   beforeAll(async () => {
-    h = await createHarness({ RULE_TIMEOUT_MS: String(TIMEOUT_MS), RULE_WORKERS: "2" });
+    // With the modules folder and one port open to rules, as an operator may run it.
+    access = await openedRuleAccess();
+    h = await createHarness({ ...access.env, RULE_TIMEOUT_MS: String(TIMEOUT_MS), RULE_WORKERS: "2" });
     seed = await seedTenant(h);
   });
-  afterAll(() => h.close());
+  afterAll(async () => {
+    await h.close();
+    await access.close();
+  });
 
   const exchange = () => aliceExchange(h, seed);
 

@@ -56,3 +56,19 @@ export function ruleModulesDir(): string {
   folder = target;
   return folder;
 }
+
+/**
+ * What an operator who opened rules up gives them: the modules folder and one allowed
+ * host:port, where a local service answers. The red-team suites run with it, so that what
+ * they prove holds with the network open to one port.
+ */
+export async function openedRuleAccess(): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const service = createServer((_request, response) => response.end("the allowed service"));
+  await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
+  const { port } = service.address() as { port: number };
+  return {
+    env: { RULE_MODULES_DIR: ruleModulesDir(), RULE_ALLOWED_HOSTS: `127.0.0.1:${port}` },
+    close: () => new Promise<void>((resolve) => service.close(() => resolve())),
+  };
+}
