@@ -83,7 +83,11 @@ export async function insertLog(db: Db, event: NewLog): Promise<LogRow> {
   return row;
 }
 
-/** Newest first, unless `order` is `"oldest"` (Auth0's `sort=date:1`). */
+/**
+ * Newest first, unless `order` is `"oldest"` (Auth0's `sort=date:1`), by the events' dates:
+ * on PostgreSQL, events recorded at the same moment on different connections may be stored
+ * (`seq`) in another order than they happened; `seq` breaks ties.
+ */
 export async function listLogs(
   db: Db,
   filters: LogFilters,
@@ -95,7 +99,7 @@ export async function listLogs(
     .select()
     .from(logs)
     .where(where(logs, filters))
-    .orderBy(order === "oldest" ? asc(logs.seq) : desc(logs.seq))
+    .orderBy(...(order === "oldest" ? [asc(logs.date), asc(logs.seq)] : [desc(logs.date), desc(logs.seq)]))
     .limit(perPage)
     .offset(page * perPage);
 }
