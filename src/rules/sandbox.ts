@@ -13,17 +13,15 @@
  */
 import { types } from "node:util";
 import vm from "node:vm";
-import { vendorModules } from "./builtins/vendor.generated.js";
 import { syntaxError } from "./check-rule-source.ts";
 import { installPrelude, type PreludeHost } from "./context-prelude.ts";
 import { createCryptoHost } from "./crypto-host.ts";
 import { createFetchHost } from "./fetch-host.ts";
 import { call, errorParts, isObject } from "./host-intrinsics.ts";
 import { moduleFiles } from "./module-files.ts";
-import { installRequire, type ModuleHost } from "./module-loader.ts";
-import { type ModuleFiles, resolveModule } from "./module-resolver.ts";
-import { nodeCrypto } from "./node-crypto.ts";
-import { nodeHttpModules } from "./node-http.ts";
+import { createModuleHost } from "./module-host.ts";
+import { installRequire } from "./module-loader.ts";
+import type { ModuleFiles } from "./module-resolver.ts";
 import type { CallEnd, CompileError, FromHost, SandboxLimits, ToHost } from "./protocol.ts";
 import { type FetchRealmHost, installFetch } from "./web-fetch.ts";
 import { installWebGlobals } from "./web-globals.ts";
@@ -65,21 +63,7 @@ const randomUUID = crypto.randomUUID.bind(crypto);
 const PRELUDE_SOURCE = `(${StringCtor(installPrelude)})`;
 const WEB_GLOBALS_SOURCE = `(${StringCtor(installWebGlobals)})`;
 const REQUIRE_SOURCE = `(${StringCtor(installRequire)})`;
-/** The sources of the built-in module factories (src/rules/builtin-modules.ts), compiled in a rule's context when first required. */
-const BUILTIN_SOURCES: Record<string, string> = assign(create(null), {
-  vendor: `(${StringCtor(vendorModules)})`,
-  crypto: `(${StringCtor(nodeCrypto)})`,
-  http: `(${StringCtor(nodeHttpModules)})`,
-});
 const FETCH_SOURCE = `(${StringCtor(installFetch)})`;
-const compileFunction = vm.compileFunction;
-/**
- * The parameters of Node's CommonJS module wrapper
- * (https://nodejs.org/api/modules.html#the-module-wrapper), and `global`, which Node gives
- * every module as a global (packages such as lodash find the global object through it,
- * where they would otherwise try `Function('return this')`, which rules cannot run).
- */
-const MODULE_PARAMETERS = ["exports", "require", "module", "__filename", "__dirname", "global"];
 for (const method of [
   "encrypt",
   "decrypt",
@@ -231,9 +215,6 @@ export function createSandbox(
   let context: vm.Context | undefined;
   /** The context being loaded, then the loaded one: where modules are compiled. */
   let realm: vm.Context | undefined;
-  /** Where each resolved module file loads from, and its compiled wrapper, once per host. */
-  const resolutions = new Map<string, string>();
-  const builtinFactories = new Map<string, unknown>();
   let current: Call | undefined;
   let pendingArgs: unknown;
   /** The source being loaded, for placing its errors. */
@@ -355,60 +336,7 @@ export function createSandbox(
     return ["json", toJson(value) ?? "null"];
   }
 
-  const modules: ModuleHost = {
-    requireModule(from, specifier) {
-      if (typeof from !== "string" || typeof specifier !== "string" || specifier.length > 512) {
-        return toJson([
-          false,
-          "Cannot find module: the specifier is not a string of at most 512 characters.",
-        ]);
-      }
-      const key = `${from}\n${specifier}`;
-      const known = mapGet(resolutions, key) as string | undefined;
-      if (known !== undefined) return known;
-      const resolved = resolveModule(access.modulesDir, from || undefined, specifier, files);
-      let answer: string;
-      if (resolved.kind === "refused") answer = toJson([false, resolved.message]);
-      else if (resolved.kind === "builtin") answer = toJson([true, "builtin", resolved.name]);
-      else if (resolved.format === "json") {
-        const text = files.read(resolved.path);
-        answer =
-          text === undefined
-            ? toJson([false, `Cannot read module '${specifier}'.`])
-            : toJson([true, "json", resolved.path, text]);
-      } else answer = toJson([true, "commonjs", resolved.path]);
-      mapSet(resolutions, key, answer);
-      return answer;
-    },
-    moduleFunction(path) {
-      if (typeof path !== "string" || !realm) return "the module cannot be loaded";
-      const text = files.read(path);
-      if (
-        text === undefined ||
-        !access.modulesDir ||
-        sliceString(path, 0, access.modulesDir.length + 1) !== `${access.modulesDir}/`
-      ) {
-        return `Cannot read module '${path}'`;
-      }
-      try {
-        // A `#!` line is not JavaScript; Node drops it too.
-        const source = sliceString(text, 0, 2) === "#!" ? `//${text}` : text;
-        return compileFunction(source, MODULE_PARAMETERS, { parsingContext: realm, filename: path });
-      } catch (error) {
-        return describe(error);
-      }
-    },
-    builtinFactory(name) {
-      if (!realm || typeof name !== "string") return undefined;
-      const known = mapGet(builtinFactories, name);
-      if (known !== undefined) return known;
-      const source = BUILTIN_SOURCES[name];
-      if (source === undefined) return undefined;
-      const factory: unknown = new vm.Script(source, { filename: `rulegate-${name}.js` }).runInContext(realm);
-      mapSet(builtinFactories, name, factory);
-      return factory;
-    },
-  };
+  const modules = createModuleHost({ modulesDir: access.modulesDir, files, realm: () => realm });
 
   const fetchHost = createFetchHost({
     allowedHosts: access.allowedHosts,

@@ -5,36 +5,27 @@
  * outside the list is refused with an error the rule catches, and a module the folder does
  * not have is refused at deploy.
  */
-import { createServer, type Server } from "node:http";
 import { decodeJwt } from "jose";
 import { aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
-import { ruleModulesDir } from "../support/rule-modules.ts";
+import { openedRuleAccess } from "../support/rule-modules.ts";
 import { deployRule } from "../support/rules.ts";
 import { afterAll, beforeAll, describe, expect, test } from "../support/test-api.ts";
 
 describe("e2e: rules that call services", () => {
   let h: Harness;
   let seed: Awaited<ReturnType<typeof seedTenant>>;
-  let service: Server;
+  let access: Awaited<ReturnType<typeof openedRuleAccess>>;
   let port: number;
 
   beforeAll(async () => {
-    service = createServer((request, response) => {
-      response.setHeader("content-type", "application/json");
-      response.end(JSON.stringify({ plan: "gold", path: request.url }));
-    });
-    await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
-    port = (service.address() as { port: number }).port;
-    h = await createHarness({
-      RULE_WORKERS: "1",
-      RULE_MODULES_DIR: ruleModulesDir(),
-      RULE_ALLOWED_HOSTS: `127.0.0.1:${port}`,
-    });
+    access = await openedRuleAccess();
+    port = access.port;
+    h = await createHarness({ ...access.env, RULE_WORKERS: "1" });
     seed = await seedTenant(h);
   });
   afterAll(async () => {
     await h.close();
-    await new Promise<void>((resolve) => service.close(() => resolve()));
+    await access.close();
   });
 
   test("a rule requires crypto and lodash, fetches the allowed service, and is refused elsewhere", async () => {

@@ -6,35 +6,24 @@
  * allowed host:port. `try` and an action's test run with the same folder and list.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { decodeJwt } from "jose";
 import { aliceExchange, createHarness, type Harness, seedTenant } from "../support/harness.ts";
-import { ruleModulesDir } from "../support/rule-modules.ts";
+import { openedRuleAccess } from "../support/rule-modules.ts";
 
 let h: Harness;
 let seed: Awaited<ReturnType<typeof seedTenant>>;
-let service: Server;
+let access: Awaited<ReturnType<typeof openedRuleAccess>>;
 let port: number;
 
 beforeAll(async () => {
-  service = createServer((request, response) => {
-    response.setHeader("content-type", "application/json");
-    response.end(JSON.stringify({ plan: "gold", path: request.url }));
-  });
-  await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
-  port = (service.address() as AddressInfo).port;
-  h = await createHarness({
-    RULE_WORKERS: "1",
-    RULE_TIMEOUT_MS: "5000",
-    RULE_MODULES_DIR: ruleModulesDir(),
-    RULE_ALLOWED_HOSTS: `127.0.0.1:${port}`,
-  });
+  access = await openedRuleAccess();
+  port = access.port;
+  h = await createHarness({ ...access.env, RULE_WORKERS: "1", RULE_TIMEOUT_MS: "5000" });
   seed = await seedTenant(h);
 });
 afterAll(async () => {
   await h.close();
-  service.close();
+  await access.close();
 });
 
 const json = async (response: Response | Promise<Response>) => {

@@ -6,6 +6,8 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -59,16 +61,24 @@ export function ruleModulesDir(): string {
 
 /**
  * What an operator who opened rules up gives them: the modules folder and one allowed
- * host:port, where a local service answers. The red-team suites run with it, so that what
- * they prove holds with the network open to one port.
+ * host:port, where a local service answers `{"plan": "gold", "path": <the request's path>}`.
+ * The red-team suites run with it, so that what they prove holds with the network open to
+ * one port; the suites of rules that call services call it.
  */
-export async function openedRuleAccess(): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
-  const { createServer } = await import("node:http");
-  const service = createServer((_request, response) => response.end("the allowed service"));
+export async function openedRuleAccess(): Promise<{
+  env: Record<string, string>;
+  port: number;
+  close(): Promise<void>;
+}> {
+  const service = createServer((request, response) => {
+    response.setHeader("content-type", "application/json");
+    response.end(JSON.stringify({ plan: "gold", path: request.url }));
+  });
   await new Promise<void>((resolve) => service.listen(0, "127.0.0.1", resolve));
-  const { port } = service.address() as { port: number };
+  const { port } = service.address() as AddressInfo;
   return {
     env: { RULE_MODULES_DIR: ruleModulesDir(), RULE_ALLOWED_HOSTS: `127.0.0.1:${port}` },
+    port,
     close: () => new Promise<void>((resolve) => service.close(() => resolve())),
   };
 }
