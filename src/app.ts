@@ -14,6 +14,7 @@ import { apiErrorFamily } from "./management/api-error-family.ts";
 import { auth0RulesRoutes } from "./management/auth0-rules.ts";
 import { clientGrantsRoutes } from "./management/client-grants.ts";
 import { clientsRoutes } from "./management/clients.ts";
+import { guardianRoutes, userEnrollmentRoutes } from "./management/guardian.ts";
 import { hooksRoutes } from "./management/hooks.ts";
 import { IMPORT_FILE_LIMIT, jobsRoutes } from "./management/jobs.ts";
 import { keysRoutes } from "./management/keys.ts";
@@ -32,6 +33,7 @@ import { metricsRoute } from "./metrics/metrics-route.ts";
 import { authorizationServerMetadataRoute } from "./oauth/authorization-server-metadata.ts";
 import { introspectionEndpoint } from "./oauth/introspection-endpoint.ts";
 import { issuerPath } from "./oauth/issuer-url.ts";
+import { mfaApi } from "./oauth/mfa/mfa-api.ts";
 import { oauthErrorFamily } from "./oauth/oauth-error-family.ts";
 import { revocationEndpoint } from "./oauth/revocation-endpoint.ts";
 import { tokenEndpoint } from "./oauth/token-endpoint.ts";
@@ -49,6 +51,7 @@ const issuerEndpoints = (deps: Deps) =>
     .use(revocationEndpoint(deps))
     .use(introspectionEndpoint(deps))
     .use(userinfo(deps))
+    .use(mfaApi(deps))
     .use(wellKnown(deps));
 
 /** Builds the HTTP app from its dependencies; nothing here starts or listens. */
@@ -107,6 +110,8 @@ export function createApp(deps: Deps) {
         usersByEmailRoutes(deps),
         userLogsRoutes(deps),
         refreshTokenRoutes(deps),
+        userEnrollmentRoutes(deps),
+        guardianRoutes(deps),
         userBlocksRoutes(deps),
         clientsRoutes(deps),
         clientGrantsRoutes(deps),

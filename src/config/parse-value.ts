@@ -14,6 +14,21 @@ export function wholeNumber(text: string): number {
   return Number(text.trim());
 }
 
+/**
+ * A 256-bit key given in base64 or base64url (`openssl rand -base64 32`), returned in
+ * base64url. The message never quotes the text: it is a secret.
+ */
+export function key256(text: string): string {
+  const trimmed = text.trim();
+  const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(trimmed)
+    ? Buffer.from(trimmed.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""), "base64url")
+    : undefined;
+  if (bytes?.byteLength !== 32) {
+    throw new InvalidValue("must be 32 bytes in base64 (`openssl rand -base64 32`)");
+  }
+  return bytes.toString("base64url");
+}
+
 /** A comma-separated list; spaces around items and empty items are dropped. */
 export const commaList = (text: string): string[] =>
   text

@@ -3,6 +3,7 @@ import {
   commaList,
   hostAndPortList,
   hostOrAddress,
+  key256,
   modulesFolder,
   proxyAddresses,
   wholeNumber,
@@ -139,6 +140,19 @@ export const settings = {
       variable: "ADMIN_API_KEY_FILE",
       description:
         "a file whose content (trimmed) is the management key, e.g. a mounted secret; set it or `ADMIN_API_KEY`, not both",
+    },
+  }),
+  mfaSecretKey: setting({
+    variable: "MFA_SECRET_KEY",
+    schema: t.Optional(t.String()),
+    parse: key256,
+    secret: true,
+    defaultText: "generated and kept in the database (development only)",
+    description:
+      'the AES-256 key users\' TOTP secrets are encrypted with: 32 bytes in base64 (`openssl rand -base64 32`); production refuses MFA without it (README, "Multi-factor authentication")',
+    file: {
+      variable: "MFA_SECRET_KEY_FILE",
+      description: "a file whose content (trimmed) is that key; set it or `MFA_SECRET_KEY`, not both",
     },
   }),
   ruleTimeoutMs: setting({

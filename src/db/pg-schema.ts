@@ -260,6 +260,62 @@ export const logs = pgTable(
   ],
 );
 
+/** See `mfaAttempts` in `schema.ts`. */
+export const mfaAttempts = pgTable(
+  "mfa_attempts",
+  typedLike(sqlite.mfaAttempts, {
+    userId: text("user_id")
+      .primaryKey()
+      .references(() => users.id, { onDelete: "cascade" }),
+    attempts: integer("attempts").notNull(),
+    windowStartedAt: instant("window_started_at").notNull(),
+  }),
+);
+
+/** See `mfaAuthenticators` in `schema.ts`. */
+export const mfaAuthenticators = pgTable(
+  "mfa_authenticators",
+  typedLike(sqlite.mfaAuthenticators, {
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    secret: text("secret"),
+    codeHash: text("code_hash"),
+    confirmed: boolean("confirmed").notNull().default(false),
+    lastCounter: integer("last_counter"),
+    createdAt: instant("created_at").notNull(),
+    confirmedAt: instant("confirmed_at"),
+    lastAuthAt: instant("last_auth_at"),
+  }),
+  (table) => [uniqueIndex("mfa_authenticators_user_type").on(table.userId, table.type)],
+);
+
+/** See `mfaTokens` in `schema.ts`. */
+export const mfaTokens = pgTable(
+  "mfa_tokens",
+  typedLike(sqlite.mfaTokens, {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.clientId, { onDelete: "cascade" }),
+    audience: text("audience").notNull(),
+    scope: text("scope").notNull(),
+    accessTokenClaims: jsonb("access_token_claims").notNull(),
+    idTokenClaims: jsonb("id_token_claims").notNull(),
+    authTime: instant("auth_time").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
+    spentAt: instant("spent_at"),
+  }),
+  (table) => [index("mfa_tokens_expires_at").on(table.expiresAt)],
+);
+
 /** See `refreshTokenFamilies` in `schema.ts`. */
 export const refreshTokenFamilies = pgTable(
   "refresh_token_families",
@@ -283,6 +339,7 @@ export const refreshTokenFamilies = pgTable(
     absoluteExpiresAt: instant("absolute_expires_at").notNull(),
     revokedAt: instant("revoked_at"),
     revokedReason: text("revoked_reason"),
+    amr: jsonb("amr").notNull().default([]),
   }),
   (table) => [index("refresh_token_families_user").on(table.userId)],
 );
@@ -377,6 +434,10 @@ export const tenantSettings = pgTable(
     bruteForceMaxAttempts: integer("brute_force_max_attempts").notNull().default(10),
     ipMaxFailures: integer("ip_max_failures").notNull().default(100),
     ipBlockSeconds: integer("ip_block_seconds").notNull().default(900),
+    mfaPolicies: jsonb("mfa_policies").notNull().default([]),
+    otpEnabled: boolean("otp_enabled").notNull().default(false),
+    recoveryCodeEnabled: boolean("recovery_code_enabled").notNull().default(false),
+    developmentMfaKey: text("development_mfa_key"),
     extras: jsonb("extras").notNull().default({}),
     createdAt: instant("created_at").notNull(),
     updatedAt: instant("updated_at").notNull(),

@@ -150,6 +150,16 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   bruteForceMaxAttempts: integer("brute_force_max_attempts").notNull().default(10),
   ipMaxFailures: integer("ip_max_failures").notNull().default(100),
   ipBlockSeconds: integer("ip_block_seconds").notNull().default(900),
+  /** Auth0's Guardian policy: `[]` (MFA only when a rule or action asks) or `["all-applications"]`. */
+  mfaPolicies: text("mfa_policies", { mode: "json" }).$type<string[]>().notNull().default([]),
+  /** Auth0's Guardian factors Rulegate serves, off until an operator enables them. */
+  otpEnabled: integer("otp_enabled", { mode: "boolean" }).notNull().default(false),
+  recoveryCodeEnabled: integer("recovery_code_enabled", { mode: "boolean" }).notNull().default(false),
+  /**
+   * The key MFA secrets are encrypted with when `MFA_SECRET_KEY` is not set: generated on first
+   * use, development only (production refuses MFA without the environment's key).
+   */
+  developmentMfaKey: text("development_mfa_key"),
   /** Auth0's tenant settings Rulegate stores and echoes but does not act on. */
   extras: text("extras", { mode: "json" }).$type<JsonObject>().notNull().default({}),
   ...timestamps,
@@ -340,6 +350,8 @@ export const refreshTokenFamilies = sqliteTable(
     absoluteExpiresAt: integer("absolute_expires_at", { mode: "timestamp_ms" }).notNull(),
     revokedAt: integer("revoked_at", { mode: "timestamp_ms" }),
     revokedReason: text("revoked_reason"),
+    /** RFC 8176 authentication methods of the original login beyond the password: `["mfa"]` after a second factor. */
+    amr: text("amr", { mode: "json" }).$type<string[]>().notNull().default([]),
   },
   (table) => [index("refresh_token_families_user").on(table.userId)],
 );
@@ -370,6 +382,80 @@ export const revokedAccessTokens = sqliteTable(
   },
   (table) => [index("revoked_access_tokens_expires_at").on(table.expiresAt)],
 );
+
+/** What a user enrolled as a second factor (Auth0's authenticator types). */
+export type AuthenticatorType = "otp" | "recovery-code";
+
+/**
+ * A user's second factors (README, "Multi-factor authentication"), at most one of each type:
+ * an RFC 6238 TOTP secret, encrypted (`secret`: src/security/mfa-secret-box.ts), and a
+ * recovery code, as its SHA-256 digest (`code_hash`). A factor is `confirmed` by its first
+ * successful use; `last_counter` is the TOTP time step last accepted, so a code is never
+ * accepted twice.
+ */
+export const mfaAuthenticators = sqliteTable(
+  "mfa_authenticators",
+  {
+    /** Auth0's form: `totp|dev_…`, `recovery-code|dev_…`. */
+    id: text("id").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: text("type").$type<AuthenticatorType>().notNull(),
+    secret: text("secret"),
+    codeHash: text("code_hash"),
+    confirmed: integer("confirmed", { mode: "boolean" }).notNull().default(false),
+    lastCounter: integer("last_counter"),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    confirmedAt: integer("confirmed_at", { mode: "timestamp_ms" }),
+    lastAuthAt: integer("last_auth_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [uniqueIndex("mfa_authenticators_user_type").on(table.userId, table.type)],
+);
+
+/**
+ * Auth0's `mfa_token`s (README, "Multi-factor authentication"), by their SHA-256 digest: a
+ * password exchange that passed everything but the second factor, kept for ten minutes with
+ * what its tokens will be made of. `attempts` counts the factors tried with it; `spent_at`
+ * marks its one successful use.
+ */
+export const mfaTokens = sqliteTable(
+  "mfa_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    clientId: text("client_id")
+      .notNull()
+      .references(() => clients.clientId, { onDelete: "cascade" }),
+    audience: text("audience").notNull(),
+    scope: text("scope").notNull(),
+    accessTokenClaims: text("access_token_claims", { mode: "json" })
+      .$type<Record<string, unknown>>()
+      .notNull(),
+    idTokenClaims: text("id_token_claims", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    authTime: integer("auth_time", { mode: "timestamp_ms" }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    spentAt: integer("spent_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [index("mfa_tokens_expires_at").on(table.expiresAt)],
+);
+
+/**
+ * Second factors tried per user in a window (Auth0's Guardian rate limit): each try is
+ * counted before it is checked, in one statement, so a parallel burst gets no more tries
+ * than the limit; a success clears the row.
+ */
+export const mfaAttempts = sqliteTable("mfa_attempts", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  attempts: integer("attempts").notNull(),
+  windowStartedAt: integer("window_started_at", { mode: "timestamp_ms" }).notNull(),
+});
 
 /**
  * Consecutive failed passwords per login name and IP (Auth0's brute-force protection). Keyed by the name typed,
@@ -483,3 +569,5 @@ export type ClientGrantRow = typeof clientGrants.$inferSelect;
 export type LogRow = typeof logs.$inferSelect;
 export type RefreshTokenFamilyRow = typeof refreshTokenFamilies.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
+export type MfaAuthenticatorRow = typeof mfaAuthenticators.$inferSelect;
+export type MfaTokenRow = typeof mfaTokens.$inferSelect;

@@ -1,4 +1,4 @@
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { type Db, first, preparedQuery } from "./database.ts";
 import type { TenantSettingsRow } from "./schema.ts";
 
@@ -42,4 +42,21 @@ export async function updateTenantSettings(
   return await first(
     db.orm.update(tenantSettings).set(changes).where(eq(tenantSettings.id, TENANT_ROW)).returning(),
   );
+}
+
+/**
+ * The development key of MFA secrets: the stored one, or `candidate` stored now when there is
+ * none (one statement, so nodes that start together settle on one key).
+ */
+export async function developmentMfaKey(db: Db, candidate: string): Promise<string> {
+  const { tenantSettings } = db.tables;
+  const row = await first(
+    db.orm
+      .update(tenantSettings)
+      .set({ developmentMfaKey: sql`coalesce(${tenantSettings.developmentMfaKey}, ${candidate})` })
+      .where(eq(tenantSettings.id, TENANT_ROW))
+      .returning({ key: tenantSettings.developmentMfaKey }),
+  );
+  if (!row?.key) throw new Error("tenant settings row is missing");
+  return row.key;
 }

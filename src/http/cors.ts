@@ -2,7 +2,14 @@ import { Elysia } from "elysia";
 import type { Config } from "../config.ts";
 
 /** The browser-facing endpoints; CORS stays off for the management API. */
-export const CORS_PATHS = ["/oauth/token", "/oauth/revoke", "/userinfo"];
+export const CORS_PATHS = [
+  "/oauth/token",
+  "/oauth/revoke",
+  "/userinfo",
+  "/mfa/authenticators",
+  "/mfa/associate",
+  "/mfa/challenge",
+];
 
 /** The CORS headers for an allowed Origin (none otherwise: the browser then blocks the answer). */
 export function corsHeaders(

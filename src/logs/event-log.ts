@@ -17,7 +17,20 @@ export type LogType =
   | "limit_wc"
   | "limit_mu"
   | "rule_log"
-  | "rule_warning";
+  | "rule_warning"
+  | "mfar"
+  | "seotpft"
+  | "feotpft"
+  | "sercft"
+  | "fercft"
+  | "gd_start_enroll"
+  | "gd_enrollment_complete"
+  | "gd_auth_succeed"
+  | "gd_auth_failed"
+  | "gd_recovery_succeed"
+  | "gd_recovery_failed"
+  | "gd_otp_rate_limit_exceed"
+  | "gd_unenroll";
 
 /** What a caller records; the log adds the id and the date. */
 export type LogEvent = { type: LogType; description: string } & Partial<

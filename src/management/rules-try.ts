@@ -4,12 +4,7 @@ import { readRuleSecrets } from "../db/rule.ts";
 import { getTenantSettings } from "../db/tenant-settings.ts";
 import type { Deps } from "../deps.ts";
 import { RULES_PIPELINE } from "../model/rule-ids.ts";
-import {
-  garbageResultError,
-  multifactorRefusedError,
-  ruleFailureError,
-  rulesDeniedError,
-} from "../oauth/rule-failure-error.ts";
+import { garbageResultError, ruleFailureError, rulesDeniedError } from "../oauth/rule-failure-error.ts";
 import { type PipelineRuleSource, pipelineSource } from "../rules/auth0-rule-source.ts";
 import { GarbageResult } from "../rules/normalize-outcome.ts";
 import type { RulePool } from "../rules/pool.ts";
@@ -101,8 +96,8 @@ export function rulesTryRoutes(deps: Deps, pool: RulePool) {
             ...explainedError(rulesDeniedError(outcome.denied, outcome.rules.at(-1)?.name)),
           };
         }
-        if (outcome.multifactor) return { ...report, ...explainedError(multifactorRefusedError()) };
-        return report;
+        // A rule asking for a second factor: the exchange would answer `mfa_required`.
+        return outcome.multifactor ? { ...report, multifactor: true } : report;
       } catch (error) {
         if (!(error instanceof GarbageResult)) throw error;
         return { ...runAnswer(execution), ...explainedError(garbageResultError(error.message, "rules")) };

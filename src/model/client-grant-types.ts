@@ -13,8 +13,6 @@ export const CLIENT_GRANT_TYPES = [
   "authorization_code",
   "implicit",
   "http://auth0.com/oauth/grant-type/mfa-oob",
-  "http://auth0.com/oauth/grant-type/mfa-otp",
-  "http://auth0.com/oauth/grant-type/mfa-recovery-code",
   "http://auth0.com/oauth/grant-type/passwordless/otp",
   "urn:ietf:params:oauth:grant-type:device_code",
   "urn:ietf:params:oauth:grant-type:token-exchange",

@@ -185,3 +185,36 @@ export class InsufficientScope extends OAuthError {
     withBearerChallenge(this, scope);
   }
 }
+
+/**
+ * Auth0's answer to a password exchange that needs a second factor (Auth0, "Multi-factor
+ * authentication with the Resource Owner Password Grant"): 403 `mfa_required` with the
+ * `mfa_token` the MFA API and the MFA grants take, and what the user can do with it
+ * (`mfa_requirements`: `challenge` with the factors they have, or `enroll`).
+ */
+export class MfaRequired extends OAuthError {
+  constructor(
+    readonly mfaToken: string,
+    readonly requirements: { challenge?: { type: string }[]; enroll?: { type: string }[] },
+  ) {
+    super("mfa_required", 403, "Multifactor authentication required");
+  }
+
+  override toBody() {
+    return { ...super.toBody(), mfa_token: this.mfaToken, mfa_requirements: this.requirements };
+  }
+}
+
+/** Auth0's MFA API: the user cannot be challenged with the factor asked for (not enrolled, or the factor is off). */
+export class UnsupportedChallengeType extends OAuthError {
+  constructor(description: string, detail?: string) {
+    super("unsupported_challenge_type", 400, description, detail);
+  }
+}
+
+/** Auth0's MFA API: the `mfa_token` has expired or was used (the user logs in again). */
+export class ExpiredToken extends OAuthError {
+  constructor(description: string, detail?: string) {
+    super("expired_token", 400, description, detail);
+  }
+}

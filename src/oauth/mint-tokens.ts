@@ -2,7 +2,7 @@ import { type Static, Type as t } from "@sinclair/typebox";
 import { SignJWT } from "jose";
 import type { ClientRow, ResourceServerRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
-import { type GrantType, PASSWORD_REALM } from "../model/grant-types.ts";
+import { type GrantType, MFA_OTP, MFA_RECOVERY_CODE, PASSWORD_REALM } from "../model/grant-types.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import type { TokenGrant } from "../tokens/token-grant.ts";
 import { userinfoUrl } from "./issuer-url.ts";
@@ -16,6 +16,8 @@ export const TokenResponse = t.Object({
   scope: t.String(),
   refresh_token: t.Optional(t.String()),
   id_token: t.Optional(t.String()),
+  /** Auth0's MFA recovery-code grant: the user's new recovery code, the one used being spent. */
+  recovery_code: t.Optional(t.String()),
 });
 export type TokenResponse = Static<typeof TokenResponse>;
 
@@ -28,6 +30,9 @@ const GTY: Record<GrantType, string> = {
   [PASSWORD_REALM]: "password",
   refresh_token: "refresh_token",
   client_credentials: "client-credentials",
+  // The second factor finishes a password exchange: its tokens are the password exchange's.
+  [MFA_OTP]: "password",
+  [MFA_RECOVERY_CODE]: "password",
 };
 
 /** What one access token is made of. */
@@ -87,6 +92,9 @@ export async function mintTokens(
 ): Promise<TokenResponse> {
   const { user, client, api, scope } = grant;
   const issuer = deps.config.issuer;
+  // RFC 9068 §2.2.1 and OpenID Connect Core §2: how the user authenticated, when a second
+  // factor was part of it (RFC 8176 `mfa`); after the claims rules added, so it always holds.
+  const amr = grant.amr?.length ? { amr: grant.amr } : {};
   const issuedAt = Math.floor(deps.clock.now().getTime() / 1000);
   const openid = scope.includes("openid");
   // OIDC: with `openid` the token is also good for the userinfo endpoint (Auth0 adds it to
@@ -99,7 +107,7 @@ export async function mintTokens(
     api,
     audience,
     scope,
-    claims: grant.accessTokenClaims,
+    claims: { ...grant.accessTokenClaims, ...amr },
     grantType: grant.grantType,
   });
   const response: TokenResponse = {
@@ -114,6 +122,7 @@ export async function mintTokens(
     response.id_token = await new SignJWT({
       ...grant.idTokenClaims,
       ...standardClaims(user, scope),
+      ...amr,
       iss: issuer,
       sub: user.id,
       aud: client.clientId,

@@ -8,7 +8,8 @@ export const TOKEN_BODY_LIMIT = 64 * 1024;
 /** Token endpoint parameters, as strings; parameters sent without a value are absent. */
 export type TokenParams = Record<string, string>;
 
-async function readLimitedText(request: Request, limitBytes: number): Promise<string> {
+/** A request body as UTF-8 text, at most `limitBytes` (413 past it). */
+export async function readLimitedText(request: Request, limitBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > limitBytes) throw new PayloadTooLarge(limitBytes);
   if (!request.body) return "";

@@ -69,11 +69,12 @@ export const rulesDeniedError = (
   );
 
 /**
- * A rule set `context.multifactor`, or an action called `api.multifactor.enable`: a second
- * factor this server cannot ask for, so no token without it.
+ * A rule set `context.multifactor`, or an action called `api.multifactor.enable`, on a
+ * refresh of a session that did not pass a second factor: a refresh cannot ask for one, so
+ * no token without it (the user logs in again with their password).
  */
 export const multifactorRefusedError = () =>
   new AccessDenied(
-    "Multifactor authentication is required, and this server cannot perform it.",
-    "a rule set context.multifactor",
+    "Multifactor authentication is required: log in again.",
+    "a rule or action asked for a second factor on a refresh of a session without one",
   );

@@ -11,7 +11,7 @@ import { flowScript } from "../rules/actions-flow.ts";
 import { auth0UserProfile } from "../tokens/user-profile.ts";
 import { InvalidRequest, InvalidScope, type OAuthError, ServerError } from "./errors.ts";
 import { hiddenFromRules } from "./grants/rule-input.ts";
-import { multifactorRefusedError, rulesDeniedError } from "./rule-failure-error.ts";
+import { rulesDeniedError } from "./rule-failure-error.ts";
 import { type FlowAbout, runFlow, storeFlowMetadata } from "./run-flow.ts";
 import type { RulesExchange, RulesResult } from "./run-rules-pipeline.ts";
 import type { ClientContext } from "./token-context.ts";
@@ -128,17 +128,13 @@ export async function runPostLoginActions(
   const { outcome, record } = ran;
   const stored = await storeFlowMetadata(deps, user, outcome, record);
   if (outcome.denied) throw rulesDeniedError(outcome.denied, outcome.rules.at(-1)?.name, "action");
-  if (outcome.multifactor) {
-    // An action asked for a second factor this server cannot ask for: never grant without it.
-    deps.log.warn({ event: "action_multifactor_refused", request_id: context.requestId });
-    throw multifactorRefusedError();
-  }
   return {
     user: stored,
     // The scope after `api.accessToken.addScope` / `removeScope`, when an action called them.
     ...(outcome.scope ? { scope: outcome.scope } : {}),
     accessTokenClaims: outcome.accessTokenClaims,
     idTokenClaims: outcome.idTokenClaims,
+    multifactor: outcome.multifactor,
   };
 }
 

@@ -12,7 +12,7 @@ import { pipelineScript } from "../rules/rule-version.ts";
 import { auth0UserProfile } from "../tokens/user-profile.ts";
 import { hiddenFromRules } from "./grants/rule-input.ts";
 import { issuerUrl } from "./issuer-url.ts";
-import { multifactorRefusedError, rulesDeniedError } from "./rule-failure-error.ts";
+import { rulesDeniedError } from "./rule-failure-error.ts";
 import { runFlow, storeFlowMetadata } from "./run-flow.ts";
 import type { ClientContext } from "./token-context.ts";
 
@@ -38,6 +38,8 @@ export interface RulesResult {
   scope?: string[];
   accessTokenClaims: Record<string, unknown>;
   idTokenClaims: Record<string, unknown>;
+  /** Whether a rule set `context.multifactor` (an action called `api.multifactor.enable`): this login needs a second factor. */
+  multifactor: boolean;
 }
 
 /**
@@ -88,7 +90,7 @@ export async function runRulesPipeline(
   context: ClientContext,
   exchange: RulesExchange,
 ): Promise<RulesResult | undefined> {
-  const { deps, requestId } = context;
+  const { deps } = context;
   const pipeline = await timeStep(deps.metrics, "database", () => findPipeline(deps.db));
   if (!pipeline) return undefined;
   const input: PipelineInput = {
@@ -115,15 +117,11 @@ export async function runRulesPipeline(
   context.rules = outcome.rules;
   const user = await storeFlowMetadata(deps, exchange.user, outcome, record);
   if (outcome.denied) throw rulesDeniedError(outcome.denied, outcome.rules.at(-1)?.name);
-  if (outcome.multifactor) {
-    // A rule asked for a second factor this server cannot ask for: never grant without it.
-    deps.log.warn({ event: "rule_multifactor_refused", request_id: requestId });
-    throw multifactorRefusedError();
-  }
   return {
     user,
     ...(outcome.scope ? { scope: outcome.scope } : {}),
     accessTokenClaims: outcome.accessTokenClaims,
     idTokenClaims: outcome.idTokenClaims,
+    multifactor: outcome.multifactor,
   };
 }

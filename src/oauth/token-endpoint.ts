@@ -1,12 +1,20 @@
 import { Elysia } from "elysia";
 import type { Deps } from "../deps.ts";
 import { noStoreJson } from "../http/no-store.ts";
-import { GRANT_TYPES, type GrantType, PASSWORD_REALM } from "../model/grant-types.ts";
+import {
+  GRANT_TYPES,
+  type GrantType,
+  MFA_OTP,
+  MFA_RECOVERY_CODE,
+  PASSWORD_REALM,
+} from "../model/grant-types.ts";
 import { assertGrantAllowed } from "./assert-grant-allowed.ts";
 import { authenticateClient } from "./authenticate-client.ts";
 import { InvalidRequest, UnsupportedGrantType } from "./errors.ts";
 import { ClientCredentialsGrantParams, clientCredentialsGrant } from "./grants/client-credentials.ts";
 import { defineGrant, type Grant } from "./grants/grant.ts";
+import { MfaOtpGrantParams, mfaOtpGrant } from "./grants/mfa-otp.ts";
+import { MfaRecoveryCodeGrantParams, mfaRecoveryCodeGrant } from "./grants/mfa-recovery-code.ts";
 import { PasswordGrantParams, passwordGrant } from "./grants/password.ts";
 import { PasswordRealmGrantParams, passwordRealmGrant } from "./grants/password-realm.ts";
 import { RefreshTokenGrantParams, refreshTokenGrant } from "./grants/refresh-token.ts";
@@ -45,6 +53,18 @@ const GRANTS: { [Type in GrantType]: Grant } = {
     params: PasswordRealmGrantParams,
     handle: passwordRealmGrant,
     events: { success: "sepft", failure: "fepft", description: "Password exchanged for tokens" },
+  }),
+  [MFA_OTP]: defineGrant({
+    type: MFA_OTP,
+    params: MfaOtpGrantParams,
+    handle: mfaOtpGrant,
+    events: { success: "seotpft", failure: "feotpft", description: "OTP exchanged for tokens" },
+  }),
+  [MFA_RECOVERY_CODE]: defineGrant({
+    type: MFA_RECOVERY_CODE,
+    params: MfaRecoveryCodeGrantParams,
+    handle: mfaRecoveryCodeGrant,
+    events: { success: "sercft", failure: "fercft", description: "Recovery code exchanged for tokens" },
   }),
 };
 

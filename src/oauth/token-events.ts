@@ -76,7 +76,8 @@ export async function recordTokenFailure(context: TokenContext, error: OAuthErro
     description: error.description,
     detail: error.detail,
   });
-  const type: LogType = context.grant?.events.failure ?? "fepft";
+  // Auth0 logs a password exchange that now needs its second factor as `mfar`, not a failure.
+  const type: LogType = error.error === "mfa_required" ? "mfar" : (context.grant?.events.failure ?? "fepft");
   await deps.events.record({
     type,
     description: error.description,

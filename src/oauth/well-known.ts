@@ -30,6 +30,7 @@ export function wellKnown(deps: Deps) {
         "scope",
         "gty",
         "auth_time",
+        "amr",
         "name",
         "nickname",
         "updated_at",

@@ -66,6 +66,7 @@ export async function issueRefreshToken(deps: Deps, grant: Omit<TokenGrant, "gra
     absoluteExpiresAt: expiryAfter(now, policy.absoluteLifetime),
     revokedAt: null,
     revokedReason: null,
+    amr: grant.amr ?? [],
   });
   return token;
 }

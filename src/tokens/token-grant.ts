@@ -13,4 +13,9 @@ export interface TokenGrant {
   grantType: GrantType;
   /** When the user last entered their password. */
   authTime: Date;
+  /**
+   * RFC 8176 authentication methods beyond the password the login passed (`["mfa"]` after a
+   * second factor); tokens carry them as `amr` (RFC 9068 §2.2.1, OpenID Connect Core §2).
+   */
+  amr?: string[];
 }

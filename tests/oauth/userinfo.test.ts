@@ -117,9 +117,11 @@ test("discovery lists the new endpoints, grants and claims", async () => {
       "refresh_token",
       "client_credentials",
       "http://auth0.com/oauth/grant-type/password-realm",
+      "http://auth0.com/oauth/grant-type/mfa-otp",
+      "http://auth0.com/oauth/grant-type/mfa-recovery-code",
     ],
   });
-  for (const claim of ["auth_time", "email", "email_verified", "name", "nickname"]) {
+  for (const claim of ["amr", "auth_time", "email", "email_verified", "name", "nickname"]) {
     expect(discovery.claims_supported).toContain(claim);
   }
 });

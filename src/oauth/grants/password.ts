@@ -7,6 +7,8 @@ import type { RuleInput } from "../../rules/contract.ts";
 import { issueRefreshToken } from "../../tokens/refresh-tokens.ts";
 import { authenticateUser, loginRefused } from "../authenticate-user.ts";
 import { bruteForceSettings, withBruteForceProtection } from "../brute-force.ts";
+import { policyAlwaysAsks } from "../mfa/mfa-settings.ts";
+import { requireSecondFactor } from "../mfa/mfa-token.ts";
 import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
 import { resolveAudience } from "../resolve-audience.ts";
 import { resolveScope, scopeAfterRule } from "../resolve-scope.ts";
@@ -33,8 +35,8 @@ export type PasswordGrantParams = typeof PasswordGrantParams.static;
  * The Resource Owner Password Credentials grant (RFC 6749 §4.3.2), once the token endpoint
  * has authenticated the client, resolved the end user's IP, checked the client may use this
  * grant and validated the parameters: the user (behind Auth0's brute-force protection), the
- * API, the scope, Auth0's Rules, the post-login Actions and the password-exchange rule, the
- * tokens.
+ * API, the scope, Auth0's Rules, the post-login Actions and the password-exchange rule, then
+ * the tokens, or Auth0's `mfa_required` when the login needs a second factor.
  */
 export async function passwordGrant(
   context: ClientContext,
@@ -101,6 +103,11 @@ export async function passwordGrant(
     idTokenClaims: { ...rules?.idTokenClaims, ...actions?.idTokenClaims, ...outcome.idTokenClaims },
     authTime,
   };
+  // A second factor, when the tenant's policy, a rule or an action asks for one: no token
+  // yet, Auth0's `mfa_required` and the `mfa_token` that finishes this exchange.
+  if (policyAlwaysAsks(tenant) || rules?.multifactor || actions?.multifactor) {
+    await requireSecondFactor(context, tenant, grant);
+  }
   const refreshToken = scope.includes("offline_access")
     ? await database(() => issueRefreshToken(deps, grant))
     : undefined;

@@ -16,6 +16,7 @@ import {
 import { InvalidGrant, InvalidScope } from "../errors.ts";
 import { mintTokens, type TokenResponse } from "../mint-tokens.ts";
 import { parseScope } from "../resolve-scope.ts";
+import { multifactorRefusedError } from "../rule-failure-error.ts";
 import { runPostLoginActions } from "../run-actions.ts";
 import { runRulesPipeline } from "../run-rules-pipeline.ts";
 import type { ClientContext } from "../token-context.ts";
@@ -78,6 +79,12 @@ export async function refreshTokenGrant(
     },
     family,
   );
+  // A session that passed a second factor is not asked again (Auth0's); one that did not
+  // cannot pass one on a refresh, so a rule or action asking for it refuses the refresh.
+  if ((rules?.multifactor || actions?.multifactor) && !family.amr.includes("mfa")) {
+    deps.log.warn({ event: "refresh_multifactor_refused", request_id: context.requestId });
+    throw multifactorRefusedError();
+  }
   const scope = (actions?.scope ?? afterRules).filter((name) => granted.includes(name));
   const refreshToken = await database(() => redeem(deps, checked, client, api));
   return timeStep(deps.metrics, "signing", () =>
@@ -96,6 +103,7 @@ export async function refreshTokenGrant(
         idTokenClaims: { ...family.idTokenClaims, ...rules?.idTokenClaims, ...actions?.idTokenClaims },
         grantType: "refresh_token",
         authTime: family.authTime,
+        amr: family.amr,
       },
       refreshToken,
     ),
