@@ -181,8 +181,26 @@ describe("the settings' declaration", () => {
     expect(declared.filter(([, setting]) => setting.secret).map(([name]) => name)).toEqual([
       "databaseUrl",
       "adminApiKey",
+      "mfaSecretKey",
       "metricsToken",
     ]);
+  });
+
+  test("MFA_SECRET_KEY: 32 bytes in base64 or base64url; anything else stops start-up without showing it", () => {
+    const key = Buffer.alloc(32, 7);
+    expect(loadConfig({ MFA_SECRET_KEY: key.toString("base64") }).mfaSecretKey).toBe(key.toString("base64url"));
+    expect(loadConfig({ MFA_SECRET_KEY: key.toString("base64url") }).mfaSecretKey).toBe(key.toString("base64url"));
+    expect(loadConfig({}).mfaSecretKey).toBeUndefined();
+    for (const bad of [Buffer.alloc(16, 7).toString("base64"), "not a key at all, but long enough!!"]) {
+      let message = "";
+      try {
+        loadConfig({ MFA_SECRET_KEY: bad });
+      } catch (error) {
+        message = (error as Error).message;
+      }
+      expect(message).toContain("MFA_SECRET_KEY");
+      expect(message).not.toContain(bad);
+    }
   });
 });
 
