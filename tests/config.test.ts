@@ -188,8 +188,12 @@ describe("the settings' declaration", () => {
 
   test("MFA_SECRET_KEY: 32 bytes in base64 or base64url; anything else stops start-up without showing it", () => {
     const key = Buffer.alloc(32, 7);
-    expect(loadConfig({ MFA_SECRET_KEY: key.toString("base64") }).mfaSecretKey).toBe(key.toString("base64url"));
-    expect(loadConfig({ MFA_SECRET_KEY: key.toString("base64url") }).mfaSecretKey).toBe(key.toString("base64url"));
+    expect(loadConfig({ MFA_SECRET_KEY: key.toString("base64") }).mfaSecretKey).toBe(
+      key.toString("base64url"),
+    );
+    expect(loadConfig({ MFA_SECRET_KEY: key.toString("base64url") }).mfaSecretKey).toBe(
+      key.toString("base64url"),
+    );
     expect(loadConfig({}).mfaSecretKey).toBeUndefined();
     for (const bad of [Buffer.alloc(16, 7).toString("base64"), "not a key at all, but long enough!!"]) {
       let message = "";

@@ -264,7 +264,7 @@ describe("errors", () => {
     expect((await exchange()).access.after).toBe(true);
   });
 
-  test("a rule setting context.multifactor is refused rather than granted without a second factor", async () => {
+  test("a rule setting context.multifactor with no factor enabled is refused rather than granted without a second factor", async () => {
     await clearRules();
     await rule("mfa", 1, `context.multifactor = { provider: "any" }; callback(null, user, context);`);
     const answer = await exchange();
