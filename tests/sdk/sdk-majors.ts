@@ -73,6 +73,14 @@ export interface ManagementCalls {
   createClientGrant(body: Json): Promise<Json>;
   updateClientGrant(id: string, body: Json): Promise<Json>;
   deleteClientGrant(id: string): Promise<void>;
+  getGuardianPolicies(): Promise<Json>;
+  setGuardianPolicies(policies: string[]): Promise<Json>;
+  listGuardianFactors(): Promise<Json>;
+  setGuardianFactor(name: string, enabled: boolean): Promise<Json>;
+  getGuardianEnrollment(id: string): Promise<Json>;
+  deleteGuardianEnrollment(id: string): Promise<void>;
+  userEnrollments(userId: string): Promise<Json>;
+  regenerateRecoveryCode(userId: string): Promise<Json>;
   /** A few of Auth0's resources Rulegate does not have, by name. */
   unsupported: Record<string, () => Promise<unknown>>;
 }
@@ -180,6 +188,16 @@ const v7: SdkMajor = {
       createClientGrant: (body) => sdk.clientGrants.create(body),
       updateClientGrant: (id, body) => sdk.clientGrants.update(id, body),
       deleteClientGrant: (id) => sdk.clientGrants.delete(id),
+      getGuardianPolicies: () => sdk.guardian.policies.list(),
+      setGuardianPolicies: (policies) =>
+        sdk.guardian.policies.set(policies as Parameters<typeof sdk.guardian.policies.set>[0]),
+      listGuardianFactors: () => sdk.guardian.factors.list(),
+      setGuardianFactor: (name, enabled) =>
+        sdk.guardian.factors.set(name as Parameters<typeof sdk.guardian.factors.set>[0], { enabled }),
+      getGuardianEnrollment: (id) => sdk.guardian.enrollments.get(id),
+      deleteGuardianEnrollment: (id) => sdk.guardian.enrollments.delete(id),
+      userEnrollments: (userId) => sdk.users.enrollments.get(userId),
+      regenerateRecoveryCode: (userId) => sdk.users.regenerateRecoveryCode(userId),
       unsupported: {
         connections: () => sdk.connections.list(),
         roles: () => sdk.roles.list(),
@@ -261,6 +279,20 @@ const v4: SdkMajor = {
       createClientGrant: (body) => data(sdk.clientGrants.create(body)),
       updateClientGrant: (id, body) => data(sdk.clientGrants.update({ id }, body)),
       deleteClientGrant: async (id) => void (await sdk.clientGrants.delete({ id })),
+      getGuardianPolicies: () => data(sdk.guardian.getPolicies()),
+      setGuardianPolicies: (policies) => data(sdk.guardian.updatePolicies(policies)),
+      listGuardianFactors: () => data(sdk.guardian.getFactors()),
+      setGuardianFactor: (name, enabled) =>
+        data(
+          sdk.guardian.updateFactor(
+            { name: name as Parameters<typeof sdk.guardian.updateFactor>[0]["name"] },
+            { enabled },
+          ),
+        ),
+      getGuardianEnrollment: (id) => data(sdk.guardian.getGuardianEnrollment({ id })),
+      deleteGuardianEnrollment: async (id) => void (await sdk.guardian.deleteGuardianEnrollment({ id })),
+      userEnrollments: (userId) => data(sdk.users.getEnrollments({ id: userId })),
+      regenerateRecoveryCode: (userId) => data(sdk.users.regenerateRecoveryCode({ id: userId })),
       unsupported: {
         connections: () => sdk.connections.getAll(),
         roles: () => sdk.roles.getAll(),

@@ -10,9 +10,10 @@ import { makeCertificates, startTlsFront } from "./tls-front.ts";
  * A fresh Rulegate (its own temporary database, `NODE_ENV=production` so that no demo is
  * provisioned) behind a TLS-terminating HAProxy, reachable as Auth0's tools expect a tenant:
  * `https://<domain>`, with `ISSUER` the public https URL. `raw` calls the Management API
- * directly, to compare what an SDK hands back with what Rulegate stored.
+ * directly, to compare what an SDK hands back with what Rulegate stored. `env` adds settings
+ * (`MFA_SECRET_KEY`, which production needs before MFA can be switched on).
  */
-export async function startTenant() {
+export async function startTenant(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "rulegate-sdk-"));
   const certificates = makeCertificates(dir);
   const adminKey = `rg_admin_${randomBytes(24).toString("base64url")}`;
@@ -26,6 +27,7 @@ export async function startTenant() {
       NODE_ENV: "production",
       // Actions declare dependencies (lodash), checked against the folder at deploy.
       RULE_MODULES_DIR: ruleModulesDir(),
+      ...env,
     },
     /"event":"listening"/,
   );
