@@ -1,5 +1,6 @@
 import { onOneNodeAtATime } from "../db/dialect.ts";
 import { pruneLogs } from "../db/logs.ts";
+import { deleteExpiredMfaTokens } from "../db/mfa.ts";
 import { ADVISORY_LOCK } from "../db/postgres.ts";
 import type { Deps } from "../deps.ts";
 
@@ -18,10 +19,25 @@ export async function pruneExpiredLogs(deps: Pick<Deps, "db" | "clock" | "config
   return pruned;
 }
 
+/**
+ * Deletes the `mfa_token`s that expired more than a day ago (until then a late one is still
+ * answered "mfa_token is expired"); returns how many went.
+ */
+export async function pruneExpiredMfaTokens(deps: Pick<Deps, "db" | "clock" | "log">): Promise<number> {
+  const pruned = await deleteExpiredMfaTokens(deps.db, new Date(deps.clock.now().getTime() - DAY_MS));
+  if (pruned > 0) deps.log.info({ event: "mfa_tokens_pruned", pruned });
+  return pruned;
+}
+
 /** Prunes now and then every hour in the background; returns the stop function. */
 export function startLogRetention(deps: Pick<Deps, "db" | "clock" | "config" | "log">): () => void {
   const run = () =>
-    pruneExpiredLogs(deps).catch((error) => deps.log.error({ event: "logs_prune_failed", err: error }));
+    Promise.all([
+      pruneExpiredLogs(deps).catch((error) => deps.log.error({ event: "logs_prune_failed", err: error })),
+      pruneExpiredMfaTokens(deps).catch((error) =>
+        deps.log.error({ event: "mfa_tokens_prune_failed", err: error }),
+      ),
+    ]);
   void run();
   const timer = setInterval(run, PRUNE_EVERY_MS);
   (timer as { unref?: () => void }).unref?.();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { decodeJwt } from "jose";
+import { pruneExpiredMfaTokens } from "../../src/logs/retention.ts";
 import {
   aliceExchangeParams,
   createHarness,
@@ -490,6 +491,19 @@ describe("managing it", () => {
       h.token({ grant_type: MFA_OTP, mfa_token: token, otp: code(), client_id: seed.publicClient.client_id }),
     );
     expect(publicClient.body.error).toBe("unauthorized_client");
+  });
+
+  test("mfa_tokens expired for a day are pruned; younger ones stay, still answered as expired", async () => {
+    const young = await mfaToken();
+    clock.advance(86_400);
+    const recent = await mfaToken();
+    clock.advance(601);
+    expect(await pruneExpiredMfaTokens(h.deps)).toBeGreaterThan(0);
+    const { mfaTokens } = h.deps.db.tables;
+    const left = await h.deps.db.orm.select().from(mfaTokens);
+    expect(left).toHaveLength(1);
+    expect((await otpGrant(recent, code())).body.error).toBe("expired_token");
+    expect((await otpGrant(young, code())).body.error_description).toBe("Malformed mfa_token");
   });
 
   test("no secret, code or token in the operational log or the event log", async () => {
