@@ -151,7 +151,7 @@ export async function startEnrollment(db: Db, row: MfaAuthenticatorRow): Promise
         lastCounter: null,
         createdAt: row.createdAt,
       },
-      setWhere: sql`${mfaAuthenticators.confirmed} = ${false}`,
+      setWhere: eq(mfaAuthenticators.confirmed, false),
     })
     .returning({ id: mfaAuthenticators.id });
   return rows.length > 0;
