@@ -153,6 +153,12 @@ describe("enrollment and the first code", () => {
     expect(answer.body.access_token).toBeUndefined();
     token = answer.body.mfa_token;
     expect(await logTypes()).toContain("mfar");
+    const realm = await login({
+      grant_type: "http://auth0.com/oauth/grant-type/password-realm",
+      realm: "Username-Password-Authentication",
+    });
+    expect(realm.status).toBe(403);
+    expect(realm.body.error).toBe("mfa_required");
   });
 
   test("GET /mfa/authenticators with the mfa_token: none yet; a bad token is refused", async () => {
