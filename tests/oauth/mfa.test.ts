@@ -73,7 +73,13 @@ const logTypes = async () =>
 beforeAll(async () => {
   h = await createHarness({ RULE_WORKERS: "1", RULE_TIMEOUT_MS: "2000" }, { clock });
   seed = await seedTenant(h);
-  const grants = ["password", "refresh_token", MFA_OTP, MFA_RECOVERY];
+  const grants = [
+    "password",
+    "http://auth0.com/oauth/grant-type/password-realm",
+    "refresh_token",
+    MFA_OTP,
+    MFA_RECOVERY,
+  ];
   expect(
     (await h.admin("PATCH", `/clients/${seed.postClient.client_id}`, { grant_types: grants })).status,
   ).toBe(200);
