@@ -67,7 +67,8 @@ export async function deleteExpiredMfaTokens(db: Db, before: Date): Promise<numb
 
 /**
  * Counts one factor tried by the user, in one statement: granted while the tries in the
- * current window stay below `maxAttempts`; a window older than `windowMs` starts over.
+ * current window stay below `maxAttempts`; a window older than `windowMs` starts over, and
+ * the try that reaches the limit starts it again, so the block lasts a whole window.
  * @returns whether the try may go ahead
  */
 export async function reserveUserMfaAttempt(
@@ -86,7 +87,7 @@ export async function reserveUserMfaAttempt(
       target: mfaAttempts.userId,
       set: {
         attempts: sql`case when ${lapsed} then 1 else ${mfaAttempts.attempts} + 1 end`,
-        windowStartedAt: sql`case when ${lapsed} then ${timeValue(db, now)} else ${mfaAttempts.windowStartedAt} end`,
+        windowStartedAt: sql`case when ${lapsed} or ${mfaAttempts.attempts} + 1 >= ${maxAttempts} then ${timeValue(db, now)} else ${mfaAttempts.windowStartedAt} end`,
       },
       setWhere: sql`${lapsed} or ${mfaAttempts.attempts} < ${maxAttempts}`,
     })

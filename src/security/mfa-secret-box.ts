@@ -48,6 +48,22 @@ export function openSealed(key: Uint8Array, value: string, bound: string): strin
   }
 }
 
+/**
+ * Opens a sealed value with whichever of `keys` it names (a key replaced keeps opening what
+ * it sealed while it is still given).
+ * @throws SealedValueError when none of them is the key it names, or the value does not verify
+ */
+export function openSealedWithAny(keys: readonly Uint8Array[], value: string, bound: string): string {
+  const needed = value.split(".")[1];
+  const key = keys.find((candidate) => keyId(candidate) === needed);
+  if (!key) {
+    throw new SealedValueError(
+      `sealed with key ${needed}; the keys given are ${keys.map(keyId).join(", ") || "none"}`,
+    );
+  }
+  return openSealed(key, value, bound);
+}
+
 /** The key bytes of a base64url key (as the `MFA_SECRET_KEY` setting holds it). */
 export const keyBytes = (key: string): Uint8Array => new Uint8Array(Buffer.from(key, "base64url"));
 

@@ -352,7 +352,7 @@ describe("later logins", () => {
 });
 
 describe("limits", () => {
-  test("a parallel burst of wrong codes gets no more tries than the user's limit (10), then too_many_attempts, also for the right code", async () => {
+  test("a parallel burst of wrong codes gets no more tries than the user's limit (10), then too_many_attempts for an hour, also for the right code", async () => {
     nextStep();
     const tokens = await Promise.all([mfaToken(), mfaToken(), mfaToken(), mfaToken(), mfaToken()]);
     const right = code();
@@ -368,7 +368,10 @@ describe("limits", () => {
     const fresh = await mfaToken();
     expect((await otpGrant(fresh, right)).status).toBe(429);
     expect(await logTypes()).toContain("gd_otp_rate_limit_exceed");
-    clock.advance(15 * 60);
+    // The tenth try started the hour again: still blocked a minute before it ends.
+    clock.advance(59 * 60);
+    expect((await otpGrant(await mfaToken(), code())).status).toBe(429);
+    clock.advance(2 * 60);
     const later = await mfaToken();
     expect((await otpGrant(later, code())).status).toBe(200);
   });
@@ -497,12 +500,64 @@ describe("managing it", () => {
     expect(fresh.status).toBe(200);
   });
 
-  test("a client not allowed the MFA grants cannot use them", async () => {
+  test("a client not allowed the MFA grants gets no mfa_token, and cannot use another client's", async () => {
+    const publicClient = { client_id: seed.publicClient.client_id as string };
+    const refused = await login({ client_secret: "", ...publicClient });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe("access_denied");
+    expect(refused.body.mfa_token).toBeUndefined();
     const token = await mfaToken();
-    const publicClient = await json(
-      h.token({ grant_type: MFA_OTP, mfa_token: token, otp: code(), client_id: seed.publicClient.client_id }),
+    const other = await json(
+      h.token({ grant_type: MFA_OTP, mfa_token: token, otp: code(), ...publicClient }),
     );
-    expect(publicClient.body.error).toBe("unauthorized_client");
+    expect(other.body.error).toBe("unauthorized_client");
+  });
+
+  test("MFA_SECRET_KEY set after enrolling in development: the enrolled secret still opens, and is sealed with the new key at the next enrollment", async () => {
+    const config = h.deps.config as { mfaSecretKey?: string };
+    config.mfaSecretKey = Buffer.alloc(32, 9).toString("base64url");
+    try {
+      nextStep();
+      expect((await otpGrant(await mfaToken(), code())).status).toBe(200);
+      const { mfaAuthenticators, tenantSettings } = h.deps.db.tables;
+      const [tenant] = await h.deps.db.orm.select().from(tenantSettings);
+      const sealedWith = async () =>
+        (await h.deps.db.orm.select().from(mfaAuthenticators))
+          .find((row) => row.type === "otp")!
+          .secret!.split(".")[1];
+      const before = await sealedWith();
+      const [enrollment] = (
+        await json(h.admin("GET", `/users/${encodeURIComponent(seed.alice.user_id)}/enrollments`))
+      ).body;
+      await h.admin("DELETE", `/guardian/enrollments/${encodeURIComponent(enrollment.id)}`);
+      const token = await mfaToken();
+      const associated = await mfaApi("POST", "/mfa/associate", token, { authenticator_types: ["otp"] });
+      secret = base32Decode(associated.body.secret);
+      recoveryCode = associated.body.recovery_codes[0];
+      expect(await sealedWith()).not.toBe(before);
+      nextStep();
+      expect((await otpGrant(token, code())).status).toBe(200);
+      // Neither key opens it any more (both replaced): a 500 that counts no try, logged with the key ids, never the secret.
+      await h.deps.db.orm
+        .update(tenantSettings)
+        .set({ developmentMfaKey: Buffer.alloc(32, 1).toString("base64url") });
+      config.mfaSecretKey = Buffer.alloc(32, 2).toString("base64url");
+      const lines = h.logLines.length;
+      // Eleven tries: past the user's limit of ten, had any been counted.
+      for (let i = 0; i < 11; i++) {
+        const unreadable = await otpGrant(await mfaToken(), code());
+        expect(unreadable.status).toBe(500);
+        expect(unreadable.body.error_description).toContain("an administrator must reset the enrollment");
+      }
+      expect(h.logLines.slice(lines).join("\n")).toContain("mfa_secret_unreadable");
+      config.mfaSecretKey = Buffer.alloc(32, 9).toString("base64url");
+      nextStep();
+      // No try was counted: the user is not at the limit.
+      expect((await otpGrant(await mfaToken(), code())).status).toBe(200);
+      await h.deps.db.orm.update(tenantSettings).set({ developmentMfaKey: tenant!.developmentMfaKey });
+    } finally {
+      delete config.mfaSecretKey;
+    }
   });
 
   test("mfa_tokens expired for a day are pruned; younger ones stay, still answered as expired", async () => {

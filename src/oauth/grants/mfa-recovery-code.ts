@@ -6,6 +6,7 @@ import { constantTimeEqual } from "../../security/constant-time-equal.ts";
 import { newRecoveryCode, recoveryCodeDigest } from "../../security/recovery-code.ts";
 import { InvalidGrant, UnsupportedChallengeType } from "../errors.ts";
 import { finishMfaExchange, recordMfaEvent, startMfaAttempt } from "../mfa/mfa-exchange.ts";
+import { liveMfaToken } from "../mfa/mfa-token.ts";
 import type { TokenResponse } from "../mint-tokens.ts";
 import type { ClientContext } from "../token-context.ts";
 
@@ -29,12 +30,14 @@ export async function mfaRecoveryCodeGrant(
   params: MfaRecoveryCodeGrantParams,
 ): Promise<TokenResponse> {
   const { deps } = context;
-  const live = await startMfaAttempt(context, params.mfa_token);
+  const live = await liveMfaToken(deps, params.mfa_token, context.client);
   const { user } = live;
+  context.user = user;
   const tenant = await getTenantSettings(deps.db);
   if (!tenant?.recoveryCodeEnabled) {
     throw new UnsupportedChallengeType("Recovery codes are not enabled.", "the recovery-code factor is off");
   }
+  await startMfaAttempt(context, params.mfa_token, live);
   const presented = recoveryCodeDigest(params.recovery_code);
   const stored = await findAuthenticator(deps.db, user.id, "recovery-code");
   if (!stored?.confirmed || !stored.codeHash || !constantTimeEqual(presented, stored.codeHash)) {

@@ -39,7 +39,9 @@ const MFA_BODY_LIMIT = 16 * 1024;
 class MfaTokenRefused extends OAuthError {
   constructor(refused: OAuthError) {
     super(refused.error, 401, refused.description, refused.detail);
-    withBearerChallenge(this);
+    // RFC 6750 §3.1 defines `invalid_token` for the challenge; the body keeps Auth0's code.
+    this.headers["www-authenticate"] =
+      `Bearer realm="rulegate", error="invalid_token", error_description="${this.description}"`;
   }
 }
 
@@ -116,8 +118,8 @@ export function mfaApi(deps: Deps) {
     .get("/mfa/authenticators", async ({ request }) => {
       const { user } = await bearerMfaToken(deps, request);
       const tenant = await getTenantSettings(deps.db);
-      const factors = (await listAuthenticators(deps.db, user.id)).filter(
-        (factor) => factor.type === "otp" || tenant?.recoveryCodeEnabled,
+      const factors = (await listAuthenticators(deps.db, user.id)).filter((factor) =>
+        factor.type === "otp" ? tenant?.otpEnabled : tenant?.recoveryCodeEnabled,
       );
       return noStoreJson(factors.map(authenticatorView));
     })

@@ -37,17 +37,19 @@ export async function recordMfaEvent(
 }
 
 /**
- * The start of an MFA grant: the `mfa_token` (the client's, live), then one try counted for
- * the token and one for the user, each in one statement before the factor is checked, so
+ * The start of an MFA grant, once its `mfa_token` was found live ({@link liveMfaToken}, the
+ * client's) and the factor can be checked: one try counted for the token and one for the user, each in one statement before the factor is checked, so
  * that a parallel burst gets no more tries than the limits (README, "Multi-factor
  * authentication"). Past a limit: Auth0's 429 `too_many_attempts` and its
  * `gd_otp_rate_limit_exceed` event.
  * @throws InvalidGrant, ExpiredToken or TooManyAttempts
  */
-export async function startMfaAttempt(context: ClientContext, mfaToken: string): Promise<LiveMfaToken> {
+export async function startMfaAttempt(
+  context: ClientContext,
+  mfaToken: string,
+  live: LiveMfaToken,
+): Promise<LiveMfaToken> {
   const { deps, client } = context;
-  const live = await liveMfaToken(deps, mfaToken, client);
-  context.user = live.user;
   const now = deps.clock.now();
   const rateLimited = async (detail: string) => {
     await recordMfaEvent(context, live.user, "gd_otp_rate_limit_exceed", "Too many failed attempts", {

@@ -2,6 +2,7 @@ import { findMfaToken, insertMfaToken, listAuthenticators } from "../../db/mfa.t
 import type { ClientRow, MfaTokenRow, TenantSettingsRow, UserRow } from "../../db/schema.ts";
 import { findUserById } from "../../db/users.ts";
 import type { Deps } from "../../deps.ts";
+import { MFA_OTP, MFA_RECOVERY_CODE } from "../../model/grant-types.ts";
 import { randomSecret } from "../../security/random-secret.ts";
 import { secretDigest } from "../../security/secret-digest.ts";
 import type { TokenGrant } from "../../tokens/token-grant.ts";
@@ -17,7 +18,8 @@ export const EXPIRED_MFA_TOKEN = "mfa_token is expired";
  * A password exchange that passed everything but its second factor (README, "Multi-factor
  * authentication"): keeps what its tokens will be made of behind a new `mfa_token`, for ten
  * minutes, and answers Auth0's 403 `mfa_required` with it. Refused (403) when the OTP factor
- * is off: no token is granted without the factor asked for.
+ * is off, or the client may not use the MFA grants: no token is granted without the factor
+ * asked for.
  * @throws MfaRequired, or AccessDenied
  */
 export async function requireSecondFactor(
@@ -30,6 +32,13 @@ export async function requireSecondFactor(
     throw new AccessDenied(
       "Multifactor authentication is required, and no factor is enabled.",
       "MFA was required but the otp factor is disabled (PUT /api/v2/guardian/factors/otp)",
+    );
+  }
+  const { grantTypes } = grant.client;
+  if (!grantTypes.includes(MFA_OTP) && !grantTypes.includes(MFA_RECOVERY_CODE)) {
+    throw new AccessDenied(
+      "Multifactor authentication is required, and this client is not allowed the MFA grants.",
+      "the client's grant_types lack http://auth0.com/oauth/grant-type/mfa-otp",
     );
   }
   const now = deps.clock.now();
