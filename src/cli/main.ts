@@ -11,6 +11,7 @@ import { registerApis } from "./commands/apis.ts";
 import { registerClients } from "./commands/clients.ts";
 import { registerImport } from "./commands/import.ts";
 import { registerLogs } from "./commands/logs.ts";
+import { registerMfa } from "./commands/mfa.ts";
 import { registerRule } from "./commands/rule.ts";
 import { registerRules } from "./commands/rules.ts";
 import { registerSettings } from "./commands/settings.ts";
@@ -20,7 +21,7 @@ import { createOutput } from "./output.ts";
 
 const program = new Command("rulegate")
   .description(
-    "Manage a Rulegate server: users, clients, APIs, the password-exchange hook, Auth0 Rules and Actions, and the logs.",
+    "Manage a Rulegate server: users, clients, APIs, MFA, the password-exchange hook, Auth0 Rules and Actions, and the logs.",
   )
   .addOption(
     new Option("--url <url>", "the server's base URL").env("RULEGATE_URL").default("http://localhost:3000"),
@@ -42,6 +43,7 @@ registerUsers(program, cli);
 registerClients(program, cli);
 registerApis(program, cli);
 registerSettings(program, cli);
+registerMfa(program, cli);
 registerRule(program, cli);
 registerRules(program, cli);
 registerActions(program, cli);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { User } from "../../management/users.ts";
 import type { CliContext } from "../context.ts";
 import { integer, jsonObject } from "../parse.ts";
+import { registerUserMfa } from "./user-mfa.ts";
 
 /** The Management API body from the create/update options (unset ones stay out). */
 const userBody = (options: Record<string, unknown>) => ({
@@ -15,7 +16,7 @@ const userBody = (options: Record<string, unknown>) => ({
 
 const line = (user: User) => `${user.user_id}  ${user.email}${user.blocked ? "  (blocked)" : ""}`;
 
-/** `rulegate users …`: create, list, get, update, delete and unblock users. */
+/** `rulegate users …`: create, list, get, update, delete and unblock users, and their MFA. */
 export function registerUsers(program: Command, cli: CliContext): void {
   const users = program.command("users").description("manage users");
   users
@@ -82,4 +83,5 @@ export function registerUsers(program: Command, cli: CliContext): void {
       await api.call("DELETE", `/api/v2/user-blocks/${encodeURIComponent(id)}`);
       cli.out().show(user);
     });
+  registerUserMfa(users, cli);
 }

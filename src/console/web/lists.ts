@@ -1,5 +1,6 @@
 import { api } from "./api.ts";
 import { byId, el } from "./dom.ts";
+import { startUserMfaPanel } from "./user-mfa-panel.ts";
 
 interface User {
   user_id: string;
@@ -46,12 +47,13 @@ const fail = (status: HTMLElement) => (error: unknown) => {
 
 /**
  * Users: the list, searched by email, name or id (an exact email is also looked up with
- * `users-by-email`), and block/unblock, the one change made from here.
+ * `users-by-email`), block/unblock, and a user's MFA enrollments with their reset.
  */
 export function startUsersList() {
   const rows = byId("users-rows");
   const status = byId("users-status");
   const query = byId<HTMLInputElement>("users-query");
+  const mfa = startUserMfaPanel();
   let users: User[] = [];
 
   const row = (user: User) => {
@@ -70,7 +72,15 @@ export function startUsersList() {
         toggle.disabled = false;
       }
     });
-    return el(
+    const showMfa = el("button", { type: "button", textContent: "MFA" });
+    showMfa.setAttribute("aria-label", `MFA of ${user.email}`);
+    showMfa.addEventListener("click", async () => {
+      for (const shown of Array.from(rows.querySelectorAll("tr[aria-current]")))
+        shown.removeAttribute("aria-current");
+      tr.setAttribute("aria-current", "true");
+      await mfa.open(user);
+    });
+    const tr = el(
       "tr",
       {},
       cell(user.email),
@@ -85,8 +95,10 @@ export function startUsersList() {
           textContent: user.blocked ? "blocked" : "active",
         }),
       ),
-      el("td", {}, toggle),
+      el("td", { className: "actions" }, toggle, showMfa),
     );
+    if (user.user_id === mfa.shownUserId()) tr.setAttribute("aria-current", "true");
+    return tr;
   };
   /** Shows the users matching the search; `notice` replaces the count in the status line. */
   const render = async (notice = "") => {
@@ -110,7 +122,7 @@ export function startUsersList() {
     async load() {
       try {
         users = await allPages<User>("/users", MAX_USERS);
-        await render();
+        await Promise.all([render(), mfa.refresh()]);
       } catch (error) {
         fail(status)(error);
       }

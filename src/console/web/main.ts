@@ -3,7 +3,7 @@
  * access token, the rule editor
  * and its try panel, deploy, secrets, live logs, Auth0 rules (list, editor, configuration,
  * try), Auth0 actions (list, editor, secrets, versions, test, bindings), and the lists of
- * users, clients and APIs.
+ * users (with a user's MFA enrollments and their reset), clients and APIs.
  * Everything goes through the documented `/api/v2` API.
  */
 
