@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   associateOtp,
   confirmOtp,
+  MFA_OTP_GRANT,
+  MFA_RECOVERY_CODE_GRANT,
   mfaToken,
   type PasswordRequest,
   recoveryCodeGrant,
@@ -38,6 +40,11 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   userId = ((await created.json()) as { user_id: string }).user_id;
+  // The demo client may use Auth0's MFA grants (else an exchange that needs them is refused).
+  const grants = ["password", "refresh_token", MFA_OTP_GRANT, MFA_RECOVERY_CODE_GRANT];
+  expect((await server.admin("PATCH", `/clients/${demo.client_id}`, { grant_types: grants })).status).toBe(
+    200,
+  );
 });
 afterAll(() => server.stop());
 
