@@ -72,7 +72,7 @@ describe("README", () => {
       }
     }
     expect(problems).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 
   test("every npm script it names exists", () => {
     const scripts = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8")).scripts as Record<
