@@ -221,7 +221,7 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
   // An import spends some 40 s of one core before it sends anything (a0deploy compiles its
   // whole schema twice; tests/sdk/a0deploy-support.ts), so the import into the target and
   // the rules-configs import into the source, which changes nothing the import compares, run
-  // side by side.
+  // side by side (each with the time of two imports, the CPU shared).
   test.concurrent("import: the fresh tenant then has the same settings, clients (by name), APIs (by identifier), client grants and rules", async () => {
     const output = await a0deploy(target, ["import", "--input_file", join(dir, "tenant.yaml")]);
     expect(output).toContain("Import Successful");
@@ -257,7 +257,7 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     expect(await rulesOf(target)).toEqual(sourceRules);
     // `rulesConfigs: []` sets nothing.
     expect((await target.raw("GET", "/rules-configs")).body).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
   test.concurrent("rules configs: a file that leaves a key out leaves it set, a file without rules leaves the rules", async () => {
     const rulesBefore = await rulesOf(source);
@@ -272,7 +272,7 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     // API_KEY's value is replaced; SLACK_HOOK is kept: a0deploy never deletes a rules config.
     expect(configurationOf(source)).toEqual({ SLACK_HOOK: SOURCE_CONFIGS.SLACK_HOOK, API_KEY: "k-rotated" });
     expect(await rulesOf(source)).toEqual(rulesBefore);
-  }, 120_000);
+  }, 240_000);
 
   test("re-import with two rules' orders swapped and rules configs keyword-replaced from AUTH0_KEYWORD_REPLACE_MAPPINGS: a0deploy moves the one in the way aside first; the file's values are set", async () => {
     const file = join(dir, "tenant.yaml");
