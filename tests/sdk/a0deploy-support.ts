@@ -11,6 +11,13 @@ const A0DEPLOY = fileURLToPath(new URL("../../node_modules/auth0-deploy-cli/lib/
  * admin key as `AUTH0_ACCESS_TOKEN`), limited to the resource types `included` with its own
  * setting `AUTH0_INCLUDED_ONLY`. Answers its output, without the admin key; throws with it
  * when a0deploy fails.
+ *
+ * An import is slow before it sends a request: a0deploy validates the file against its whole
+ * schema, every resource type whatever `AUTH0_INCLUDED_ONLY` says, with a new Ajv each time,
+ * twice per import (as loaded, then before deploying). The prompts' custom-text part (every
+ * language × prompt × screen) makes Ajv generate some 116 MB of code, about 18 s of one core
+ * each time, so some 40 s an import; an export validates nothing (about 2 s). Tests keep
+ * imports few and run independent ones side by side (`test.concurrent`).
  */
 export async function a0deploy(
   tenant: Tenant,

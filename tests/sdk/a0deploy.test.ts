@@ -32,6 +32,9 @@ import { startTenant, type Tenant } from "./tenant.ts";
 /** The resource types exported and imported: what Rulegate has. */
 const INCLUDED = ["tenant", "clients", "resourceServers", "clientGrants", "rules", "rulesConfigs"];
 
+/** The rules configuration the source holds before any import (no export shows it). */
+const SOURCE_CONFIGS = { SLACK_HOOK: "https://hooks.example/source", API_KEY: "k-source-51c0" };
+
 /** a0deploy against `tenant`, limited to {@link INCLUDED}. */
 const a0deploy = (tenant: Tenant, args: string[], extraEnv: Record<string, string> = {}) =>
   runA0deploy(tenant, args, INCLUDED, extraEnv);
@@ -137,10 +140,12 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       { name: "tag roles", script: ruleScript("// roles"), order: 1 },
     ])
       expect((await source.raw("POST", "/rules", rule)).status).toBe(201);
-    expect(
-      (await source.raw("PUT", "/rules-configs/SLACK_HOOK", { value: "https://hooks.example/source" }))
-        .status,
-    ).toBe(200);
+    const configs = await Promise.all(
+      Object.entries(SOURCE_CONFIGS).map(([key, value]) =>
+        source.raw("PUT", `/rules-configs/${key}`, { value }),
+      ),
+    );
+    expect(configs.map((answer) => answer.status)).toEqual([200, 200]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([source?.stop(), target?.stop()]);
@@ -209,10 +214,15 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       expect(readFileSync(join(dir, "rules", `${rule.name}.js`), "utf8")).toBe(rule.script);
     // The values are secrets: a0deploy exports none, not even the keys.
     expect(exported.rulesConfigs).toEqual([]);
-    expect(readFileSync(join(dir, "tenant.yaml"), "utf8")).not.toContain("hooks.example");
+    for (const value of Object.values(SOURCE_CONFIGS))
+      expect(readFileSync(join(dir, "tenant.yaml"), "utf8")).not.toContain(value);
   }, 120_000);
 
-  test("import: the fresh tenant then has the same settings, clients (by name), APIs (by identifier), client grants and rules", async () => {
+  // An import spends some 40 s of one core before it sends anything (a0deploy compiles its
+  // whole schema twice; tests/sdk/a0deploy-support.ts), so the import into the target and
+  // the rules-configs import into the source, which changes nothing the import compares, run
+  // side by side (each with the time of two imports, the CPU shared).
+  test.concurrent("import: the fresh tenant then has the same settings, clients (by name), APIs (by identifier), client grants and rules", async () => {
     const output = await a0deploy(target, ["import", "--input_file", join(dir, "tenant.yaml")]);
     expect(output).toContain("Import Successful");
 
@@ -247,9 +257,24 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
     expect(await rulesOf(target)).toEqual(sourceRules);
     // `rulesConfigs: []` sets nothing.
     expect((await target.raw("GET", "/rules-configs")).body).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 
-  test("re-import with two rules' orders swapped: a0deploy moves the one in the way aside first", async () => {
+  test.concurrent("rules configs: a file that leaves a key out leaves it set, a file without rules leaves the rules", async () => {
+    const rulesBefore = await rulesOf(source);
+    expect(rulesBefore).toHaveLength(3);
+    const file = join(dir, "configs.yaml");
+    writeFileSync(file, stringify({ rulesConfigs: [{ key: "API_KEY", value: "##API_KEY##" }] }));
+    const output = await a0deploy(source, ["import", "--input_file", file], {
+      AUTH0_KEYWORD_REPLACE_MAPPINGS: JSON.stringify({ API_KEY: "k-rotated" }),
+    });
+    expect(output).toContain("Import Successful");
+    expect(output).not.toContain("k-rotated");
+    // API_KEY's value is replaced; SLACK_HOOK is kept: a0deploy never deletes a rules config.
+    expect(configurationOf(source)).toEqual({ SLACK_HOOK: SOURCE_CONFIGS.SLACK_HOOK, API_KEY: "k-rotated" });
+    expect(await rulesOf(source)).toEqual(rulesBefore);
+  }, 240_000);
+
+  test("re-import with two rules' orders swapped and rules configs keyword-replaced from AUTH0_KEYWORD_REPLACE_MAPPINGS: a0deploy moves the one in the way aside first; the file's values are set", async () => {
     const file = join(dir, "tenant.yaml");
     const config = parse(readFileSync(file, "utf8"));
     for (const rule of config.rules) {
@@ -261,8 +286,16 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       writeFileSync(join(dir, "rules", `${name}.js`), ruleScript(`// ${name}`));
       config.rules.push({ name, script: `./rules/${name}.js` });
     }
+    // The values stay out of the file: a0deploy replaces each `##NAME##` from the mappings.
+    config.rulesConfigs = [
+      { key: "SLACK_HOOK", value: "##SLACK_HOOK##" },
+      { key: "API_KEY", value: "##API_KEY##" },
+    ];
     writeFileSync(join(dir, "swapped.yaml"), stringify(config));
-    const output = await a0deploy(target, ["import", "--input_file", join(dir, "swapped.yaml")]);
+    const secrets = { SLACK_HOOK: "https://hooks.example/target", API_KEY: "k-2f8a9c" };
+    const output = await a0deploy(target, ["import", "--input_file", join(dir, "swapped.yaml")], {
+      AUTH0_KEYWORD_REPLACE_MAPPINGS: JSON.stringify(secrets),
+    });
     expect(output).toContain("Import Successful");
     const orders = Object.fromEntries(
       ((await target.raw("GET", "/rules")).body as { name: string; order: number }[]).map((rule) => [
@@ -283,40 +316,13 @@ describe("a0deploy export, then import into a fresh Rulegate", () => {
       (rule) => rule.name === "late one",
     );
     expect(late?.script).toBe(ruleScript("// late one"));
-  }, 120_000);
 
-  test("rules configs: the file's values are set, keyword-replaced from AUTH0_KEYWORD_REPLACE_MAPPINGS", async () => {
-    const rulesBefore = await rulesOf(target);
-    const file = join(dir, "configs.yaml");
-    writeFileSync(
-      file,
-      stringify({
-        rulesConfigs: [
-          { key: "SLACK_HOOK", value: "##SLACK_HOOK##" },
-          { key: "API_KEY", value: "##API_KEY##" },
-        ],
-      }),
-    );
-    const secrets = { SLACK_HOOK: "https://hooks.example/target", API_KEY: "k-2f8a9c" };
-    const output = await a0deploy(target, ["import", "--input_file", file], {
-      AUTH0_KEYWORD_REPLACE_MAPPINGS: JSON.stringify(secrets),
-    });
-    expect(output).toContain("Import Successful");
     for (const value of Object.values(secrets)) expect(output).not.toContain(value);
     expect((await target.raw("GET", "/rules-configs")).body).toEqual([
       { key: "API_KEY" },
       { key: "SLACK_HOOK" },
     ]);
     expect(configurationOf(target)).toEqual(secrets);
-
-    // A file without a key leaves it set: a0deploy never deletes a rules config.
-    writeFileSync(file, stringify({ rulesConfigs: [{ key: "API_KEY", value: "##API_KEY##" }] }));
-    await a0deploy(target, ["import", "--input_file", file], {
-      AUTH0_KEYWORD_REPLACE_MAPPINGS: JSON.stringify({ API_KEY: "k-rotated" }),
-    });
-    expect(configurationOf(target)).toEqual({ SLACK_HOOK: secrets.SLACK_HOOK, API_KEY: "k-rotated" });
-    // The rules did not change (a file without `rules` leaves them).
-    expect(await rulesOf(target)).toEqual(rulesBefore);
   }, 120_000);
 });
 
