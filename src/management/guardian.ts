@@ -13,6 +13,7 @@ import type { LogType } from "../logs/event-log.ts";
 import { randomSecret } from "../security/random-secret.ts";
 import { newRecoveryCode, recoveryCodeDigest } from "../security/recovery-code.ts";
 import { ApiError, badRequest, notFound } from "./api-error.ts";
+import { mustFindUser } from "./find-user.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 
@@ -164,16 +165,11 @@ export function guardianRoutes(deps: Deps) {
  * the TOTP authenticator), and a new recovery code in place of the old one, returned once.
  */
 export function userEnrollmentRoutes(deps: Deps) {
-  const mustFindUser = async (id: string) => {
-    const user = await findUserById(deps.db, id);
-    if (!user) throw notFound("user");
-    return user;
-  };
   return managementPlugin(deps, "/users")
     .get(
       "/:id/enrollments",
       async ({ params }) => {
-        const user = await mustFindUser(params.id);
+        const user = await mustFindUser(deps.db, params.id);
         const factors = await listAuthenticators(deps.db, user.id);
         return factors.filter((factor) => factor.type === "otp").map(enrollmentView);
       },
@@ -182,7 +178,7 @@ export function userEnrollmentRoutes(deps: Deps) {
     .post(
       "/:id/recovery-code-regeneration",
       async ({ params }) => {
-        const user = await mustFindUser(params.id);
+        const user = await mustFindUser(deps.db, params.id);
         const tenant = await tenantRow(deps);
         if (!tenant.recoveryCodeEnabled) {
           throw new ApiError(400, "The recovery-code factor is not enabled.", "invalid_body");

@@ -2,10 +2,10 @@ import { t } from "elysia";
 import { findClient } from "../db/clients.ts";
 import { findFamily, listLiveFamilies, revokeFamily, revokeUserFamilies } from "../db/refresh-tokens.ts";
 import type { ClientRow, RefreshTokenFamilyRow } from "../db/schema.ts";
-import { findUserById } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { clientRefreshTokenSettings, NEVER } from "../model/refresh-token-policy.ts";
 import { notFound } from "./api-error.ts";
+import { mustFindUser } from "./find-user.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 
@@ -70,16 +70,11 @@ function entryView(
 
 /** `/api/v2/users/{id}/refresh-tokens`: list a user's live refresh tokens, revoke one or all. */
 export function refreshTokenRoutes(deps: Deps) {
-  const mustFindUser = async (id: string) => {
-    const user = await findUserById(deps.db, id);
-    if (!user) throw notFound("user");
-    return user;
-  };
   return managementPlugin(deps, "/users")
     .get(
       "/:id/refresh-tokens",
       async ({ params, query }) => {
-        const user = await mustFindUser(params.id);
+        const user = await mustFindUser(deps.db, params.id);
         const take = query.take ?? DEFAULT_TAKE;
         const rows = await listLiveFamilies(deps.db, user.id, deps.clock.now(), { from: query.from, take });
         const clients = new Map<string, ClientRow | undefined>();
@@ -95,7 +90,7 @@ export function refreshTokenRoutes(deps: Deps) {
       { query: RefreshTokenListQuery, response: RefreshTokenPage },
     )
     .delete("/:id/refresh-tokens", async ({ params }) => {
-      const user = await mustFindUser(params.id);
+      const user = await mustFindUser(deps.db, params.id);
       await revokeUserFamilies(deps.db, user.id, "revoked by an admin", deps.clock.now());
       return noContent();
     })

@@ -1,8 +1,8 @@
 import { t } from "elysia";
 import { clearLoginBlocks, listLoginBlocks } from "../db/login-failures.ts";
-import { findUserById, normalizeEmail } from "../db/users.ts";
+import { normalizeEmail } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
-import { notFound } from "./api-error.ts";
+import { mustFindUser } from "./find-user.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 
@@ -24,11 +24,6 @@ export const BlocksQuery = t.Object({
  * see and lift the brute-force blocks of a user, or of a login name.
  */
 export function userBlocksRoutes(deps: Deps) {
-  const mustFindUser = async (id: string) => {
-    const user = await findUserById(deps.db, id);
-    if (!user) throw notFound("user");
-    return user;
-  };
   const blocksOf = async (login: string) => {
     const blocks = await listLoginBlocks(
       deps.db,
@@ -60,11 +55,11 @@ export function userBlocksRoutes(deps: Deps) {
       },
       { query: BlocksQuery },
     )
-    .get("/:user_id", async ({ params }) => blocksOf((await mustFindUser(params.user_id)).email), {
+    .get("/:user_id", async ({ params }) => blocksOf((await mustFindUser(deps.db, params.user_id)).email), {
       response: UserBlocks,
     })
     .delete("/:user_id", async ({ params }) => {
-      const user = await mustFindUser(params.user_id);
+      const user = await mustFindUser(deps.db, params.user_id);
       const lifted = await clearLoginBlocks(deps.db, user.email);
       deps.log.info({ event: "user_unblocked", user_id: user.id, lifted });
       return noContent();
