@@ -1,5 +1,5 @@
 import { javascript } from "@codemirror/lang-javascript";
-import { type Diagnostic, forceLinting, linter, lintGutter } from "@codemirror/lint";
+import { type Diagnostic, linter, lintGutter, setDiagnostics } from "@codemirror/lint";
 import { Prec } from "@codemirror/state";
 import { keymap } from "@codemirror/view";
 import { parse } from "acorn";
@@ -134,8 +134,13 @@ export function createRuleEditor(options: {
       view.dispatch({ changes: { from: 0, to: view.state.doc.length, insert: text } });
     },
     showServerProblem(problem) {
-      serverProblem = { text: view.state.doc.toString(), problem };
-      forceLinting(view);
+      const text = view.state.doc.toString();
+      serverProblem = { text, problem };
+      // Shown at once: CodeMirror's forceLinting only hurries a check already pending, and the
+      // server's answer may come after the last one ran. Later checks keep it while the text is the same.
+      const shown = syntaxProblem(text, options.shape) ?? problem;
+      options.onProblem(shown);
+      view.dispatch(setDiagnostics(view.state, [diagnosticAt(view, shown)]));
     },
   };
 }
