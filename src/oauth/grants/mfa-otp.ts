@@ -71,7 +71,7 @@ export async function mfaOtpGrant(context: ClientContext, params: MfaOtpGrantPar
     throw new UnsupportedChallengeType("User is not enrolled.", "no otp enrollment, or the factor is off");
   }
   const secret = await openFactorSecret(context, tenant, factor.id, factor.secret);
-  await startMfaAttempt(context, params.mfa_token, live);
+  await startMfaAttempt(context, live);
   const now = deps.clock.now();
   const step = totpStep(secret, params.otp.trim(), now);
   const accepted = step === undefined ? undefined : await acceptTotpStep(deps.db, factor.id, step, now);

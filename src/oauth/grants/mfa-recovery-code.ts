@@ -37,7 +37,7 @@ export async function mfaRecoveryCodeGrant(
   if (!tenant?.recoveryCodeEnabled) {
     throw new UnsupportedChallengeType("Recovery codes are not enabled.", "the recovery-code factor is off");
   }
-  await startMfaAttempt(context, params.mfa_token, live);
+  await startMfaAttempt(context, live);
   const presented = recoveryCodeDigest(params.recovery_code);
   const stored = await findAuthenticator(deps.db, user.id, "recovery-code");
   if (!stored?.confirmed || !stored.codeHash || !constantTimeEqual(presented, stored.codeHash)) {

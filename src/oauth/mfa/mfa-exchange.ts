@@ -1,5 +1,6 @@
 import {
   clearUserMfaAttempts,
+  findMfaToken,
   reserveMfaTokenAttempt,
   reserveUserMfaAttempt,
   spendMfaToken,
@@ -38,18 +39,14 @@ export async function recordMfaEvent(
 
 /**
  * The start of an MFA grant, once its `mfa_token` was found live ({@link liveMfaToken}, the
- * client's) and the factor can be checked: one try counted for the token and one for the user, each in one statement before the factor is checked, so
- * that a parallel burst gets no more tries than the limits (README, "Multi-factor
- * authentication"). Past a limit: Auth0's 429 `too_many_attempts` and its
- * `gd_otp_rate_limit_exceed` event.
+ * client's) and the factor can be checked: one try counted for the token and one for the
+ * user, each in one statement before the factor is checked, so that a parallel burst gets no
+ * more tries than the limits (README, "Multi-factor authentication"). Past a limit: Auth0's
+ * 429 `too_many_attempts` and its `gd_otp_rate_limit_exceed` event.
  * @throws InvalidGrant, ExpiredToken or TooManyAttempts
  */
-export async function startMfaAttempt(
-  context: ClientContext,
-  mfaToken: string,
-  live: LiveMfaToken,
-): Promise<LiveMfaToken> {
-  const { deps, client } = context;
+export async function startMfaAttempt(context: ClientContext, live: LiveMfaToken): Promise<LiveMfaToken> {
+  const { deps } = context;
   const now = deps.clock.now();
   const rateLimited = async (detail: string) => {
     await recordMfaEvent(context, live.user, "gd_otp_rate_limit_exceed", "Too many failed attempts", {
@@ -58,9 +55,10 @@ export async function startMfaAttempt(
     return new TooManyAttempts("Too many failed attempts. Try again later.", detail);
   };
   if (!(await reserveMfaTokenAttempt(deps.db, live.row.tokenHash, now, MFA_TOKEN_MAX_ATTEMPTS))) {
-    // Spent or expired meanwhile by a parallel request, or out of tries.
-    const again = await liveMfaToken(deps, mfaToken, client);
-    if (again.row.attempts >= MFA_TOKEN_MAX_ATTEMPTS) {
+    // Out of tries, or spent or expired meanwhile by a parallel request: the row as it is now says which.
+    const current = await findMfaToken(deps.db, live.row.tokenHash);
+    const usable = current && !current.spentAt && current.expiresAt > now;
+    if (usable && current.attempts >= MFA_TOKEN_MAX_ATTEMPTS) {
       throw await rateLimited(`the mfa_token had ${MFA_TOKEN_MAX_ATTEMPTS} tries`);
     }
     throw new ExpiredToken(EXPIRED_MFA_TOKEN, "the mfa_token could not be reserved");
