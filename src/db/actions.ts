@@ -254,6 +254,7 @@ const triggerRow = preparedQuery<ActionTriggerRow, { triggerId: string }>(
       .from(actionTriggers)
       .where(eq(actionTriggers.triggerId, sql.placeholder("triggerId")))
       .limit(1),
+  { configuration: true },
 );
 
 /**

@@ -128,6 +128,7 @@ const enabledRules = preparedQuery<PipelineRule, Record<string, never>>(
       .from(auth0Rules)
       .where(eq(auth0Rules.enabled, true))
       .orderBy(asc(auth0Rules.order)),
+  { configuration: true },
 );
 
 const configuration = preparedQuery<{ secrets: Record<string, string>; updatedAt: Date }, { ruleId: string }>(
@@ -138,6 +139,7 @@ const configuration = preparedQuery<{ secrets: Record<string, string>; updatedAt
       .from(ruleSecrets)
       .where(eq(ruleSecrets.ruleId, sql.placeholder("ruleId")))
       .limit(1),
+  { configuration: true },
 );
 
 /**

@@ -41,12 +41,15 @@ function where(db: Db, filters: ClientFilters): SQL | undefined {
   );
 }
 
-const clientById = preparedQuery<ClientRow, { clientId: string }>("client_by_id", ({ orm, tables }) =>
-  orm
-    .select()
-    .from(tables.clients)
-    .where(eq(tables.clients.clientId, sql.placeholder("clientId")))
-    .limit(1),
+const clientById = preparedQuery<ClientRow, { clientId: string }>(
+  "client_by_id",
+  ({ orm, tables }) =>
+    orm
+      .select()
+      .from(tables.clients)
+      .where(eq(tables.clients.clientId, sql.placeholder("clientId")))
+      .limit(1),
+  { configuration: true },
 );
 
 export async function findClient(db: Db, clientId: string): Promise<ClientRow | undefined> {

@@ -46,6 +46,18 @@ export interface Db {
    * `/metrics`). Absent on SQLite: one connection, and its queries never overlap.
    */
   poolUse?(): { maxConnections: number; inUse: number };
+  /**
+   * On the handle of a configuration cache only (src/db/config-cache.ts): where the
+   * configuration queries (see {@link preparedQuery}) find the rows kept in memory.
+   */
+  configRows?: ConfigRows;
+}
+
+/** The rows a configuration cache keeps, and the handle it reads them through. */
+export interface ConfigRows {
+  readonly base: Db;
+  /** The rows kept under `key`, read with `load` (once, shared by concurrent callers) if none are. */
+  read(key: string, load: () => Promise<unknown[]>): Promise<unknown[]>;
 }
 
 /** An open database: the handle and a way to close it. */
@@ -69,14 +81,29 @@ interface PreparedQuery {
  * with `sql.placeholder` for its values). Building a query is most of its cost on the
  * client: on PostgreSQL a primary-key select took ≈ 165 µs of CPU built each time and
  * ≈ 70 µs prepared. `build` gets the handle's tables; each handle (a transaction's too) keeps
- * its own.
+ * its own. A `configuration` query reads only configuration tables (those whose changes raise
+ * the configuration's version): on a configuration cache's handle its rows come from memory.
  */
+/**
+ * Every configuration query (see {@link preparedQuery}) by name, with its builder: a test
+ * checks that each reads only tables whose changes raise the configuration's version.
+ */
+export const CONFIGURATION_QUERIES = new Map<string, (db: Db) => unknown>();
+
 export function preparedQuery<Row, Values extends Record<string, unknown>>(
   name: string,
   build: (db: Db) => { prepare(name: string): PreparedQuery },
+  options: { configuration?: boolean } = {},
 ): (db: Db, values: Values) => Promise<Row[]> {
   const prepared = new WeakMap<Db, PreparedQuery>();
-  return async (db, values) => {
+  if (options.configuration) CONFIGURATION_QUERIES.set(name, build);
+  const run = async (db: Db, values: Values): Promise<Row[]> => {
+    // A configuration query on a configuration cache's handle: the rows kept in memory.
+    const kept = options.configuration ? db.configRows : undefined;
+    if (kept) {
+      const key = `${name}\u0000${JSON.stringify(values)}`;
+      return (await kept.read(key, () => run(kept.base, values))) as Row[];
+    }
     let query = prepared.get(db);
     if (!query) {
       query = build(db).prepare(name);
@@ -84,4 +111,5 @@ export function preparedQuery<Row, Values extends Record<string, unknown>>(
     }
     return (await query.execute(values)) as Row[];
   };
+  return run;
 }

@@ -152,6 +152,15 @@ export const clients = pgTable(
   }),
 );
 
+/** See `configVersion` in `schema.ts`. */
+export const configVersion = pgTable(
+  "config_version",
+  typedLike(sqlite.configVersion, {
+    id: integer("id").primaryKey(),
+    version: integer("version").notNull().default(0),
+  }),
+);
+
 /** See `ipFailures` in `schema.ts`. */
 export const ipFailures = pgTable(
   "ip_failures",

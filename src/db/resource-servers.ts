@@ -12,6 +12,7 @@ const resourceServerByIdentifier = preparedQuery<ResourceServerRow, { audience: 
       .from(tables.resourceServers)
       .where(eq(tables.resourceServers.identifier, sql.placeholder("audience")))
       .limit(1),
+  { configuration: true },
 );
 
 export async function findResourceServerByIdentifier(

@@ -38,13 +38,16 @@ export async function deleteRule(db: Db, ruleId: RuleId = PASSWORD_EXCHANGE): Pr
 const ruleWithSecrets = preparedQuery<
   { rule: RuleRow; secrets: Record<string, string> | null },
   { ruleId: RuleId }
->("rule_with_secrets", ({ orm, tables: { rules, ruleSecrets } }) =>
-  orm
-    .select({ rule: rules, secrets: ruleSecrets.secrets })
-    .from(rules)
-    .leftJoin(ruleSecrets, eq(ruleSecrets.ruleId, rules.id))
-    .where(eq(rules.id, sql.placeholder("ruleId")))
-    .limit(1),
+>(
+  "rule_with_secrets",
+  ({ orm, tables: { rules, ruleSecrets } }) =>
+    orm
+      .select({ rule: rules, secrets: ruleSecrets.secrets })
+      .from(rules)
+      .leftJoin(ruleSecrets, eq(ruleSecrets.ruleId, rules.id))
+      .where(eq(rules.id, sql.placeholder("ruleId")))
+      .limit(1),
+  { configuration: true },
 );
 
 /**

@@ -165,6 +165,17 @@ export const tenantSettings = sqliteTable("tenant_settings", {
   ...timestamps,
 });
 
+/**
+ * One row (id 1): a counter that triggers on every configuration table raise in the same
+ * transaction as the change (drizzle/0016_config_version_triggers.sql, and PostgreSQL's
+ * twin), so a token request knows with one read whether the configuration it keeps in
+ * memory is still the stored one (src/db/config-cache.ts).
+ */
+export const configVersion = sqliteTable("config_version", {
+  id: integer("id").primaryKey(),
+  version: integer("version").notNull().default(0),
+});
+
 export type KeyStatus = "current" | "next" | "previous";
 
 /** Token signing keys, one current key per algorithm plus previous ones kept for verification. */

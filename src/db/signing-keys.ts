@@ -19,6 +19,7 @@ const signingKeyByStatus = preparedQuery<SigningKeyRow, { alg: SigningAlg; statu
         and(eq(signingKeys.alg, sql.placeholder("alg")), eq(signingKeys.status, sql.placeholder("status"))),
       )
       .limit(1),
+  { configuration: true },
 );
 
 export async function findSigningKey(

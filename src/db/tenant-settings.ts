@@ -8,6 +8,7 @@ const tenantRow = preparedQuery<TenantSettingsRow, Record<string, never>>(
   "tenant_settings",
   ({ orm, tables }) =>
     orm.select().from(tables.tenantSettings).where(eq(tables.tenantSettings.id, TENANT_ROW)).limit(1),
+  { configuration: true },
 );
 
 export async function getTenantSettings(db: Db): Promise<TenantSettingsRow | undefined> {

@@ -59,7 +59,7 @@ export async function mintAccessToken(
 ): Promise<{ token: string; expiresIn: number }> {
   const { client, api, scope } = grant;
   const issuedAt = Math.floor(deps.clock.now().getTime() / 1000);
-  const signingKey = await deps.keys.signingKey(api.signingAlg);
+  const signingKey = await deps.keys.signingKey(api.signingAlg, deps.db);
   const token = await new SignJWT({
     ...grant.claims,
     iss: deps.config.issuer,
@@ -118,7 +118,7 @@ export async function mintTokens(
   };
   if (refreshToken) response.refresh_token = refreshToken;
   if (openid) {
-    const idTokenKey = await deps.keys.signingKey(client.idTokenSignedResponseAlg);
+    const idTokenKey = await deps.keys.signingKey(client.idTokenSignedResponseAlg, deps.db);
     response.id_token = await new SignJWT({
       ...grant.idTokenClaims,
       ...standardClaims(user, scope),

@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { createConfigCache } from "../db/config-cache.ts";
 import type { Deps } from "../deps.ts";
 import { noStoreJson } from "../http/no-store.ts";
 import {
@@ -88,18 +89,24 @@ function pickGrant(context: TokenContext): Grant {
  * `POST /oauth/token` (RFC 6749 §3.2): read the body, pick the grant, then the steps every
  * grant shares — authenticate the client (§2.3), resolve the end user's IP, check the client
  * may use the grant (§5.2 `unauthorized_client`), validate the grant's parameters — and the
- * grant's own steps. The body is read by hand (`parse: "none"`) so that size limits, repeated
+ * grant's own steps, reading the configuration through one cache checked per request. The body is read by hand (`parse: "none"`) so that size limits, repeated
  * parameters and both content types get RFC errors, not Elysia's. A success is logged here;
  * a failure leaves through the app's one error exit (src/app.ts), which logs it from the
  * request's context.
  */
 export function tokenEndpoint(deps: Deps) {
+  // The grants read the configuration (client, API, rules, keys) through this cache: one
+  // read of its version per request instead of one per row (src/db/config-cache.ts).
+  const configuration = createConfigCache(deps.db);
+  // The app's deps but for `db`, looked up on `deps` at each use (a test may swap one).
+  const tokenDeps: Deps = Object.create(deps, { db: { value: configuration.db, enumerable: true } });
   return new Elysia({ name: "oauth-token" }).post(
     "/oauth/token",
     async ({ request }) => {
-      const context = startTokenRequest(deps, request);
+      const context = startTokenRequest(tokenDeps, request);
       context.params = await readTokenRequest(request);
       const grant = pickGrant(context);
+      await configuration.check();
       const authenticated = await authenticateClient(context);
       context.ip = resolveClientIp(deps.config, request, authenticated.client, context.ip);
       assertGrantAllowed(authenticated.client, grant.type);

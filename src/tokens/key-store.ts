@@ -26,8 +26,11 @@ export interface SigningKey {
  * JWK Set before a rotation already knows the key that signs after it (RFC 7517 §5).
  */
 export interface KeyStore {
-  /** The current key for `alg`, generating and storing one if there is none yet. */
-  signingKey(alg: SigningAlg): Promise<SigningKey>;
+  /**
+   * The current key for `alg`, generating and storing one if there is none yet; read through
+   * `reader` when given (a token request's configuration cache, src/db/config-cache.ts).
+   */
+  signingKey(alg: SigningAlg, reader?: Db): Promise<SigningKey>;
   /** RFC 7517 JWK Set of every published public key: the next, current and still retiring ones. */
   jwks(): Promise<{ keys: JWK[] }>;
   /**
@@ -100,10 +103,11 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
     });
 
   return {
-    async signingKey(alg) {
-      let row = await findSigningKey(db, alg, "current");
+    async signingKey(alg, reader = db) {
+      let row = await findSigningKey(reader, alg, "current");
       if (!row) {
         await ensureKeys(alg);
+        // From the database itself: the reader may be a cache that kept "no key".
         row = await findSigningKey(db, alg, "current");
         if (!row) throw new Error(`no ${alg} signing key after generating one`);
       }
