@@ -10,6 +10,7 @@ import { createEventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
 import { managementApi } from "./management/management-api.ts";
 import { createMetrics, type Metrics } from "./metrics/metrics.ts";
+import { createWaitingLines } from "./oauth/waiting-lines.ts";
 import { prepareDemo } from "./provision-demo.ts";
 import type { RulePool } from "./rules/pool.ts";
 import { newAdminKey } from "./security/new-admin-key.ts";
@@ -85,6 +86,7 @@ export async function bootstrap(options: {
     metrics,
     builtInApis: [managementApi({ config })],
     lifecycle: options.lifecycle ?? createLifecycle(),
+    waitingLines: createWaitingLines(),
   };
   if (firstStart.tenant === undefined && firstStart.adminKey === undefined) return { deps };
   if (!options.deferFirstStart) {

@@ -7,6 +7,7 @@ import type { JobRunner } from "./imports/job-runner-interface.ts";
 import type { EventLog } from "./logs/event-log.ts";
 import type { Logger } from "./logs/logger.ts";
 import type { Metrics } from "./metrics/metrics.ts";
+import type { WaitingLines } from "./oauth/waiting-lines.ts";
 import type { RulePool } from "./rules/pool.ts";
 import type { PasswordHasher } from "./security/password-hasher.ts";
 import type { KeyStore } from "./tokens/key-store.ts";
@@ -41,4 +42,6 @@ export interface Deps {
   builtInApis: readonly ResourceServerRow[];
   /** Whether the node is shutting down: readiness answers 503 from the first signal on. */
   lifecycle: Lifecycle;
+  /** Password checks waiting on this node for a brute-force limit that checks in progress fill. */
+  waitingLines: WaitingLines;
 }

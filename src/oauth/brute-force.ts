@@ -94,44 +94,82 @@ export async function withBruteForceProtection(
     // that cannot go back (the database is down) lapses with the pair's window and the
     // IP's day, like any counter.
     await database(() => releaseLoginAttempt(deps, subject, false));
+    checkEnded(deps, subject);
     throw error;
   }
-  await database(() => recordLoginAttempt(deps, settings, subject, attempt.failure));
+  try {
+    await database(() => recordLoginAttempt(deps, settings, subject, attempt.failure));
+  } finally {
+    checkEnded(deps, subject);
+  }
   return attempt;
 }
 
 /**
- * How long a check waits, pause after pause, while the limit is taken only by checks in
- * progress (nothing is blocked yet): as they end, a success frees its place and a failure
- * keeps it, so many right passwords at once (a service logging in in parallel) are all
- * checked, a few at a time, while a burst of guesses is refused once its first guesses have
- * failed. About 5 s in all, then 429.
+ * How long a check may wait while the limit is taken only by checks in progress (nothing is
+ * blocked yet): as they end, a success frees its place and a failure keeps it, so many right
+ * passwords at once (a service logging in in parallel) are all checked, a few at a time and
+ * in the order they came, while a burst of guesses is refused once its first guesses have
+ * failed. Then 429.
  */
-const IN_PROGRESS_PAUSES_MS = [10, 20, 40, 80, ...Array<number>(48).fill(100)];
+const IN_PROGRESS_WAIT_MS = 5000;
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** How often the first waiting check looks again, for checks that end on other nodes. */
+const IN_PROGRESS_POLL_MS = 100;
+
+/** The waiting lines a check of `subject` may queue in: its pair's, and its IP's. */
+const lineKeys = ({ login, ip }: LoginSubject) => ({ pair: `pair ${login}\u0000${ip}`, ip: `ip ${ip}` });
 
 /**
- * Reserves one password check against the IP's limit and the pair's, waiting (see
- * {@link IN_PROGRESS_PAUSES_MS}) while only checks in progress fill them.
+ * Reserves one password check against the IP's limit and the pair's, waiting in line on this
+ * node (src/oauth/waiting-lines.ts) while only checks in progress fill them: first come,
+ * first served, woken as soon as a check of the same pair or IP ends here.
  * @throws TooManyAttempts when the IP or the pair is blocked, or the wait is over
  */
 async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, subject: LoginSubject) {
   const tryOnce = () =>
     timeStep(deps.metrics, "database", () => tryReserveLoginAttempt(deps, settings, subject));
+  const lines = deps.waitingLines;
+  const keys = lineKeys(subject);
+  const giveUpAt = performance.now() + IN_PROGRESS_WAIT_MS;
+  const wait = (key: string, front: boolean) =>
+    lines.wait(key, { pollMs: IN_PROGRESS_POLL_MS, giveUpMs: giveUpAt - performance.now(), front });
+  // A newcomer does not overtake the checks already waiting for the same limit.
+  const queued = lines.waiting(keys.pair) ? keys.pair : lines.waiting(keys.ip) ? keys.ip : undefined;
+  if (queued && !(await wait(queued, false))) {
+    throw queued === keys.ip
+      ? inProgressRefusal(IP_BLOCKED, "the IP's checks in progress fill its limit")
+      : inProgressRefusal(USER_BLOCKED, "the pair's checks in progress fill its limit");
+  }
   let refused = await tryOnce();
-  for (const waitMs of IN_PROGRESS_PAUSES_MS) {
-    if (!refused || refused.blocked) break;
-    await pause(waitMs);
+  let front = queued !== undefined;
+  while (refused && !refused.blocked) {
+    if (!(await wait(refused.limit === "ip" ? keys.ip : keys.pair, front))) break;
+    front = true;
     refused = await tryOnce();
   }
-  if (refused) throw refused.error;
+  if (refused) {
+    // A block refuses everyone in line: the next one looks at once, and is refused too.
+    if (refused.blocked) checkEnded(deps, subject);
+    throw refused.error;
+  }
 }
 
-/** Why a reservation was refused: the answer, and whether a block (not checks in progress) refused it. */
+/** A check of the subject's pair and IP ended on this node: the first waiting for either looks again. */
+function checkEnded(deps: Deps, subject: LoginSubject): void {
+  const keys = lineKeys(subject);
+  deps.waitingLines.ended(keys.pair);
+  deps.waitingLines.ended(keys.ip);
+}
+
+/**
+ * Why a reservation was refused: the answer, whether a block (not checks in progress)
+ * refused it, and which limit did.
+ */
 interface Refusal {
   error: TooManyAttempts;
   blocked: boolean;
+  limit: "ip" | "pair";
 }
 
 /**
@@ -176,10 +214,12 @@ async function refusal(
     return ipBlockEnd
       ? {
           blocked: true,
+          limit: "ip",
           error: new TooManyAttempts(IP_BLOCKED, "the IP is blocked", secondsUntil(ipBlockEnd)),
         }
       : {
           blocked: false,
+          limit: "ip",
           error: inProgressRefusal(IP_BLOCKED, "the IP's checks in progress fill its limit"),
         };
   }
@@ -187,6 +227,7 @@ async function refusal(
   if (!pair?.blockedAt) {
     return {
       blocked: false,
+      limit: "pair",
       error: inProgressRefusal(USER_BLOCKED, "the pair's checks in progress fill its limit"),
     };
   }
@@ -194,6 +235,7 @@ async function refusal(
   const blockEnd = new Date(pair.blockedAt.getTime() + windowMs);
   return {
     blocked: true,
+    limit: "pair",
     error: new TooManyAttempts(USER_BLOCKED, "the user+IP pair is blocked", secondsUntil(blockEnd)),
   };
 }

@@ -210,6 +210,40 @@ describe("parallel bursts", () => {
     }
   });
 
+  test("right passwords over the limit are checked in the order they came: none is overtaken by a later one", async () => {
+    const ip = "198.51.100.25";
+    const { hasher } = h.deps;
+    // A slow check, so that every later attempt arrives while the first is still in progress.
+    const slow = {
+      ...hasher,
+      verify: async (phc: string, password: string) => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        return hasher.verify(phc, password);
+      },
+    };
+    Object.assign(h.deps, { hasher: slow });
+    // One check at a time for the pair: each attempt waits for all the ones before it.
+    await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 1 } });
+    try {
+      const answered: number[] = [];
+      const attempts: Promise<number>[] = [];
+      for (let n = 0; n < 8; n++) {
+        attempts.push(
+          attempt("right password", ip).then((response) => {
+            answered.push(n);
+            return response.status;
+          }),
+        );
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(await Promise.all(attempts)).toEqual(Array(8).fill(200));
+      expect(answered).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    } finally {
+      Object.assign(h.deps, { hasher });
+      await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { max_attempts: 10 } });
+    }
+  });
+
   test("3× the IP limit of wrong passwords at once over as many login names from one IP: the limit are checked", async () => {
     const ip = "203.0.113.60";
     await h.admin("PATCH", "/tenants/settings", { brute_force_protection: { ip_max_failures: 5 } });
