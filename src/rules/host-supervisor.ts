@@ -1,5 +1,5 @@
 import type { Logger } from "../logs/logger.ts";
-import type { ProcessStats, RuleHostProcess, StatsWanted } from "../runtime/rule-host-process.ts";
+import type { ProcessStats, RuleHostProcess } from "../runtime/rule-host-process.ts";
 import type { RuleFailure } from "./contract.ts";
 import type { CancelTimer, PoolTimers } from "./pool-timers.ts";
 import {
@@ -105,7 +105,7 @@ export function superviseHost(options: {
   /** A throwaway host: stopped after its one call. */
   singleUse: boolean;
   log: Logger;
-  processStats: (pid: number, wanted?: StatsWanted) => ProcessStats | undefined;
+  processStats: (pid: number) => ProcessStats | undefined;
   timers: PoolTimers;
   events: HostEvents;
 }): HostSupervisor {
@@ -160,7 +160,7 @@ export function superviseHost(options: {
         cancelBusyWatch = undefined;
         return;
       }
-      killedForMemory(processStats(process.pid, "memory"));
+      killedForMemory(processStats(process.pid));
     });
   }
 
@@ -194,7 +194,7 @@ export function superviseHost(options: {
       case "ready":
         if (state !== "starting") return kill(outOfTurn("ready"));
         // Deno is up and no rule code has run yet: top-level allocations count from here.
-        baselineRss = processStats(process.pid, "memory")?.rssBytes;
+        baselineRss = processStats(process.pid)?.rssBytes;
         return events.ready();
       case "loaded":
         if (state !== "loading") return kill(outOfTurn("loaded"));
@@ -238,7 +238,7 @@ export function superviseHost(options: {
     cancelDeadline();
     process.allowOutput(HOST_OUTPUT.silent);
     // What its top-level code keeps: refused like a rule that allocates during a call.
-    if (!error && killedForMemory(processStats(process.pid, "memory"))) return;
+    if (!error && killedForMemory(processStats(process.pid))) return;
     if (!error) state = "idle";
     events.loaded(error);
   }

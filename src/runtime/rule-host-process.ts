@@ -41,9 +41,6 @@ export interface ProcessStats {
   rssBytes: number;
 }
 
-/** What a caller of {@link processStats} needs: both figures, or the memory alone (one file read less). */
-export type StatsWanted = "all" | "memory";
-
 let denoPath: string | undefined;
 
 /** The Deno executable that npm installed with this package (the platform package or `deno`'s own copy). */
@@ -241,36 +238,37 @@ function readLines(maxLine: number, budget: OutputBudget, deliver: (line: string
   };
 }
 
-let clockTicksPerSecond: number | undefined;
+let procUnits: { ticksPerSecond: number; pageBytes: number } | undefined;
 
 /**
- * The unit of /proc's CPU times (USER_HZ), from `getconf CLK_TCK` once; 100, what Linux
- * uses on nearly every architecture, where getconf is missing.
+ * The units of /proc/<pid>/stat, from getconf once: its CPU times count USER_HZ ticks
+ * (`CLK_TCK`) and its RSS counts pages (`PAGESIZE`); Linux's usual 100 and 4096 where
+ * getconf is missing.
  */
-function clockTicks(): number {
-  if (clockTicksPerSecond === undefined) {
-    const answer = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim());
-    clockTicksPerSecond = Number.isSafeInteger(answer) && answer > 0 ? answer : 100;
+function units(): { ticksPerSecond: number; pageBytes: number } {
+  if (!procUnits) {
+    const answer = (name: string, otherwise: number) => {
+      const value = Number(spawnSync("getconf", [name], { encoding: "utf8" }).stdout?.trim());
+      return Number.isSafeInteger(value) && value > 0 ? value : otherwise;
+    };
+    procUnits = { ticksPerSecond: answer("CLK_TCK", 100), pageBytes: answer("PAGESIZE", 4096) };
   }
-  return clockTicksPerSecond;
+  return procUnits;
 }
 
 /**
- * CPU time (user + system, /proc/<pid>/stat; skipped for `"memory"`) and RSS (`VmRSS` of
- * /proc/<pid>/status, which the kernel gives in kB whatever the page size) of a process;
- * undefined elsewhere or once it is gone.
+ * CPU time (user + system) and RSS of a process, from one read of /proc/<pid>/stat (a
+ * supervisor reads it after every rule call); undefined elsewhere or once it is gone.
  */
-export function processStats(pid: number, wanted: StatsWanted = "all"): ProcessStats | undefined {
+export function processStats(pid: number): ProcessStats | undefined {
   try {
-    const rssKb = /^VmRSS:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    // A zombie has no memory left: no VmRSS line.
-    const rssBytes = rssKb ? Number(rssKb[1]) * 1024 : 0;
-    if (wanted === "memory") return { cpuMs: 0, rssBytes };
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // Fields after the command name, which may itself contain spaces and parentheses.
+    // Fields after the command name, which may itself contain spaces and parentheses:
+    // utime and stime are the 12th and 13th of them, rss (in pages) the 22nd.
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const { ticksPerSecond, pageBytes } = units();
     const ticks = Number(fields[11]) + Number(fields[12]);
-    return { cpuMs: (ticks * 1000) / clockTicks(), rssBytes };
+    return { cpuMs: (ticks * 1000) / ticksPerSecond, rssBytes: Number(fields[21]) * pageBytes };
   } catch {
     return undefined;
   }
