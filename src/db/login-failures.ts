@@ -180,17 +180,20 @@ const emptyPairRemoval = preparedQuery<{ login: string }, { login: string; ip: s
 export async function releasePairAttempt(db: Db, login: string, ip: string, reset: boolean): Promise<void> {
   const removed = await emptyPairRemoval(db, { login, ip, reset: reset ? 1 : 0 });
   if (removed.length > 0) return;
-  const { loginFailures: pair } = db.tables;
-  await db.orm
-    .update(pair)
-    .set({
-      pending: oneLessPending(pair.pending),
-      ...(reset
-        ? { failures: sql`case when ${pair.blockedAt} is null then 0 else ${pair.failures} end` }
-        : {}),
-    })
-    .where(and(eq(pair.login, login), eq(pair.ip, ip)));
+  await pairRelease(db, { login, ip, reset: reset ? 1 : 0 });
 }
+
+const pairRelease = preparedQuery<never, { login: string; ip: string; reset: 0 | 1 }>(
+  "release_login_attempt_kept",
+  ({ orm, tables: { loginFailures: pair } }) =>
+    orm
+      .update(pair)
+      .set({
+        pending: oneLessPending(pair.pending),
+        failures: sql`case when ${sql.placeholder("reset")} = 1 and ${pair.blockedAt} is null then 0 else ${pair.failures} end`,
+      })
+      .where(and(eq(pair.login, sql.placeholder("login")), eq(pair.ip, sql.placeholder("ip")))),
+);
 
 /** A successful password resets the pair's consecutive failures (a block stays). */
 export async function clearLoginFailures(db: Db, login: string, ip: string): Promise<void> {
@@ -353,12 +356,17 @@ const emptyIpRemoval = preparedQuery<{ ip: string }, { ip: string }>(
  */
 export async function releaseIpAttempt(db: Db, ip: string): Promise<void> {
   if ((await emptyIpRemoval(db, { ip })).length > 0) return;
-  const { ipFailures: address } = db.tables;
-  await db.orm
-    .update(address)
-    .set({ pending: oneLessPending(address.pending) })
-    .where(eq(address.ip, ip));
+  await ipRelease(db, { ip });
 }
+
+const ipRelease = preparedQuery<never, { ip: string }>(
+  "release_ip_attempt_kept",
+  ({ orm, tables: { ipFailures: address } }) =>
+    orm
+      .update(address)
+      .set({ pending: oneLessPending(address.pending) })
+      .where(eq(address.ip, sql.placeholder("ip"))),
+);
 
 const ipFailureRow = preparedQuery<typeof ipFailures.$inferSelect, { ip: string }>(
   "ip_failure",

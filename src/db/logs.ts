@@ -1,5 +1,5 @@
-import { and, asc, count, desc, eq, gt, gte, lt, lte, type SQL, type SQLWrapper } from "drizzle-orm";
-import { type Db, first, type Tables } from "./database.ts";
+import { and, asc, count, desc, eq, gt, gte, lt, lte, type SQL, type SQLWrapper, sql } from "drizzle-orm";
+import { type Db, first, preparedQuery, type Tables } from "./database.ts";
 import type { Page } from "./page.ts";
 import type { LogRow } from "./schema.ts";
 import { searchCondition } from "./search-condition.ts";
@@ -76,9 +76,50 @@ function where(logs: Tables["logs"], filters: LogFilters): SQL | undefined {
   );
 }
 
+/** Every column of a new event, each a placeholder of the same name. */
+const LOG_FIELDS = [
+  "logId",
+  "date",
+  "type",
+  "description",
+  "ip",
+  "userAgent",
+  "clientId",
+  "clientName",
+  "userId",
+  "userName",
+  "audience",
+  "scope",
+  "requestId",
+  "details",
+] as const satisfies readonly (keyof NewLog)[];
+
+const logInsert = preparedQuery<LogRow, Record<(typeof LOG_FIELDS)[number], unknown>>(
+  "insert_log",
+  ({ orm, tables: { logs } }) =>
+    orm
+      .insert(logs)
+      .values(
+        Object.fromEntries(
+          LOG_FIELDS.map((field) => [
+            field,
+            // `details` is encoded here (Drizzle would encode a null as JSON `null`): a
+            // missing one stays SQL NULL, as an event stored by the query builder.
+            field === "details" ? sql`${sql.placeholder(field)}` : sql.placeholder(field),
+          ]),
+        ) as never,
+      )
+      .returning(),
+);
+
+/** Stores one event (every token request stores one: a statement prepared once). */
 export async function insertLog(db: Db, event: NewLog): Promise<LogRow> {
-  const { logs } = db.tables;
-  const row = await first(db.orm.insert(logs).values(event).returning());
+  const values = Object.fromEntries(LOG_FIELDS.map((field) => [field, event[field] ?? null])) as Record<
+    (typeof LOG_FIELDS)[number],
+    unknown
+  >;
+  values.details = event.details ? JSON.stringify(event.details) : null;
+  const [row] = await logInsert(db, values);
   if (!row) throw new Error("log insert returned nothing");
   return row;
 }

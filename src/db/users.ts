@@ -255,12 +255,19 @@ export async function recordLogin(
   ip: string | undefined,
   now: Date,
 ): Promise<UserRow | undefined> {
-  const { users } = db.tables;
-  return await first(
-    db.orm
-      .update(users)
-      .set({ loginsCount: sql`${users.loginsCount} + 1`, lastLogin: now, lastIp: ip ?? null })
-      .where(eq(users.id, userId))
-      .returning(),
-  );
+  return (await loginRecord(db, { userId, now, ip: ip ?? null }))[0];
 }
+
+const loginRecord = preparedQuery<UserRow, { userId: string; now: Date; ip: string | null }>(
+  "record_login",
+  ({ orm, tables: { users } }) =>
+    orm
+      .update(users)
+      .set({
+        loginsCount: sql`${users.loginsCount} + 1`,
+        lastLogin: sql.placeholder("now") as never,
+        lastIp: sql.placeholder("ip") as never,
+      })
+      .where(eq(users.id, sql.placeholder("userId")))
+      .returning(),
+);
