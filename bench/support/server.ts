@@ -32,7 +32,10 @@ export async function startBenchServer(
 ): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), `rulegate-bench-${runtime}-`));
   const port = 39_000 + Math.floor(Math.random() * 1000);
-  const [command, ...args] = COMMANDS[runtime];
+  const [command, ...rest] = COMMANDS[runtime];
+  // BENCH_RUNTIME_FLAGS passes flags to the runtime (a profiler's, say) before the entry point.
+  const flags = process.env.BENCH_RUNTIME_FLAGS?.split(" ").filter(Boolean) ?? [];
+  const args = [...rest.slice(0, -1), ...flags, ...rest.slice(-1)];
   const child = spawn(command!, args, {
     cwd: ROOT,
     env: {
