@@ -45,13 +45,14 @@ const actionClient = (context: ClientContext) => ({
 
 /**
  * Runs a trigger's bound, deployed Actions as one call (src/rules/actions-flow.ts): each
- * bound action in binding order, with its own secrets.
+ * bound action in binding order, with its own secrets. The event is built only then: most
+ * exchanges have no action to run.
  * @returns what they did, or undefined when nothing deployed is bound to the trigger
  */
 async function runTrigger(
   context: ClientContext,
   trigger: ActionTriggerId,
-  event: Record<string, unknown>,
+  event: () => Record<string, unknown>,
   about: FlowAbout,
   privateClaimsAllowed: boolean,
 ) {
@@ -61,7 +62,7 @@ async function runTrigger(
   const ran = await runFlow(context, {
     ruleId: ACTION_TRIGGERS[trigger],
     script: flowScript(trigger, flow),
-    input: { trigger: "actions", event, secrets: flow.actions.map((action) => action.secrets) },
+    input: { trigger: "actions", event: event(), secrets: flow.actions.map((action) => action.secrets) },
     about,
     part: "action",
     privateClaimsAllowed,
@@ -85,7 +86,7 @@ export async function runPostLoginActions(
 ): Promise<RulesResult | undefined> {
   const { deps, client } = context;
   const { user, api } = exchange;
-  const event = {
+  const event = () => ({
     user: auth0UserProfile(user),
     client: actionClient(context),
     connection: {
@@ -115,7 +116,7 @@ export async function runPostLoginActions(
           },
         }
       : {}),
-  };
+  });
   const about = {
     userId: user.id,
     userName: user.email,
@@ -171,13 +172,13 @@ export async function runCredentialsExchangeActions(
   scope: string[],
 ): Promise<{ accessTokenClaims: Record<string, unknown> } | undefined> {
   const { deps, client } = context;
-  const event = {
+  const event = () => ({
     client: actionClient(context),
     request: actionRequest(context),
     resource_server: { identifier: api.identifier },
     transaction: { requested_scopes: scope },
     tenant: { id: deps.config.tenant },
-  };
+  });
   const about = { clientId: client.clientId, clientName: client.name, audience: api.identifier };
   const management = deps.builtInApis.some((builtIn) => builtIn.identifier === api.identifier);
   const ran = await runTrigger(context, "credentials-exchange", event, about, !management);
