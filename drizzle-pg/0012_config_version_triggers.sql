@@ -1,9 +1,12 @@
 -- The configuration's version (src/db/config-cache.ts): every change to a configuration table
 -- raises it, in the same transaction as the change, whoever makes the change (any node, the
 -- CLI, an import, a hand-written statement). A token request reads it once and keeps using
--- the rows it holds in memory while it has not moved. The triggers are deferred to the
+-- the rows it holds in memory while it has not moved. The row triggers are deferred to the
 -- commit, so a transaction takes the counter's row lock last: two transactions that change
--- configuration tables in different orders cannot deadlock on it.
+-- configuration tables in different orders cannot deadlock on it. TRUNCATE's trigger cannot
+-- be deferred: a transaction that truncates a configuration table and then changes another
+-- may deadlock with a concurrent change, and PostgreSQL then aborts one of the two (its
+-- commit fails; nothing acknowledged is lost). Truncate in a transaction of its own.
 INSERT INTO "config_version" ("id", "version") VALUES (1, 0) ON CONFLICT DO NOTHING;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION rulegate_config_changed() RETURNS trigger LANGUAGE plpgsql AS $$

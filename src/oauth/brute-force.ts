@@ -123,7 +123,7 @@ const lineKeys = ({ login, ip }: LoginSubject) => ({ pair: `pair ${login}\u0000$
 /**
  * Reserves one password check against the IP's limit and the pair's, waiting in line on this
  * node (src/oauth/waiting-lines.ts) while only checks in progress fill them: first come,
- * first served, woken as soon as a check of the same pair or IP ends here.
+ * first served, given a turn as soon as a check of the same pair or IP ends here.
  * @throws TooManyAttempts when the IP or the pair is blocked, or the wait is over
  */
 async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, subject: LoginSubject) {
@@ -132,27 +132,44 @@ async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, sub
   const lines = deps.waitingLines;
   const keys = lineKeys(subject);
   const giveUpAt = performance.now() + IN_PROGRESS_WAIT_MS;
-  const wait = (key: string, front: boolean) =>
-    lines.wait(key, { pollMs: IN_PROGRESS_POLL_MS, giveUpMs: giveUpAt - performance.now(), front });
+  // The line this check holds a turn of, if any, and whether the poll gave it.
+  let held: { key: string; polled: boolean } | undefined;
+  const waitIn = async (key: string) => {
+    const front = held?.key === key;
+    if (held && !front) lines.leave(held.key, false);
+    const turn = await lines.wait(key, {
+      pollMs: IN_PROGRESS_POLL_MS,
+      giveUpMs: giveUpAt - performance.now(),
+      front,
+    });
+    held = turn && { key, polled: turn.polled };
+    return turn !== undefined;
+  };
   // A newcomer does not overtake the checks already waiting for the same limit.
   const queued = lines.waiting(keys.pair) ? keys.pair : lines.waiting(keys.ip) ? keys.ip : undefined;
-  if (queued && !(await wait(queued, false))) {
-    throw queued === keys.ip
-      ? inProgressRefusal(IP_BLOCKED, "the IP's checks in progress fill its limit")
-      : inProgressRefusal(USER_BLOCKED, "the pair's checks in progress fill its limit");
+  let refused: Refusal | undefined;
+  if (queued && !(await waitIn(queued))) {
+    refused = {
+      blocked: false,
+      limit: queued === keys.ip ? "ip" : "pair",
+      error:
+        queued === keys.ip
+          ? inProgressRefusal(IP_BLOCKED, "the IP's checks in progress fill its limit")
+          : inProgressRefusal(USER_BLOCKED, "the pair's checks in progress fill its limit"),
+    };
+  } else {
+    try {
+      refused = await tryOnce();
+      while (refused && !refused.blocked && (await waitIn(refused.limit === "ip" ? keys.ip : keys.pair))) {
+        refused = await tryOnce();
+      }
+    } finally {
+      // A block refuses everyone in line: the next one looks at once, and is refused too; a
+      // place the poll found may not be the only one freed: the next one looks too.
+      if (held) lines.leave(held.key, refused?.blocked === true || (!refused && held.polled));
+    }
   }
-  let refused = await tryOnce();
-  let front = queued !== undefined;
-  while (refused && !refused.blocked) {
-    if (!(await wait(refused.limit === "ip" ? keys.ip : keys.pair, front))) break;
-    front = true;
-    refused = await tryOnce();
-  }
-  if (refused) {
-    // A block refuses everyone in line: the next one looks at once, and is refused too.
-    if (refused.blocked) checkEnded(deps, subject);
-    throw refused.error;
-  }
+  if (refused) throw refused.error;
 }
 
 /** A check of the subject's pair and IP ended on this node: the first waiting for either looks again. */
@@ -195,6 +212,10 @@ async function tryReserveLoginAttempt(
     ipReserved ? giveBack(deps, () => releaseIpAttempt(deps.db, ip)) : undefined,
     pairReserved ? giveBack(deps, () => releasePairAttempt(deps.db, login, ip, false)) : undefined,
   ]);
+  // The place given back may be what a check waiting in line on this node needs.
+  const keys = lineKeys(subject);
+  if (ipReserved) deps.waitingLines.ended(keys.ip);
+  if (pairReserved) deps.waitingLines.ended(keys.pair);
   if (ipGranted.status === "rejected") throw ipGranted.reason;
   if (pairGranted.status === "rejected") throw pairGranted.reason;
   return await refusal(deps, ipReserved, subject, now, windowMs);
