@@ -53,8 +53,17 @@ function livePending(row: { pending: Column; reservedAt: Column }, cutoff: SQL) 
   return { lapsed, count: sql`case when ${lapsed} then 0 else ${row.pending} end` };
 }
 
+/**
+ * A granted reservation: `crowded` when other checks of the same pair (or IP) were in progress
+ * as it was made, so that its release is likely to leave the counter in use (see
+ * {@link releasePairAttempt}).
+ */
+export interface Reservation {
+  crowded: boolean;
+}
+
 const pairReservation = preparedQuery<
-  { failures: number },
+  { pending: number },
   {
     login: string;
     ip: string;
@@ -95,7 +104,7 @@ const pairReservation = preparedQuery<
       // pair already past a limit lowered since gets one check at a time: its failure blocks.
       setWhere: sql`${lapsed} or (${pair.blockedAt} is null and (${pending.count} = 0 or ${pair.failures} + ${pending.count} < ${sql.placeholder("maxAttempts")}))`,
     })
-    .returning({ failures: pair.failures });
+    .returning({ pending: pair.pending });
 });
 
 /**
@@ -103,12 +112,12 @@ const pairReservation = preparedQuery<
  * the pair is not blocked and its consecutive failures plus the checks in progress stay below
  * `maxAttempts`; a block older than `windowMs`, or a counter whose last failure is, starts over.
  * Settle the reservation with {@link addLoginFailure} or {@link releasePairAttempt}.
- * @returns whether the check is granted
+ * @returns the reservation, or undefined when the check is not granted
  */
 export async function reservePairAttempt(
   db: Db,
   attempt: { login: string; ip: string; now: Date; windowMs: number; maxAttempts: number },
-): Promise<boolean> {
+): Promise<Reservation | undefined> {
   const { login, ip, now, windowMs, maxAttempts } = attempt;
   const cutoff = new Date(now.getTime() - windowMs);
   const granted = await pairReservation(db, {
@@ -119,7 +128,7 @@ export async function reservePairAttempt(
     reservedCutoff: timeParam(db, reservedCutoff(now)),
     maxAttempts,
   });
-  return granted.length > 0;
+  return granted[0] && { crowded: granted[0].pending > 1 };
 }
 
 /**
@@ -154,45 +163,63 @@ export async function addLoginFailure(
   return { failures: row?.failures ?? 1, blockedNow: row?.blockedAt?.getTime() === now.getTime() };
 }
 
-const emptyPairRemoval = preparedQuery<{ login: string }, { login: string; ip: string; reset: 0 | 1 }>(
-  "release_login_attempt",
-  ({ orm, tables: { loginFailures: pair } }) =>
-    orm
-      .delete(pair)
-      .where(
-        and(
-          eq(pair.login, sql.placeholder("login")),
-          eq(pair.ip, sql.placeholder("ip")),
-          sql`${pair.blockedAt} is null`,
-          sql`${pair.pending} <= 1`,
-          or(sql`${sql.placeholder("reset")} = 1`, sql`${pair.failures} = 0`),
-        ),
-      )
-      .returning({ login: pair.login }),
+const emptyPairRemoval = preparedQuery<
+  { login: string },
+  { login: string; ip: string; reset: 0 | 1; upTo: 0 | 1 }
+>("release_login_attempt", ({ orm, tables: { loginFailures: pair } }) =>
+  orm
+    .delete(pair)
+    .where(
+      and(
+        eq(pair.login, sql.placeholder("login")),
+        eq(pair.ip, sql.placeholder("ip")),
+        sql`${pair.blockedAt} is null`,
+        sql`${pair.pending} <= ${sql.placeholder("upTo")}`,
+        or(sql`${sql.placeholder("reset")} = 1`, sql`${pair.failures} = 0`),
+      ),
+    )
+    .returning({ login: pair.login }),
 );
 
 /**
  * Gives back a reserved check that was not a guess. A success (`reset`) also resets the pair's
  * consecutive failures (a block stays); a refusal that is not a guess (a blocked user, an
- * error) leaves them as they are. A counter left with nothing to count goes, in the one
- * statement an exchange nearly always needs here; otherwise a second one updates it.
+ * error) leaves them as they are. A counter left with nothing to count goes: when no other
+ * check was in progress at the reservation, nearly always in one statement that removes it
+ * (else a second one updates it); when others were (`crowded`), the counter nearly always
+ * stays in use, so one statement updates it (and a second removes it if it is left empty).
  */
-export async function releasePairAttempt(db: Db, login: string, ip: string, reset: boolean): Promise<void> {
-  const removed = await emptyPairRemoval(db, { login, ip, reset: reset ? 1 : 0 });
-  if (removed.length > 0) return;
-  await pairRelease(db, { login, ip, reset: reset ? 1 : 0 });
+export async function releasePairAttempt(
+  db: Db,
+  login: string,
+  ip: string,
+  reset: boolean,
+  reservation: Reservation = { crowded: false },
+): Promise<void> {
+  const values = { login, ip, reset: reset ? 1 : 0 } as const;
+  if (!reservation.crowded) {
+    if ((await emptyPairRemoval(db, { ...values, upTo: 1 })).length > 0) return;
+    await pairRelease(db, values);
+    return;
+  }
+  const [left] = await pairRelease(db, values);
+  if (left && left.pending === 0 && left.failures === 0 && left.blockedAt === null) {
+    await emptyPairRemoval(db, { ...values, reset: 0, upTo: 0 });
+  }
 }
 
-const pairRelease = preparedQuery<never, { login: string; ip: string; reset: 0 | 1 }>(
-  "release_login_attempt_kept",
-  ({ orm, tables: { loginFailures: pair } }) =>
-    orm
-      .update(pair)
-      .set({
-        pending: oneLessPending(pair.pending),
-        failures: sql`case when ${sql.placeholder("reset")} = 1 and ${pair.blockedAt} is null then 0 else ${pair.failures} end`,
-      })
-      .where(and(eq(pair.login, sql.placeholder("login")), eq(pair.ip, sql.placeholder("ip")))),
+const pairRelease = preparedQuery<
+  Pick<LoginFailureRow, "pending" | "failures" | "blockedAt">,
+  { login: string; ip: string; reset: 0 | 1 }
+>("release_login_attempt_kept", ({ orm, tables: { loginFailures: pair } }) =>
+  orm
+    .update(pair)
+    .set({
+      pending: oneLessPending(pair.pending),
+      failures: sql`case when ${sql.placeholder("reset")} = 1 and ${pair.blockedAt} is null then 0 else ${pair.failures} end`,
+    })
+    .where(and(eq(pair.login, sql.placeholder("login")), eq(pair.ip, sql.placeholder("ip"))))
+    .returning({ pending: pair.pending, failures: pair.failures, blockedAt: pair.blockedAt }),
 );
 
 /** A successful password resets the pair's consecutive failures (a block stays). */
@@ -237,7 +264,7 @@ export async function clearLoginBlocks(db: Db, login: string): Promise<number> {
 const ipWindowStart = (now: Date) => new Date(now.getTime() - 86_400_000);
 
 const ipReservation = preparedQuery<
-  { failures: number },
+  { pending: number },
   {
     ip: string;
     now: string | number;
@@ -273,16 +300,21 @@ const ipReservation = preparedQuery<
       // again (addIpFailure), as without reservations.
       setWhere: sql`(${address.blockedUntil} is null or ${address.blockedUntil} <= ${now}) and (${stale} or ${pending.count} = 0 or ${address.failures} + ${pending.count} < ${sql.placeholder("maxFailures")})`,
     })
-    .returning({ failures: address.failures });
+    .returning({ pending: address.pending });
 });
 
 /**
  * Reserves one password check for an IP, in one statement, before the hash: granted while the
  * IP is not blocked and its failures in the window plus the checks in progress stay below
  * `maxFailures`. Settle it with {@link addIpFailure} or {@link releaseIpAttempt}.
- * @returns whether the check is granted
+ * @returns the reservation, or undefined when the check is not granted
  */
-export async function reserveIpAttempt(db: Db, ip: string, now: Date, maxFailures: number): Promise<boolean> {
+export async function reserveIpAttempt(
+  db: Db,
+  ip: string,
+  now: Date,
+  maxFailures: number,
+): Promise<Reservation | undefined> {
   const granted = await ipReservation(db, {
     ip,
     now: timeParam(db, now),
@@ -290,7 +322,7 @@ export async function reserveIpAttempt(db: Db, ip: string, now: Date, maxFailure
     reservedCutoff: timeParam(db, reservedCutoff(now)),
     maxFailures,
   });
-  return granted.length > 0;
+  return granted[0] && { crowded: granted[0].pending > 1 };
 }
 
 /**
@@ -334,7 +366,7 @@ export async function addIpFailure(
   return row?.blockedUntil?.getTime() === blockedUntil.getTime();
 }
 
-const emptyIpRemoval = preparedQuery<{ ip: string }, { ip: string }>(
+const emptyIpRemoval = preparedQuery<{ ip: string }, { ip: string; upTo: 0 | 1 }>(
   "release_ip_attempt",
   ({ orm, tables: { ipFailures: address } }) =>
     orm
@@ -343,7 +375,7 @@ const emptyIpRemoval = preparedQuery<{ ip: string }, { ip: string }>(
         and(
           eq(address.ip, sql.placeholder("ip")),
           sql`${address.failures} = 0`,
-          sql`${address.pending} <= 1`,
+          sql`${address.pending} <= ${sql.placeholder("upTo")}`,
           sql`${address.blockedUntil} is null`,
         ),
       )
@@ -352,20 +384,34 @@ const emptyIpRemoval = preparedQuery<{ ip: string }, { ip: string }>(
 
 /**
  * Gives back a reserved check that was not a guess (a success, a blocked user, an error). An
- * IP with no failures, nearly every one, has its counter removed in one statement.
+ * IP with no failures, nearly every one, has its counter removed in one statement; one with
+ * other checks in progress at the reservation (`crowded`) is updated in one.
  */
-export async function releaseIpAttempt(db: Db, ip: string): Promise<void> {
-  if ((await emptyIpRemoval(db, { ip })).length > 0) return;
-  await ipRelease(db, { ip });
+export async function releaseIpAttempt(
+  db: Db,
+  ip: string,
+  reservation: Reservation = { crowded: false },
+): Promise<void> {
+  if (!reservation.crowded) {
+    if ((await emptyIpRemoval(db, { ip, upTo: 1 })).length > 0) return;
+    await ipRelease(db, { ip });
+    return;
+  }
+  const [left] = await ipRelease(db, { ip });
+  if (left && left.pending === 0 && left.failures === 0 && left.blockedUntil === null) {
+    await emptyIpRemoval(db, { ip, upTo: 0 });
+  }
 }
 
-const ipRelease = preparedQuery<never, { ip: string }>(
-  "release_ip_attempt_kept",
-  ({ orm, tables: { ipFailures: address } }) =>
-    orm
-      .update(address)
-      .set({ pending: oneLessPending(address.pending) })
-      .where(eq(address.ip, sql.placeholder("ip"))),
+const ipRelease = preparedQuery<
+  Pick<typeof ipFailures.$inferSelect, "pending" | "failures" | "blockedUntil">,
+  { ip: string }
+>("release_ip_attempt_kept", ({ orm, tables: { ipFailures: address } }) =>
+  orm
+    .update(address)
+    .set({ pending: oneLessPending(address.pending) })
+    .where(eq(address.ip, sql.placeholder("ip")))
+    .returning({ pending: address.pending, failures: address.failures, blockedUntil: address.blockedUntil }),
 );
 
 const ipFailureRow = preparedQuery<typeof ipFailures.$inferSelect, { ip: string }>(

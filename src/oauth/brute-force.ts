@@ -6,6 +6,7 @@ import {
   findLoginFailures,
   ipBlockedUntil,
   RESERVATION_TTL_MS,
+  type Reservation,
   releaseIpAttempt,
   releasePairAttempt,
   reserveIpAttempt,
@@ -85,7 +86,7 @@ export async function withBruteForceProtection(
     if (!attempt.failure) await database(() => clearLoginFailures(deps.db, subject.login, subject.ip));
     return attempt;
   }
-  await reserveLoginAttempt(deps, settings, subject);
+  const held = await reserveLoginAttempt(deps, settings, subject);
   let attempt: LoginAttempt;
   try {
     attempt = await check();
@@ -93,12 +94,12 @@ export async function withBruteForceProtection(
     // Not a guess: the reservation goes back, and the check's error stands. A reservation
     // that cannot go back (the database is down) lapses with the pair's window and the
     // IP's day, like any counter.
-    await database(() => releaseLoginAttempt(deps, subject, false));
+    await database(() => releaseLoginAttempt(deps, subject, held, false));
     checkEnded(deps, subject);
     throw error;
   }
   try {
-    await database(() => recordLoginAttempt(deps, settings, subject, attempt.failure));
+    await database(() => recordLoginAttempt(deps, settings, subject, held, attempt.failure));
   } finally {
     checkEnded(deps, subject);
   }
@@ -126,7 +127,11 @@ const lineKeys = ({ login, ip }: LoginSubject) => ({ pair: `pair ${login}\u0000$
  * first served, given a turn as soon as a check of the same pair or IP ends here.
  * @throws TooManyAttempts when the IP or the pair is blocked, or the wait is over
  */
-async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, subject: LoginSubject) {
+async function reserveLoginAttempt(
+  deps: Deps,
+  settings: BruteForceSettings,
+  subject: LoginSubject,
+): Promise<Reservations> {
   const tryOnce = () =>
     timeStep(deps.metrics, "database", () => tryReserveLoginAttempt(deps, settings, subject));
   const lines = deps.waitingLines;
@@ -148,6 +153,12 @@ async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, sub
   // A newcomer does not overtake the checks already waiting for the same limit.
   const queued = lines.waiting(keys.pair) ? keys.pair : lines.waiting(keys.ip) ? keys.ip : undefined;
   let refused: Refusal | undefined;
+  let reserved: Reservations | undefined;
+  const look = async () => {
+    const answer = await tryOnce();
+    refused = "refused" in answer ? answer.refused : undefined;
+    reserved = "refused" in answer ? undefined : answer;
+  };
   if (queued && !(await waitIn(queued))) {
     refused = {
       blocked: false,
@@ -159,9 +170,9 @@ async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, sub
     };
   } else {
     try {
-      refused = await tryOnce();
+      await look();
       while (refused && !refused.blocked && (await waitIn(refused.limit === "ip" ? keys.ip : keys.pair))) {
-        refused = await tryOnce();
+        await look();
       }
     } finally {
       // A block refuses everyone in line: the next one looks at once, and is refused too; a
@@ -169,7 +180,8 @@ async function reserveLoginAttempt(deps: Deps, settings: BruteForceSettings, sub
       if (held) lines.leave(held.key, refused?.blocked === true || (!refused && held.polled));
     }
   }
-  if (refused) throw refused.error;
+  if (refused || !reserved) throw refused?.error;
+  return reserved;
 }
 
 /** A check of the subject's pair and IP ended on this node: the first waiting for either looks again. */
@@ -189,15 +201,21 @@ interface Refusal {
   limit: "ip" | "pair";
 }
 
+/** A check's reservations against the IP's limit and the pair's. */
+interface Reservations {
+  ip: Reservation;
+  pair: Reservation;
+}
+
 /**
  * One try at reserving the check against both limits at once.
- * @returns nothing when reserved; else the refusal (the other limit's reservation given back)
+ * @returns the reservations; else the refusal (the other limit's reservation given back)
  */
 async function tryReserveLoginAttempt(
   deps: Deps,
   settings: BruteForceSettings,
   subject: LoginSubject,
-): Promise<Refusal | undefined> {
+): Promise<Reservations | { refused: Refusal }> {
   const { login, ip } = subject;
   const now = deps.clock.now();
   const windowMs = deps.config.bruteForceWindowSeconds * 1000;
@@ -205,12 +223,14 @@ async function tryReserveLoginAttempt(
     reserveIpAttempt(deps.db, ip, now, settings.ipMaxFailures),
     reservePairAttempt(deps.db, { login, ip, now, windowMs, maxAttempts: settings.maxAttempts }),
   ]);
-  const ipReserved = ipGranted.status === "fulfilled" && ipGranted.value;
-  const pairReserved = pairGranted.status === "fulfilled" && pairGranted.value;
-  if (ipReserved && pairReserved) return undefined;
+  const ipReserved = ipGranted.status === "fulfilled" ? ipGranted.value : undefined;
+  const pairReserved = pairGranted.status === "fulfilled" ? pairGranted.value : undefined;
+  if (ipReserved && pairReserved) return { ip: ipReserved, pair: pairReserved };
   await Promise.all([
-    ipReserved ? giveBack(deps, () => releaseIpAttempt(deps.db, ip)) : undefined,
-    pairReserved ? giveBack(deps, () => releasePairAttempt(deps.db, login, ip, false)) : undefined,
+    ipReserved ? giveBack(deps, () => releaseIpAttempt(deps.db, ip, ipReserved)) : undefined,
+    pairReserved
+      ? giveBack(deps, () => releasePairAttempt(deps.db, login, ip, false, pairReserved))
+      : undefined,
   ]);
   // The place given back may be what a check waiting in line on this node needs.
   const keys = lineKeys(subject);
@@ -218,7 +238,7 @@ async function tryReserveLoginAttempt(
   if (pairReserved) deps.waitingLines.ended(keys.pair);
   if (ipGranted.status === "rejected") throw ipGranted.reason;
   if (pairGranted.status === "rejected") throw pairGranted.reason;
-  return await refusal(deps, ipReserved, subject, now, windowMs);
+  return { refused: await refusal(deps, ipReserved !== undefined, subject, now, windowMs) };
 }
 
 /** The 429 for a refused reservation: the IP's block first, as Auth0 checks it first. */
@@ -265,10 +285,15 @@ const inProgressRefusal = (description: string, detail: string) =>
   new TooManyAttempts(description, detail, IN_PROGRESS_RETRY_SECONDS);
 
 /** Gives a reservation back to the pair and the IP; `reset` (a success) also resets the pair's consecutive failures. */
-async function releaseLoginAttempt(deps: Deps, { login, ip }: LoginSubject, reset: boolean): Promise<void> {
+async function releaseLoginAttempt(
+  deps: Deps,
+  { login, ip }: LoginSubject,
+  held: Reservations,
+  reset: boolean,
+): Promise<void> {
   await Promise.all([
-    giveBack(deps, () => releasePairAttempt(deps.db, login, ip, reset)),
-    giveBack(deps, () => releaseIpAttempt(deps.db, ip)),
+    giveBack(deps, () => releasePairAttempt(deps.db, login, ip, reset, held.pair)),
+    giveBack(deps, () => releaseIpAttempt(deps.db, ip, held.ip)),
   ]);
 }
 
@@ -307,10 +332,11 @@ async function recordLoginAttempt(
   deps: Deps,
   settings: BruteForceSettings,
   subject: LoginSubject,
+  held: Reservations,
   failure: LoginFailure | undefined,
 ): Promise<void> {
   if (failure === undefined || !GUESSES.has(failure)) {
-    return await releaseLoginAttempt(deps, subject, failure === undefined);
+    return await releaseLoginAttempt(deps, subject, held, failure === undefined);
   }
   const { login, ip, client } = subject;
   const now = deps.clock.now();

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { RESERVATION_TTL_MS, reserveIpAttempt, reservePairAttempt } from "../../src/db/login-failures.ts";
+import { eq } from "drizzle-orm";
+import {
+  findLoginFailures,
+  RESERVATION_TTL_MS,
+  releaseIpAttempt,
+  releasePairAttempt,
+  reserveIpAttempt,
+  reservePairAttempt,
+} from "../../src/db/login-failures.ts";
 import { createHarness, type Harness, testClock } from "../support/harness.ts";
 
 const clock = testClock();
@@ -307,13 +315,13 @@ test("reservations never given back (a node killed mid-check, a database lost wh
   try {
     // Three checks of the pair and three of the IP that reserved and then vanished.
     const pair = { login: "bruno@example.com", ip, now: now(), windowMs: 3_600_000, maxAttempts: 3 };
-    for (let i = 0; i < 3; i++) expect(await reservePairAttempt(h.deps.db, pair)).toBe(true);
+    for (let i = 0; i < 3; i++) expect(await reservePairAttempt(h.deps.db, pair)).toBeDefined();
     await expectBlocked(await attempt("right password", ip), USER_BLOCKED);
     clock.advance(RESERVATION_TTL_MS / 1000 + 1);
     expect((await attempt("right password", ip)).status).toBe(200);
 
     const otherIp = "198.51.100.26";
-    for (let i = 0; i < 3; i++) expect(await reserveIpAttempt(h.deps.db, otherIp, now(), 3)).toBe(true);
+    for (let i = 0; i < 3; i++) expect(await reserveIpAttempt(h.deps.db, otherIp, now(), 3)).toBeDefined();
     clock.advance(RESERVATION_TTL_MS / 1000 + 1);
     expect((await attempt("right password", otherIp)).status).toBe(200);
   } finally {
@@ -322,3 +330,32 @@ test("reservations never given back (a node killed mid-check, a database lost wh
     });
   }
 });
+
+test("reservations made while others were in progress are given back by an update, and the last one removes the counters", async () => {
+  const now = clock.now();
+  const pair = { login: "crowd@example.com", ip: "198.51.100.77", now, windowMs: 3_600_000, maxAttempts: 10 };
+  const pairs = [];
+  const ips = [];
+  for (let i = 0; i < 3; i++) {
+    pairs.push((await reservePairAttempt(h.deps.db, pair))!);
+    ips.push((await reserveIpAttempt(h.deps.db, pair.ip, now, 100))!);
+  }
+  expect(pairs.map((reservation) => reservation.crowded)).toEqual([false, true, true]);
+  expect(ips.map((reservation) => reservation.crowded)).toEqual([false, true, true]);
+  const kept = async () => ({
+    pair: (await findLoginFailures(h.deps.db, pair.login, pair.ip))?.pending,
+    ip: (await ipFailureRow(pair.ip))?.pending,
+  });
+  expect(await kept()).toEqual({ pair: 3, ip: 3 });
+  for (let i = 0; i < 3; i++) {
+    await releasePairAttempt(h.deps.db, pair.login, pair.ip, true, pairs[i]);
+    await releaseIpAttempt(h.deps.db, pair.ip, ips[i]);
+  }
+  expect(await kept()).toEqual({ pair: undefined, ip: undefined });
+});
+
+async function ipFailureRow(ip: string) {
+  const { ipFailures } = h.deps.db.tables;
+  const [row] = await h.deps.db.orm.select().from(ipFailures).where(eq(ipFailures.ip, ip));
+  return row;
+}
