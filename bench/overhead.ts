@@ -1,7 +1,7 @@
 /**
  * `npm run bench:overhead`: where one password exchange's CPU goes, thread by thread.
  *
- * A real server process (production settings, the demo's API, client, user and sample rule),
+ * A real server process (the development defaults: the demo's API, client, user and sample rule),
  * sent exchanges one at a time over loopback, so that no two compete for a core. Before and
  * after, the CPU time of each of the server's threads and of its rule hosts is read from
  * /proc (Linux only). Per exchange it prints:
