@@ -13,6 +13,7 @@
  * EXCHANGES (default 400) sets the sample; the first 100 warm up and are not counted.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { cpuByPid, processTree } from "./support/proc.ts";
 import { round, startBenchServer } from "./support/server.ts";
 
 const exchanges = Number(process.env.EXCHANGES ?? 400);
@@ -33,29 +34,9 @@ function cpuByThread(pid: number): Map<string, number> {
     const name = Number(tid) === pid ? "main thread" : readFileSync(`${base}/comm`, "utf8").trim();
     add(name.replace(/\s*\d+$/, ""), ticksOf(readFileSync(`${base}/stat`, "utf8")));
   }
-  for (const child of descendants(pid)) {
-    try {
-      add("rule hosts", ticksOf(readFileSync(`/proc/${child}/stat`, "utf8")));
-    } catch {
-      // gone meanwhile
-    }
-  }
+  const hosts = processTree(pid).filter((child) => child !== pid);
+  for (const seconds of cpuByPid(hosts).values()) add("rule hosts", seconds * 100);
   return totals;
-}
-
-function descendants(pid: number): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      if (parent === pid) found.push(Number(entry), ...descendants(Number(entry)));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
 }
 
 const server = await startBenchServer("bun", { LOG_LEVEL: "info" });
