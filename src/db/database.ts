@@ -77,6 +77,12 @@ interface PreparedQuery {
 }
 
 /**
+ * Every configuration query (see {@link preparedQuery}) by name, with its builder: a test
+ * checks that each reads only tables whose changes raise the configuration's version.
+ */
+export const CONFIGURATION_QUERIES = new Map<string, (db: Db) => unknown>();
+
+/**
  * A hot-path query built once per database handle and kept prepared (Drizzle's `.prepare()`,
  * with `sql.placeholder` for its values). Building a query is most of its cost on the
  * client: on PostgreSQL a primary-key select took ≈ 165 µs of CPU built each time and
@@ -84,12 +90,6 @@ interface PreparedQuery {
  * its own. A `configuration` query reads only configuration tables (those whose changes raise
  * the configuration's version): on a configuration cache's handle its rows come from memory.
  */
-/**
- * Every configuration query (see {@link preparedQuery}) by name, with its builder: a test
- * checks that each reads only tables whose changes raise the configuration's version.
- */
-export const CONFIGURATION_QUERIES = new Map<string, (db: Db) => unknown>();
-
 export function preparedQuery<Row, Values extends Record<string, unknown>>(
   name: string,
   build: (db: Db) => { prepare(name: string): PreparedQuery },

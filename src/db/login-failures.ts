@@ -197,14 +197,30 @@ export async function releasePairAttempt(
   reservation: Reservation = { crowded: false },
 ): Promise<void> {
   const values = { login, ip, reset: reset ? 1 : 0 } as const;
+  await giveBackTo(reservation, {
+    // Once updated, only a counter with no failure goes: one added meanwhile stays.
+    remove: (upTo) => emptyPairRemoval(db, { ...values, reset: upTo === 1 ? values.reset : 0, upTo }),
+    async update() {
+      const [left] = await pairRelease(db, values);
+      return left?.pending === 0 && left.failures === 0 && left.blockedAt === null;
+    },
+  });
+}
+
+/**
+ * Gives a reservation back to a counter: when it was not `crowded`, `remove` first (it takes
+ * the counter away if nothing but this check is left in it, `upTo` 1), then `update` if the
+ * counter stays; when it was, `update` first (one check less; true when the counter is left
+ * empty), then `remove` with nothing left in it (`upTo` 0).
+ */
+async function giveBackTo(
+  reservation: Reservation,
+  counter: { remove(upTo: 0 | 1): Promise<unknown[]>; update(): Promise<boolean> },
+): Promise<void> {
   if (!reservation.crowded) {
-    if ((await emptyPairRemoval(db, { ...values, upTo: 1 })).length > 0) return;
-    await pairRelease(db, values);
-    return;
-  }
-  const [left] = await pairRelease(db, values);
-  if (left && left.pending === 0 && left.failures === 0 && left.blockedAt === null) {
-    await emptyPairRemoval(db, { ...values, reset: 0, upTo: 0 });
+    if ((await counter.remove(1)).length === 0) await counter.update();
+  } else if (await counter.update()) {
+    await counter.remove(0);
   }
 }
 
@@ -392,15 +408,13 @@ export async function releaseIpAttempt(
   ip: string,
   reservation: Reservation = { crowded: false },
 ): Promise<void> {
-  if (!reservation.crowded) {
-    if ((await emptyIpRemoval(db, { ip, upTo: 1 })).length > 0) return;
-    await ipRelease(db, { ip });
-    return;
-  }
-  const [left] = await ipRelease(db, { ip });
-  if (left && left.pending === 0 && left.failures === 0 && left.blockedUntil === null) {
-    await emptyIpRemoval(db, { ip, upTo: 0 });
-  }
+  await giveBackTo(reservation, {
+    remove: (upTo) => emptyIpRemoval(db, { ip, upTo }),
+    async update() {
+      const [left] = await ipRelease(db, { ip });
+      return left?.pending === 0 && left.failures === 0 && left.blockedUntil === null;
+    },
+  });
 }
 
 const ipRelease = preparedQuery<

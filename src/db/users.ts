@@ -265,6 +265,7 @@ const loginRecord = preparedQuery<UserRow, { userId: string; now: Date; ip: stri
       .update(users)
       .set({
         loginsCount: sql`${users.loginsCount} + 1`,
+        // Drizzle's update types take no placeholder, though it encodes one like a value.
         lastLogin: sql.placeholder("now") as never,
         lastIp: sql.placeholder("ip") as never,
       })

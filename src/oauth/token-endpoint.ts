@@ -89,8 +89,9 @@ function pickGrant(context: TokenContext): Grant {
  * `POST /oauth/token` (RFC 6749 §3.2): read the body, pick the grant, then the steps every
  * grant shares — authenticate the client (§2.3), resolve the end user's IP, check the client
  * may use the grant (§5.2 `unauthorized_client`), validate the grant's parameters — and the
- * grant's own steps, reading the configuration through one cache checked per request. The body is read by hand (`parse: "none"`) so that size limits, repeated
- * parameters and both content types get RFC errors, not Elysia's. A success is logged here;
+ * grant's own steps, reading the configuration through one cache checked per request. The
+ * body is read by hand (`parse: "none"`) so that size limits, repeated parameters and both
+ * content types get RFC errors, not Elysia's. A success is logged here;
  * a failure leaves through the app's one error exit (src/app.ts), which logs it from the
  * request's context.
  */
