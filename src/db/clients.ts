@@ -122,3 +122,13 @@ export async function countClients(db: Db, filters: ClientFilters = {}): Promise
   const row = await first(db.orm.select({ total: count() }).from(clients).where(where(db, filters)).limit(1));
   return row?.total ?? 0;
 }
+
+/** Every client's id, oldest first (the clients the one database connection is enabled for). */
+export async function listClientIds(db: Db): Promise<string[]> {
+  const { clients } = db.tables;
+  const rows = await db.orm
+    .select({ id: clients.clientId })
+    .from(clients)
+    .orderBy(clients.createdAt, clients.clientId);
+  return rows.map((row) => row.id);
+}

@@ -161,6 +161,46 @@ export const configVersion = pgTable(
   }),
 );
 
+/** See `emailOutbox` in `schema.ts`. */
+export const emailOutbox = pgTable(
+  "email_outbox",
+  typedLike(sqlite.emailOutbox, {
+    id: text("id").primaryKey(),
+    template: text("template").notNull(),
+    userId: text("user_id"),
+    recipient: text("recipient").notNull(),
+    sender: text("sender").notNull(),
+    subject: text("subject").notNull(),
+    html: text("html"),
+    status: text("status").notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: instant("next_attempt_at").notNull(),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: instant("lease_expires_at"),
+    lastError: text("last_error"),
+    sentAt: instant("sent_at"),
+    createdAt: instant("created_at").notNull(),
+  }),
+  (table) => [index("email_outbox_due").on(table.status, table.nextAttemptAt)],
+);
+
+/** See `emailTemplates` in `schema.ts`. */
+export const emailTemplates = pgTable(
+  "email_templates",
+  typedLike(sqlite.emailTemplates, {
+    template: text("template").primaryKey(),
+    body: text("body").notNull(),
+    subject: text("subject").notNull(),
+    sender: text("sender"),
+    resultUrl: text("result_url"),
+    urlLifetimeInSeconds: integer("url_lifetime_in_seconds"),
+    includeEmailInRedirect: boolean("include_email_in_redirect").notNull().default(false),
+    enabled: boolean("enabled").notNull(),
+    createdAt: instant("created_at").notNull(),
+    updatedAt: instant("updated_at").notNull(),
+  }),
+);
+
 /** See `ipFailures` in `schema.ts`. */
 export const ipFailures = pgTable(
   "ip_failures",
@@ -325,6 +365,30 @@ export const mfaTokens = pgTable(
   (table) => [index("mfa_tokens_expires_at").on(table.expiresAt)],
 );
 
+/** See `passwordHistory` in `schema.ts`. */
+export const passwordHistory = pgTable(
+  "password_history",
+  typedLike(sqlite.passwordHistory, {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    passwordHash: text("password_hash").notNull(),
+    createdAt: instant("created_at").notNull(),
+  }),
+  (table) => [index("password_history_user").on(table.userId, table.createdAt)],
+);
+
+/** See `rateLimits` in `schema.ts`. */
+export const rateLimits = pgTable(
+  "rate_limits",
+  typedLike(sqlite.rateLimits, {
+    key: text("key").primaryKey(),
+    windowStartedAt: instant("window_started_at").notNull(),
+    count: integer("count").notNull(),
+  }),
+  (table) => [index("rate_limits_window").on(table.windowStartedAt)],
+);
+
 /** See `refreshTokenFamilies` in `schema.ts`. */
 export const refreshTokenFamilies = pgTable(
   "refresh_token_families",
@@ -447,10 +511,33 @@ export const tenantSettings = pgTable(
     otpEnabled: boolean("otp_enabled").notNull().default(false),
     recoveryCodeEnabled: boolean("recovery_code_enabled").notNull().default(false),
     developmentMfaKey: text("development_mfa_key"),
+    connectionOptions: jsonb("connection_options").notNull().default({}),
+    emailProvider: jsonb("email_provider"),
     extras: jsonb("extras").notNull().default({}),
     createdAt: instant("created_at").notNull(),
     updatedAt: instant("updated_at").notNull(),
   }),
+);
+
+/** See `tickets` in `schema.ts`. */
+export const tickets = pgTable(
+  "tickets",
+  typedLike(sqlite.tickets, {
+    id: text("id").primaryKey(),
+    kind: text("kind").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    clientId: text("client_id"),
+    resultUrl: text("result_url"),
+    markEmailVerified: boolean("mark_email_verified").notNull().default(false),
+    includeEmailInRedirect: boolean("include_email_in_redirect").notNull().default(false),
+    createdAt: instant("created_at").notNull(),
+    expiresAt: instant("expires_at").notNull(),
+    usedAt: instant("used_at"),
+  }),
+  (table) => [index("tickets_user").on(table.userId), index("tickets_expires_at").on(table.expiresAt)],
 );
 
 /** See `users` in `schema.ts`. */

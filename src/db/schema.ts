@@ -160,6 +160,17 @@ export const tenantSettings = sqliteTable("tenant_settings", {
    * use, development only (production refuses MFA without the environment's key).
    */
   developmentMfaKey: text("development_mfa_key"),
+  /**
+   * Auth0's options of the database connection (`/api/v2/connections`) in Auth0's field names,
+   * except `brute_force_protection`, which is `bruteForceEnabled` above; `{}` until an operator
+   * sets them (src/model/connection-options.ts has the defaults).
+   */
+  connectionOptions: text("connection_options", { mode: "json" }).$type<JsonObject>().notNull().default({}),
+  /**
+   * Auth0's email provider as stored by `/api/v2/emails/provider` (with the SMTP password);
+   * unset, the provider is the environment's `SMTP_URL` and `EMAIL_FROM`.
+   */
+  emailProvider: text("email_provider", { mode: "json" }).$type<JsonObject>(),
   /** Auth0's tenant settings Rulegate stores and echoes but does not act on. */
   extras: text("extras", { mode: "json" }).$type<JsonObject>().notNull().default({}),
   ...timestamps,
@@ -566,6 +577,108 @@ export const jobFiles = sqliteTable(
   (table) => [primaryKey({ columns: [table.jobId, table.seq] })],
 );
 
+/** The hashes of a user's earlier passwords, newest first, for the connection's `password_history`. */
+export const passwordHistory = sqliteTable(
+  "password_history",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    passwordHash: text("password_hash").notNull(),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("password_history_user").on(table.userId, table.createdAt)],
+);
+
+export type TicketKind = "password_change" | "email_verification";
+
+/**
+ * Auth0's tickets: the single-use links of a password reset and of an email verification.
+ * Only the SHA-256 of the link's secret is kept (`id`). A ticket is spent by setting `used_at`
+ * in the same statement that checks it is unspent and unexpired, so a link works once even
+ * when two nodes open it at the same time.
+ */
+export const tickets = sqliteTable(
+  "tickets",
+  {
+    id: text("id").primaryKey(),
+    kind: text("kind").$type<TicketKind>().notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** The email the link was sent for: the ticket lapses if the user's email changes. */
+    email: text("email").notNull(),
+    clientId: text("client_id"),
+    resultUrl: text("result_url"),
+    markEmailVerified: integer("mark_email_verified", { mode: "boolean" }).notNull().default(false),
+    includeEmailInRedirect: integer("include_email_in_redirect", { mode: "boolean" })
+      .notNull()
+      .default(false),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "timestamp_ms" }).notNull(),
+    usedAt: integer("used_at", { mode: "timestamp_ms" }),
+  },
+  (table) => [index("tickets_user").on(table.userId), index("tickets_expires_at").on(table.expiresAt)],
+);
+
+export type EmailStatus = "pending" | "sent" | "failed";
+
+/**
+ * The outgoing emails, queued by the request that causes them and sent by whichever node
+ * claims them first (a lease, as import jobs): an email is stored before its request is
+ * answered, survives a restart, and is sent once however many nodes run. The body is cleared
+ * once the email is sent or given up (it may hold a ticket's link).
+ */
+export const emailOutbox = sqliteTable(
+  "email_outbox",
+  {
+    id: text("id").primaryKey(),
+    /** The email template it was made from (`reset_email`, `verify_email`, `welcome_email`). */
+    template: text("template").notNull(),
+    userId: text("user_id"),
+    recipient: text("recipient").notNull(),
+    sender: text("sender").notNull(),
+    subject: text("subject").notNull(),
+    html: text("html"),
+    status: text("status").$type<EmailStatus>().notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at", { mode: "timestamp_ms" }).notNull(),
+    leaseOwner: text("lease_owner"),
+    leaseExpiresAt: integer("lease_expires_at", { mode: "timestamp_ms" }),
+    lastError: text("last_error"),
+    sentAt: integer("sent_at", { mode: "timestamp_ms" }),
+    createdAt: integer("created_at", { mode: "timestamp_ms" }).notNull(),
+  },
+  (table) => [index("email_outbox_due").on(table.status, table.nextAttemptAt)],
+);
+
+/** Auth0's email templates as an operator set them; a template never set has Rulegate's default. */
+export const emailTemplates = sqliteTable("email_templates", {
+  template: text("template").primaryKey(),
+  body: text("body").notNull(),
+  subject: text("subject").notNull(),
+  sender: text("sender"),
+  resultUrl: text("result_url"),
+  urlLifetimeInSeconds: integer("url_lifetime_in_seconds"),
+  includeEmailInRedirect: integer("include_email_in_redirect", { mode: "boolean" }).notNull().default(false),
+  enabled: integer("enabled", { mode: "boolean" }).notNull(),
+  ...timestamps,
+});
+
+/**
+ * Fixed-window request counters shared by every node (sign-up per IP, password-reset requests
+ * per email and per IP): `key` names the limit and what it counts.
+ */
+export const rateLimits = sqliteTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    windowStartedAt: integer("window_started_at", { mode: "timestamp_ms" }).notNull(),
+    count: integer("count").notNull(),
+  },
+  (table) => [index("rate_limits_window").on(table.windowStartedAt)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type ClientRow = typeof clients.$inferSelect;
 export type ResourceServerRow = typeof resourceServers.$inferSelect;
@@ -582,3 +695,6 @@ export type RefreshTokenFamilyRow = typeof refreshTokenFamilies.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 export type MfaAuthenticatorRow = typeof mfaAuthenticators.$inferSelect;
 export type MfaTokenRow = typeof mfaTokens.$inferSelect;
+export type TicketRow = typeof tickets.$inferSelect;
+export type EmailRow = typeof emailOutbox.$inferSelect;
+export type EmailTemplateRow = typeof emailTemplates.$inferSelect;
