@@ -3,6 +3,7 @@ import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
 import { getTenantSettings } from "./db/tenant-settings.ts";
 import type { Deps } from "./deps.ts";
+import { createEmailQueue } from "./email/email-queue.ts";
 import { completeFirstStart, type FirstStart } from "./first-start.ts";
 import { createLifecycle, type Lifecycle } from "./health/lifecycle.ts";
 import { createJobRunner } from "./imports/job-runner.ts";
@@ -82,6 +83,7 @@ export async function bootstrap(options: {
     events: createEventLog(db, clock, log),
     rules,
     imports: createJobRunner(() => deps),
+    emails: createEmailQueue(() => deps),
     adminKeyDigest,
     metrics,
     builtInApis: [managementApi({ config })],

@@ -2,6 +2,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config.ts";
 import type { Db } from "./db/database.ts";
 import type { ResourceServerRow } from "./db/schema.ts";
+import type { EmailQueue } from "./email/email-queue-interface.ts";
 import type { Lifecycle } from "./health/lifecycle.ts";
 import type { JobRunner } from "./imports/job-runner-interface.ts";
 import type { EventLog } from "./logs/event-log.ts";
@@ -42,6 +43,8 @@ export interface Deps {
   builtInApis: readonly ResourceServerRow[];
   /** Whether the node is shutting down: readiness answers 503 from the first signal on. */
   lifecycle: Lifecycle;
+  /** Sends the queued account emails (password reset, verification, welcome) on this node. */
+  emails: EmailQueue;
   /** Password checks waiting on this node for a brute-force limit that checks in progress fill. */
   waitingLines: WaitingLines;
 }

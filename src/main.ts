@@ -142,6 +142,8 @@ async function main() {
     setTimeout(async () => {
       lifecycle.drain();
       deps.imports.stop();
+      // An email being sent is marked sent or failed first (its SMTP server has a minute at most).
+      await deps.emails.stop();
       stopLogRetention();
       await server.drain();
       await rules.close();
@@ -189,6 +191,7 @@ async function main() {
   stopLogRetention = startLogRetention(deps);
 
   await deps.imports.resume();
+  deps.emails.resume();
   // Warm the rule hosts in the background: the server answers meanwhile.
   for (const ruleId of HOOK_IDS) {
     const deployed = await findRule(db, ruleId);

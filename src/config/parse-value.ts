@@ -136,3 +136,32 @@ function linkLeadingOut(root: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * An SMTP server's URL: `smtp://` or `smtps://`, a host, and optionally a user, password, port
+ * and nodemailer's query options. The message never quotes the text: it may hold a password.
+ */
+export function smtpUrl(text: string): string {
+  const trimmed = text.trim();
+  let url: URL;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    throw new InvalidValue("must be a URL such as smtp://user:password@mail.example.com:587");
+  }
+  if ((url.protocol !== "smtp:" && url.protocol !== "smtps:") || url.hostname === "") {
+    throw new InvalidValue("must be an smtp:// or smtps:// URL with a host");
+  }
+  return trimmed;
+}
+
+/** An email sender: `name@host`, or `Display Name <name@host>`. */
+export function emailSender(text: string): string {
+  const trimmed = text.trim();
+  if (!/^(?:[^<>@\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/.test(trimmed)) {
+    throw new InvalidValue(
+      `must be an address such as no-reply@example.com or "Example <no-reply@example.com>", got "${text}"`,
+    );
+  }
+  return trimmed;
+}

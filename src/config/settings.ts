@@ -1,11 +1,13 @@
 import { type Static, type TSchema, Type as t } from "@sinclair/typebox";
 import {
   commaList,
+  emailSender,
   hostAndPortList,
   hostOrAddress,
   key256,
   modulesFolder,
   proxyAddresses,
+  smtpUrl,
   wholeNumber,
 } from "./parse-value.ts";
 
@@ -154,6 +156,36 @@ export const settings = {
       variable: "MFA_SECRET_KEY_FILE",
       description: "a file whose content (trimmed) is that key; set it or `MFA_SECRET_KEY`, not both",
     },
+  }),
+  smtpUrl: setting({
+    variable: "SMTP_URL",
+    schema: t.Optional(t.String()),
+    parse: smtpUrl,
+    secret: true,
+    defaultText:
+      "none: development prints each email's link to the terminal; production refuses the flows that send email",
+    description:
+      'the SMTP server the account emails (password reset, email verification, welcome) are sent through: `smtp://user:password@host:587` (STARTTLS when the server offers it) or `smtps://…:465` (README, "Sign-up, password reset and email"); `/api/v2/emails/provider` may set one instead',
+    file: {
+      variable: "SMTP_URL_FILE",
+      description: "a file whose content (trimmed) is that URL; set it or `SMTP_URL`, not both",
+    },
+  }),
+  emailFrom: setting({
+    variable: "EMAIL_FROM",
+    schema: t.Optional(t.String({ minLength: 3, maxLength: 320 })),
+    parse: emailSender,
+    defaultText: "`no-reply@` the issuer's host",
+    description:
+      "the sender of the account emails: `no-reply@example.com` or `Example <no-reply@example.com>`",
+  }),
+  emailRetrySeconds: setting({
+    variable: "EMAIL_RETRY_SECONDS",
+    schema: t.Integer({ minimum: 1, maximum: 3600 }),
+    parse: wholeNumber,
+    default: 30,
+    description:
+      "how long a node waits before trying again to send an email the SMTP server did not take; each further try waits twice as long, up to an hour, and the eighth failure gives the email up (an `fn` log event)",
   }),
   ruleTimeoutMs: setting({
     variable: "RULE_TIMEOUT_MS",

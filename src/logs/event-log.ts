@@ -30,7 +30,18 @@ export type LogType =
   | "gd_recovery_succeed"
   | "gd_recovery_failed"
   | "gd_otp_rate_limit_exceed"
-  | "gd_unenroll";
+  | "gd_unenroll"
+  | "ss"
+  | "fs"
+  | "scpr"
+  | "fcpr"
+  | "scp"
+  | "fcp"
+  | "svr"
+  | "fvr"
+  | "sv"
+  | "fv"
+  | "fn";
 
 /** What a caller records; the log adds the id and the date. */
 export type LogEvent = { type: LogType; description: string } & Partial<

@@ -1,7 +1,7 @@
 /**
  * A strict Content-Security-Policy (CSP Level 3) for a page Rulegate serves: what each page
- * allows for its scripts, styles and fonts, and what every page denies alike — requests to
- * other origins, a `<base>` element, form targets, framing (clickjacking) and plugins; images
+ * allows for its scripts, styles, fonts and form targets, and what every page denies alike — requests to
+ * other origins, a `<base>` element, framing (clickjacking) and plugins; images
  * from this origin and `data:` URLs only.
  */
 export function pagePolicy(page: {
@@ -9,6 +9,8 @@ export function pagePolicy(page: {
   scriptSrc: string;
   styleSrc: string;
   fontSrc: string;
+  /** Where the page's forms may post (and a post may redirect to); none unless given. */
+  formAction?: string;
 }): string {
   return [
     `default-src ${page.defaultSrc}`,
@@ -18,7 +20,7 @@ export function pagePolicy(page: {
     `font-src ${page.fontSrc}`,
     "connect-src 'self'",
     "base-uri 'none'",
-    "form-action 'none'",
+    `form-action ${page.formAction ?? "'none'"}`,
     "frame-ancestors 'none'",
     "object-src 'none'",
   ].join("; ");

@@ -1,0 +1,64 @@
+import { queueEmail } from "../db/email-outbox.ts";
+import type { ClientRow, UserRow } from "../db/schema.ts";
+import { getTenantSettings } from "../db/tenant-settings.ts";
+import type { Deps } from "../deps.ts";
+import { emailRoute } from "../email/email-provider.ts";
+import { renderEmail } from "../email/render-email.ts";
+import { newId } from "../security/new-id.ts";
+import { auth0UserProfile } from "../tokens/user-profile.ts";
+import { type EmailTemplateName, effectiveTemplate } from "./email-templates.ts";
+
+/**
+ * Whether this node may queue account emails: always in development (without a provider they
+ * are printed on the terminal), in production only with a provider, since otherwise the link
+ * would reach nobody.
+ */
+export async function canSendEmail(deps: Pick<Deps, "config" | "db">): Promise<boolean> {
+  if (!deps.config.production) return true;
+  return emailRoute(deps.config, await getTenantSettings(deps.db)).transport !== undefined;
+}
+
+/**
+ * Renders the template for `user` and queues the email (stored before the caller answers;
+ * sent by whichever node claims it, README "Sign-up, password reset and email").
+ * @returns false when the template is disabled or, in production, no provider is set (nothing queued)
+ */
+export async function queueAccountEmail(
+  deps: Deps,
+  name: EmailTemplateName,
+  user: UserRow,
+  options: { url?: string; client?: ClientRow },
+): Promise<boolean> {
+  const template = await effectiveTemplate(deps.db, name);
+  if (!template.enabled) return false;
+  if (!(await canSendEmail(deps))) {
+    deps.log.warn({ event: "email_not_configured", template: name }, `no email provider: ${name} not sent`);
+    return false;
+  }
+  const settings = await getTenantSettings(deps.db);
+  const rendered = await renderEmail(template, {
+    url: options.url,
+    user: auth0UserProfile(user) as unknown as Record<string, unknown>,
+    application: {
+      name: options.client?.name ?? settings?.friendlyName ?? deps.config.tenant,
+      clientID: options.client?.clientId,
+    },
+    friendly_name: settings?.friendlyName ?? deps.config.tenant,
+    tenant: deps.config.tenant,
+  });
+  await queueEmail(
+    deps.db,
+    {
+      id: newId("email"),
+      template: name,
+      userId: user.id,
+      recipient: user.email,
+      sender: template.sender ?? emailRoute(deps.config, settings).from,
+      subject: rendered.subject,
+      html: rendered.html,
+    },
+    deps.clock.now(),
+  );
+  deps.emails.poke();
+  return true;
+}

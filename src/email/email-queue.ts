@@ -1,0 +1,155 @@
+import nodemailer, { type Transporter } from "nodemailer";
+import { claimDueEmail, type EmailLease, markEmailFailed, markEmailSent } from "../db/email-outbox.ts";
+import type { EmailRow } from "../db/schema.ts";
+import { getTenantSettings } from "../db/tenant-settings.ts";
+import type { Deps } from "../deps.ts";
+import { newId } from "../security/new-id.ts";
+import { type EmailRoute, emailRoute } from "./email-provider.ts";
+import type { EmailQueue } from "./email-queue-interface.ts";
+
+export type { EmailQueue } from "./email-queue-interface.ts";
+
+/** Sends are given up after this many attempts; the delays between them double from `EMAIL_RETRY_SECONDS`, up to an hour. */
+export const MAX_EMAIL_ATTEMPTS = 8;
+const MAX_RETRY_MS = 3_600_000;
+/** How long a node holds an email it is sending before another may take it (a node that died mid-send). */
+const SEND_LEASE_MS = 60_000;
+/**
+ * How long a send may wait on the SMTP server (connecting, its greeting, any reply), well
+ * inside the lease, so a stalled server fails the attempt (and it is retried) rather than
+ * holding it: nodemailer's own defaults wait minutes.
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+/** How often an idle node looks for due emails: a cheap indexed UPDATE that usually changes nothing. */
+const POLL_MS = 1000;
+
+/** Timers that do not keep the process alive (Node and Bun timers; Deno's are numbers). */
+const unref = (timer: unknown) => (timer as { unref?: () => void }).unref?.();
+
+/** The links of an email's body, for the development terminal. */
+const linksOf = (html: string) =>
+  [...html.matchAll(/href="([^"]+)"/g)].map((match) => match[1]!.replace(/&amp;/g, "&"));
+
+/** The delay before attempt `attempts + 1`: `base`, doubling, at most an hour. */
+export const retryDelayMs = (baseMs: number, attempts: number) =>
+  Math.min(MAX_RETRY_MS, baseMs * 2 ** Math.max(0, attempts - 1));
+
+export function createEmailQueue(
+  deps: () => Deps,
+  options: { print?: (line: string) => void } = {},
+): EmailQueue {
+  const lease: EmailLease = { owner: newId("node"), ms: SEND_LEASE_MS };
+  const print = options.print ?? ((line: string) => process.stderr.write(line));
+  let draining: Promise<void> | undefined;
+  let wanted = false;
+  let stopped = false;
+  let poller: ReturnType<typeof setInterval> | undefined;
+  const transports = new Map<string, Transporter>();
+
+  const transportFor = (route: EmailRoute): Transporter => {
+    const key = JSON.stringify(route.transport);
+    let transport = transports.get(key);
+    if (!transport) {
+      const server = typeof route.transport === "string" ? { url: route.transport } : route.transport;
+      transport = nodemailer.createTransport({ ...server, ...SMTP_TIMEOUTS } as Parameters<
+        typeof nodemailer.createTransport
+      >[0]);
+      transports.set(key, transport);
+    }
+    return transport;
+  };
+
+  const send = async (email: EmailRow) => {
+    const { config, db, log, clock, events } = deps();
+    const route = emailRoute(config, await getTenantSettings(db));
+    if (!route.transport) {
+      // Development without a provider (production refuses the flows that queue emails).
+      print(
+        `\nEmail to ${email.recipient}: ${email.subject}\n${linksOf(email.html ?? "")
+          .map((link) => `  ${link}\n`)
+          .join("")}\n`,
+      );
+      await markEmailSent(db, email.id, lease.owner, clock.now());
+      return;
+    }
+    try {
+      await transportFor(route).sendMail({
+        from: email.sender,
+        to: email.recipient,
+        subject: email.subject,
+        html: email.html ?? "",
+      });
+      await markEmailSent(db, email.id, lease.owner, clock.now());
+      log.info({ event: "email_sent", email_id: email.id, template: email.template, server: route.server });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const giveUp = email.attempts >= MAX_EMAIL_ATTEMPTS;
+      const retryAt = giveUp
+        ? undefined
+        : new Date(clock.now().getTime() + retryDelayMs(config.emailRetrySeconds * 1000, email.attempts));
+      await markEmailFailed(db, email.id, lease.owner, reason, retryAt);
+      log.warn({
+        event: "email_send_failed",
+        email_id: email.id,
+        template: email.template,
+        server: route.server,
+        attempts: email.attempts,
+        retry_at: retryAt?.toISOString(),
+        err: reason,
+      });
+      if (giveUp) {
+        await events.record({
+          type: "fn",
+          description: `Failed to send the ${email.template} email after ${email.attempts} attempts: ${reason}`,
+          userId: email.userId,
+        });
+      }
+    }
+  };
+
+  /** Claims and sends due emails until none is due (then again if more were queued meanwhile). */
+  const drain = async () => {
+    do {
+      wanted = false;
+      for (let email = await claimDueEmail(deps().db, lease, deps().clock.now()); email; ) {
+        await send(email);
+        if (stopped) return;
+        email = await claimDueEmail(deps().db, lease, deps().clock.now());
+      }
+    } while (wanted && !stopped);
+  };
+
+  const poke = () => {
+    if (stopped) return;
+    wanted = true;
+    draining ??= drain()
+      .catch((error) => deps().log.error({ event: "email_claim_failed", err: error }))
+      .finally(() => {
+        draining = undefined;
+      });
+  };
+
+  return {
+    poke,
+    resume() {
+      stopped = false;
+      if (!poller) {
+        poller = setInterval(poke, POLL_MS);
+        unref(poller);
+      }
+      poke();
+    },
+    async idle() {
+      while (draining) await draining;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(poller);
+      poller = undefined;
+      // The email being sent is finished (marked sent or failed) before the database closes.
+      await this.idle();
+      for (const transport of transports.values()) transport.close();
+      transports.clear();
+    },
+  };
+}
