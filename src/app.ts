@@ -1,6 +1,9 @@
 import { Elysia } from "elysia";
 import { answerError } from "./answer-error.ts";
 import { consoleRoutes } from "./console/console-routes.ts";
+import { accountPages } from "./dbconnections/account-pages.ts";
+import { authApiErrorFamily } from "./dbconnections/auth-api-error.ts";
+import { dbconnectionsRoutes } from "./dbconnections/dbconnections-routes.ts";
 import type { Deps } from "./deps.ts";
 import { healthRoutes } from "./health/health-routes.ts";
 import { corsPreflights, withCors } from "./http/cors.ts";
@@ -14,6 +17,9 @@ import { apiErrorFamily } from "./management/api-error-family.ts";
 import { auth0RulesRoutes } from "./management/auth0-rules.ts";
 import { clientGrantsRoutes } from "./management/client-grants.ts";
 import { clientsRoutes } from "./management/clients.ts";
+import { connectionsRoutes } from "./management/connections.ts";
+import { emailTemplatesRoutes } from "./management/email-templates.ts";
+import { emailsProviderRoutes } from "./management/emails-provider.ts";
 import { guardianRoutes, userEnrollmentRoutes } from "./management/guardian.ts";
 import { hooksRoutes } from "./management/hooks.ts";
 import { IMPORT_FILE_LIMIT, jobsRoutes } from "./management/jobs.ts";
@@ -25,6 +31,7 @@ import { ruleRoutes } from "./management/rule.ts";
 import { rulesConfigsRoutes } from "./management/rules-configs.ts";
 import { rulesTryRoutes } from "./management/rules-try.ts";
 import { tenantSettingsRoutes } from "./management/tenant-settings.ts";
+import { ticketsRoutes } from "./management/tickets.ts";
 import { userBlocksRoutes } from "./management/user-blocks.ts";
 import { userLogsRoutes } from "./management/user-logs.ts";
 import { usersRoutes } from "./management/users.ts";
@@ -53,6 +60,12 @@ const issuerEndpoints = (deps: Deps) =>
     .use(userinfo(deps))
     .use(mfaApi(deps))
     .use(wellKnown(deps));
+
+/**
+ * Auth0's Authentication API for the database connection (`/dbconnections/*`) and the pages
+ * its emails' links open (`/lo/*`).
+ */
+const accountEndpoints = (deps: Deps) => [dbconnectionsRoutes(deps), accountPages(deps)];
 
 /** Builds the HTTP app from its dependencies; nothing here starts or listens. */
 export function createApp(deps: Deps) {
@@ -104,6 +117,12 @@ export function createApp(deps: Deps) {
         : new Elysia(),
     )
     .use(families.declare(oauthErrorFamily, authorizationServerMetadataRoute(deps)))
+    .use(families.declare(authApiErrorFamily, accountEndpoints(deps)))
+    .use(
+      prefix
+        ? families.declare(authApiErrorFamily, new Elysia({ prefix }).use(accountEndpoints(deps)))
+        : new Elysia(),
+    )
     .use(
       families.declare(apiErrorFamily, [
         usersRoutes(deps),
@@ -117,6 +136,10 @@ export function createApp(deps: Deps) {
         clientGrantsRoutes(deps),
         resourceServersRoutes(deps),
         tenantSettingsRoutes(deps),
+        connectionsRoutes(deps),
+        ticketsRoutes(deps),
+        emailTemplatesRoutes(deps),
+        emailsProviderRoutes(deps),
         ruleRoutes(deps, deps.rules, "password-exchange"),
         ruleRoutes(deps, deps.rules, "credentials-exchange"),
         rulesTryRoutes(deps, deps.rules),

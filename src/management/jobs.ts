@@ -3,9 +3,13 @@ import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeWebStream } from "node:stream/web";
 import Busboy, { type BusboyInstance } from "@fastify/busboy";
 import { t } from "elysia";
+import { canSendEmail } from "../accounts/account-emails.ts";
+import { sendVerificationEmail } from "../accounts/accounts.ts";
+import { findClient } from "../db/clients.ts";
 import { insertJobFileChunk, JOB_FILE_CHUNK_BYTES } from "../db/job-files.ts";
 import { completeUpload, deleteJob, findJob, insertJob, listJobErrors } from "../db/jobs.ts";
 import type { JobRow } from "../db/schema.ts";
+import { findUserById } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { holdLease } from "../imports/hold-lease.ts";
 import { DATABASE_CONNECTION, DATABASE_CONNECTION_ID } from "../model/database-connection.ts";
@@ -37,10 +41,35 @@ export const Job = t.Object({
   error_message: t.Optional(t.String()),
 });
 
+/** Auth0's job that sends a verification email (`POST /api/v2/jobs/verification-email`). */
+export const VerificationEmailJob = t.Object({
+  id: t.String(),
+  type: t.Literal("verification_email"),
+  status: t.Union([t.Literal("pending"), t.Literal("completed"), t.Literal("failed")]),
+  created_at: t.String(),
+});
+
+export const VerificationEmailJobBody = t.Object(
+  {
+    user_id: t.String({ minLength: 1, maxLength: 255 }),
+    client_id: t.Optional(t.String({ maxLength: 128 })),
+    organization_id: t.Optional(t.String({ maxLength: 128 })),
+    identity: t.Optional(t.Object({ user_id: t.String(), provider: t.String() })),
+  },
+  { additionalProperties: false },
+);
+
 export const JobError = t.Object({
   line: t.Integer(),
   user: t.Object({ email: t.Optional(t.String()), user_id: t.Optional(t.String()) }),
   errors: t.Array(t.Object({ code: t.String(), message: t.String(), path: t.Optional(t.String()) })),
+});
+
+const verificationJobView = (job: JobRow): typeof VerificationEmailJob.static => ({
+  id: job.id,
+  type: "verification_email",
+  status: job.status === "failed" ? "failed" : job.status === "completed" ? "completed" : "pending",
+  created_at: job.createdAt.toISOString(),
 });
 
 const jobView = (job: JobRow): typeof Job.static => ({
@@ -180,14 +209,41 @@ export function jobsRoutes(deps: Deps) {
       },
       { parse: "none", response: { 202: Job } },
     )
+    .post(
+      "/verification-email",
+      async ({ body, set }) => {
+        const user = await findUserById(deps.db, body.user_id);
+        if (!user) throw notFound("user");
+        const client = body.client_id === undefined ? undefined : await findClient(deps.db, body.client_id);
+        if (body.client_id !== undefined && !client) throw notFound("client");
+        if (!(await canSendEmail(deps))) {
+          throw new ApiError(400, "No email provider is configured.", "email_provider_not_configured");
+        }
+        // The email is queued before the answer (the job is done once it is): the queue sends it.
+        const queued = await sendVerificationEmail(deps, user, { client });
+        if (!queued) throw new ApiError(400, "The verify_email template is disabled.", "template_disabled");
+        const now = deps.clock.now();
+        const job = await insertJob(deps.db, {
+          id: newId("job"),
+          type: "verification_email",
+          status: "completed",
+          upsert: false,
+          createdAt: now,
+          updatedAt: now,
+        });
+        set.status = 201;
+        return verificationJobView(job);
+      },
+      { body: VerificationEmailJobBody, response: { 201: VerificationEmailJob } },
+    )
     .get(
       "/:id",
       async ({ params }) => {
         const job = await findJob(deps.db, params.id);
         if (!job) throw notFound("job");
-        return jobView(job);
+        return job.type === "verification_email" ? verificationJobView(job) : jobView(job);
       },
-      { response: Job },
+      { response: t.Union([Job, VerificationEmailJob]) },
     )
     .get("/:id/errors", async ({ params }) => {
       if (!(await findJob(deps.db, params.id))) throw notFound("job");

@@ -19,7 +19,7 @@ const BruteForceProtection = t.Object(
 
 /**
  * Auth0's tenant settings that Rulegate stores and shows without acting on them (it has no
- * login pages, sessions or emails).
+ * login pages or sessions).
  */
 const Auth0Extras = {
   support_email: t.Optional(t.String({ format: "email", maxLength: 320 })),

@@ -1,7 +1,11 @@
 import type { TSchema } from "@sinclair/typebox";
 import { t } from "elysia";
+import { canSendEmail } from "../accounts/account-emails.ts";
+import { sendVerificationEmail } from "../accounts/accounts.ts";
+import { type PasswordProblem, passwordProblem, personalInfoOf } from "../accounts/password-policy.ts";
 import { isUniqueViolation } from "../db/errors.ts";
 import { clearLoginBlocks } from "../db/login-failures.ts";
+import { rememberPassword } from "../db/password-history.ts";
 import type { UserRow } from "../db/schema.ts";
 import {
   countUsers,
@@ -20,7 +24,7 @@ import { USER_METADATA_BYTES } from "../model/metadata-limits.ts";
 import { SearchSyntaxError } from "../search/parse-search-query.ts";
 import { newDatabaseUserId } from "../security/new-id.ts";
 import { auth0UserProfile } from "../tokens/user-profile.ts";
-import { conflict, invalidQuery, notFound } from "./api-error.ts";
+import { ApiError, conflict, invalidQuery, notFound } from "./api-error.ts";
 import { FieldsQuery, projectFields } from "./fields.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { assertMetadataSize, Metadata, metadataTooLarge } from "./metadata.ts";
@@ -28,7 +32,8 @@ import { noContent } from "./no-content.ts";
 import { ListQuery, listAnswer, pageOf } from "./pagination.ts";
 
 const Email = t.String({ format: "email", maxLength: 320 });
-const Password = t.String({ minLength: 8, maxLength: 1024 });
+/** The connection's password policy decides what else a password needs (src/accounts/password-policy.ts). */
+const Password = t.String({ minLength: 1, maxLength: 1024 });
 const Name = t.String({ minLength: 1, maxLength: 300 });
 /** Auth0's profile fields of a database user. */
 const ProfileText = t.String({ minLength: 1, maxLength: 150 });
@@ -67,7 +72,11 @@ export const CreateUser = t.Object(
     phone_verified: t.Optional(t.Boolean()),
     /** Auth0's id of a database user without its `auth0|` prefix (the prefix is accepted too). */
     user_id: t.Optional(t.String({ pattern: "^[A-Za-z0-9_.|-]{1,255}$" })),
-    /** Accepted for Auth0 compatibility; Rulegate sends no email. */
+    /**
+     * `true` sends the verification email (when the `verify_email` template is enabled). Auth0
+     * sends it unless told not to; Rulegate only when asked, so that creating users keeps
+     * sending nothing unless the caller wants it (README, "Sign-up, password reset and email").
+     */
     verify_email: t.Optional(t.Boolean()),
     user_metadata: t.Optional(Metadata),
     app_metadata: t.Optional(Metadata),
@@ -185,6 +194,10 @@ const profileOf = (body: typeof UpdateUser.static) => ({
 
 const emailTaken = () => conflict("The user already exists.");
 
+/** The connection's password policy refused a password: Auth0's message (`PasswordStrengthError: Password is too weak`). */
+const refusedPassword = (problem: PasswordProblem) =>
+  new ApiError(400, `${problem.name}: ${problem.message}`, "invalid_password");
+
 /** The id of a new user: Auth0's `auth0|<user_id>` when one is given, else a new one alike. */
 const newUserIdOf = (userId: string | undefined) =>
   userId === undefined
@@ -207,6 +220,16 @@ export function usersRoutes(deps: Deps) {
       async ({ body, set }) => {
         assertMetadataSize("user_metadata", body.user_metadata);
         assertMetadataSize("app_metadata", body.app_metadata);
+        const problem = await passwordProblem(deps, body.password, {
+          info: {
+            ...body,
+            givenName: body.given_name,
+            familyName: body.family_name,
+            phoneNumber: body.phone_number,
+            userMetadata: body.user_metadata,
+          },
+        });
+        if (problem) throw refusedPassword(problem);
         const now = deps.clock.now();
         try {
           const row = await insertUser(db, {
@@ -222,6 +245,9 @@ export function usersRoutes(deps: Deps) {
             createdAt: now,
             updatedAt: now,
           });
+          if (body.verify_email === true && !row.emailVerified && (await canSendEmail(deps))) {
+            await sendVerificationEmail(deps, row);
+          }
           set.status = 201;
           return userView(row);
         } catch (error) {
@@ -256,6 +282,14 @@ export function usersRoutes(deps: Deps) {
       "/:id",
       async ({ params, body }) => {
         const current = await mustFind(params.id);
+        if (body.password !== undefined) {
+          const problem = await passwordProblem(deps, body.password, {
+            info: personalInfoOf(current),
+            user: current,
+          });
+          if (problem) throw refusedPassword(problem);
+          await rememberPassword(db, current.id, current.passwordHash, deps.clock.now());
+        }
         try {
           // Auth0's PATCH merges metadata (top-level keys; null removes one), here in the
           // UPDATE itself, so concurrent PATCHes all land; the size limit applies to the result.
