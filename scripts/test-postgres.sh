@@ -18,11 +18,11 @@ export TEST_DATABASE_URL="${server%/*}/$run"
 # The end-to-end suites that store something. Those of the rule sandbox alone (its limits,
 # bounds, escapes and hostile rules, its outbound calls) run once per runtime, on SQLite: the
 # rule hosts never touch the database, so the engine changes nothing they test.
-e2e=(tests/e2e/{auth0-actions,auth0-rules,console,exchange,host-lifetime,import,management,mfa,ops,portability,refresh}.test.ts)
+e2e=(tests/e2e/{accounts,auth0-actions,auth0-rules,console,exchange,host-lifetime,import,management,mfa,ops,portability,refresh}.test.ts)
 
 if [ "$runtime" = deno ]; then
   ./node_modules/.bin/deno test --no-check --allow-all "${e2e[@]}"
 else
-  ./node_modules/.bin/bun test --timeout 20000 tests/oauth tests/management tests/security tests/logs tests/tokens tests/imports \
+  ./node_modules/.bin/bun test --timeout 20000 tests/accounts tests/oauth tests/management tests/security tests/logs tests/tokens tests/imports \
     "${e2e[@]}" tests/ops tests/first-start.test.ts tests/cli/import.test.ts
 fi

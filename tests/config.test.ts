@@ -182,6 +182,7 @@ describe("the settings' declaration", () => {
       "databaseUrl",
       "adminApiKey",
       "mfaSecretKey",
+      "smtpUrl",
       "metricsToken",
     ]);
   });

@@ -125,7 +125,7 @@ describe("/api/v2/users", () => {
     await expectApiError(
       await h.admin("POST", "/users", { email: "e@example.com", password: "short" }),
       400,
-      /password/,
+      /^PasswordStrengthError: Password is too weak$/,
     );
     await expectApiError(
       await h.admin("POST", "/users", { email: "e@example.com", password: "password123", extra: 1 }),

@@ -628,14 +628,28 @@ describe.each(SDK_MAJORS)("$name", (major) => {
   });
 
   // 404 for what Rulegate has no route for.
-  test("not supported: connections, roles, organizations, emails, custom domains, log streams (404)", async () => {
+  test("the database connection and its options; the email provider (none configured: 404)", async () => {
+    const listed = await sdk.listConnections({ strategy: "auth0" });
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({
+      id: "con_rulegatedatabase",
+      name: "Username-Password-Authentication",
+      strategy: "auth0",
+    });
+    const updated = await sdk.updateConnection("con_rulegatedatabase", {
+      options: { passwordPolicy: "fair" },
+    });
+    expect(updated.options).toMatchObject({ passwordPolicy: "fair" });
+    await sdk.updateConnection("con_rulegatedatabase", { options: {} });
+    expect(await failure(sdk.getEmailProvider())).toBe(404);
+  });
+
+  test("not supported: roles, organizations, custom domains, log streams (404)", async () => {
     const statuses: Record<string, number | undefined> = {};
     for (const [name, call] of Object.entries(sdk.unsupported)) statuses[name] = await failure(call());
     expect(statuses).toEqual({
-      connections: 404,
       roles: 404,
       organizations: 404,
-      "email provider": 404,
       "custom domains": 404,
       "log streams": 404,
     });

@@ -81,6 +81,9 @@ export interface ManagementCalls {
   deleteGuardianEnrollment(id: string): Promise<void>;
   userEnrollments(userId: string): Promise<Json>;
   regenerateRecoveryCode(userId: string): Promise<Json>;
+  listConnections(query: Json): Promise<Json>;
+  updateConnection(id: string, body: Json): Promise<Json>;
+  getEmailProvider(): Promise<Json>;
   /** A few of Auth0's resources Rulegate does not have, by name. */
   unsupported: Record<string, () => Promise<unknown>>;
 }
@@ -198,11 +201,12 @@ const v7: SdkMajor = {
       deleteGuardianEnrollment: (id) => sdk.guardian.enrollments.delete(id),
       userEnrollments: (userId) => sdk.users.enrollments.get(userId),
       regenerateRecoveryCode: (userId) => sdk.users.regenerateRecoveryCode(userId),
+      listConnections: async (query) => (await sdk.connections.list(query)).data,
+      updateConnection: (id, body) => sdk.connections.update(id, body),
+      getEmailProvider: () => sdk.emails.provider.get(),
       unsupported: {
-        connections: () => sdk.connections.list(),
         roles: () => sdk.roles.list(),
         organizations: () => sdk.organizations.list(),
-        "email provider": () => sdk.emails.provider.get(),
         "custom domains": () => sdk.customDomains.list(),
         "log streams": () => sdk.logStreams.list(),
       },
@@ -293,11 +297,12 @@ const v4: SdkMajor = {
       deleteGuardianEnrollment: async (id) => void (await sdk.guardian.deleteGuardianEnrollment({ id })),
       userEnrollments: (userId) => data(sdk.users.getEnrollments({ id: userId })),
       regenerateRecoveryCode: (userId) => data(sdk.users.regenerateRecoveryCode({ id: userId })),
+      listConnections: (query) => data(sdk.connections.getAll(query)),
+      updateConnection: (id, body) => data(sdk.connections.update({ id }, body)),
+      getEmailProvider: () => data(sdk.emails.get()),
       unsupported: {
-        connections: () => sdk.connections.getAll(),
         roles: () => sdk.roles.getAll(),
         organizations: () => sdk.organizations.getAll(),
-        "email provider": () => sdk.emails.get(),
         "custom domains": () => sdk.customDomains.getAll(),
         "log streams": () => sdk.logStreams.getAll(),
       },

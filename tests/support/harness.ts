@@ -89,6 +89,7 @@ export async function createHarness(
     admin,
     token,
     async close() {
+      await deps.emails.stop();
       await rules.close();
       await database.close();
       if (config.databaseUrl) await dropTestDatabase(config.databaseUrl);
