@@ -91,7 +91,7 @@ export function dbconnectionsRoutes(deps: Deps) {
       throw new AuthApiError(400, "bad.connection", "Connection does not exist");
   };
   return new Elysia({ prefix: "/dbconnections", normalize: false })
-    .onBeforeHandle({ as: "scoped" }, ({ body }) => {
+    .onBeforeHandle(({ body }) => {
       if (containsNul(body))
         throw new AuthApiError(400, "invalid_body", "The request contains a NUL character (U+0000).");
     })

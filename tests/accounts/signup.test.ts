@@ -181,6 +181,13 @@ describe("sign-up", () => {
     const missing = await signUp({ password: "long enough" });
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ name: "BadRequestError", code: "invalid_body" });
+    const nul = await signUp({ email: "x4@example.com", password: "long enough", given_name: "a\u0000b" });
+    expect(await nul.json()).toEqual({
+      name: "BadRequestError",
+      code: "invalid_body",
+      description: "The request contains a NUL character (U+0000).",
+      statusCode: 400,
+    });
     const unknown = await signUp({ email: "x3@example.com", password: "long enough", admin: true });
     expect(unknown.status).toBe(400);
     const malformed = await h.request("/dbconnections/signup", {
