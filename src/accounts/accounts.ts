@@ -5,12 +5,13 @@ import { countRequest } from "../db/rate-limits.ts";
 import { revokeUserFamilies } from "../db/refresh-tokens.ts";
 import type { ClientRow, TicketRow, UserRow } from "../db/schema.ts";
 import { getTenantSettings } from "../db/tenant-settings.ts";
+import { spendUserTickets } from "../db/tickets.ts";
 import { findUserByEmail, findUserById, insertUser, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import type { ConnectionOptions } from "../model/connection-options.ts";
 import { newDatabaseUserId } from "../security/new-id.ts";
 import { canSendEmail, queueAccountEmail } from "./account-emails.ts";
-import { effectiveTemplate } from "./email-templates.ts";
+import { DEFAULT_LINK_LIFETIME_SECONDS, effectiveTemplate } from "./email-templates.ts";
 import { type PasswordProblem, passwordProblem, personalInfoOf } from "./password-policy.ts";
 import { issueTicket, liveTicket, takeTicket } from "./tickets.ts";
 
@@ -167,7 +168,7 @@ export async function sendVerificationEmail(
     return false;
   }
   const url = await issueTicket(deps, "email_verification", user, {
-    ttlSeconds: template.urlLifetimeInSeconds ?? 432_000,
+    ttlSeconds: template.urlLifetimeInSeconds || DEFAULT_LINK_LIFETIME_SECONDS,
     clientId: origin.client?.clientId,
     resultUrl: template.resultUrl ?? undefined,
     includeEmailInRedirect: template.includeEmailInRedirect,
@@ -200,7 +201,7 @@ export async function requestPasswordReset(deps: Deps, email: string, origin: Or
     return;
   }
   const url = await issueTicket(deps, "password_change", user, {
-    ttlSeconds: template.urlLifetimeInSeconds ?? 432_000,
+    ttlSeconds: template.urlLifetimeInSeconds || DEFAULT_LINK_LIFETIME_SECONDS,
     clientId: origin.client?.clientId,
     resultUrl: template.resultUrl ?? undefined,
     includeEmailInRedirect: template.includeEmailInRedirect,
@@ -275,13 +276,16 @@ export async function resetPassword(
   const ticket = await takeTicket(deps, "password_change", secret);
   if (!ticket || ticket.userId !== user.id) return { done: false, expired: true };
   const now = deps.clock.now();
-  await rememberPassword(deps.db, user.id, user.passwordHash, now);
   const updated = await updateUser(deps.db, user.id, {
     passwordHash: hash,
     ...(ticket.markEmailVerified ? { emailVerified: true } : {}),
     updatedAt: now,
   });
+  // The user was deleted meanwhile: the link has nothing left to reset.
   if (!updated) return { done: false, expired: true };
+  await rememberPassword(deps.db, user.id, user.passwordHash, now);
+  // The user's other reset links die with the old password; their sessions too (Auth0 does the same).
+  await spendUserTickets(deps.db, user.id, "password_change", now);
   await clearLoginBlocks(deps.db, user.email);
   await revokeUserFamilies(deps.db, user.id, "password_changed", now);
   await deps.events.record({

@@ -50,10 +50,13 @@ export async function spendTicket(
   );
 }
 
-/** Gives a spent ticket back (the new password was refused after the ticket was taken). */
-export async function unspendTicket(db: Db, id: string): Promise<void> {
+/** Spends every live ticket of `kind` the user has (a password change ends the other reset links). */
+export async function spendUserTickets(db: Db, userId: string, kind: TicketKind, now: Date): Promise<void> {
   const { tickets } = db.tables;
-  await db.orm.update(tickets).set({ usedAt: null }).where(eq(tickets.id, id));
+  await db.orm
+    .update(tickets)
+    .set({ usedAt: now })
+    .where(and(eq(tickets.userId, userId), eq(tickets.kind, kind), isNull(tickets.usedAt)));
 }
 
 /** Deletes tickets expired or spent before `before`. @returns how many */

@@ -144,8 +144,8 @@ export function accountPages(deps: Deps) {
     userAgent: request.headers.get("user-agent") ?? undefined,
   });
   // Lenient on purpose: a mangled link or an odd form gets a page, never a JSON error.
-  const Ticket = t.Object({ ticket: t.Optional(t.String()) }, { additionalProperties: true });
-  const ticketOf = (value: string | undefined) => (value && value.length <= MAX_TICKET ? value : "");
+  const Ticket = t.Object({ ticket: t.Optional(t.Unknown()) }, { additionalProperties: true });
+  const ticketOf = (value: unknown) => (typeof value === "string" && value.length <= MAX_TICKET ? value : "");
   const expired = async (request: Request, type: "fcp" | "fv") => {
     await recordRefusedLink(deps, type, origin(request));
     return page(400, "Link expired", `<p role="alert">${EXPIRED}</p>`);
@@ -154,10 +154,12 @@ export function accountPages(deps: Deps) {
   return new Elysia({ prefix: "/lo", normalize: false })
     .get(
       "/reset",
-      async ({ query, request }) => {
+      async ({ query }) => {
         const ticket = ticketOf(query.ticket);
         const live = ticket ? await liveResetTicket(deps, ticket) : undefined;
-        if (!live) return await expired(request, "fcp");
+        // Opening a dead link changes nothing, so it is not logged (a crawler could fill the
+        // log); posting to one is (`fcp`).
+        if (!live) return page(400, "Link expired", `<p role="alert">${EXPIRED}</p>`);
         return resetForm(ticket, { formTarget: formTargetFor(live.resultUrl), policy: await policy() });
       },
       { query: Ticket },
@@ -166,7 +168,7 @@ export function accountPages(deps: Deps) {
       "/reset",
       async ({ body, request }) => {
         const ticket = ticketOf(body.ticket);
-        const password = body.password ?? "";
+        const password = typeof body.password === "string" ? body.password : "";
         const live = ticket ? await liveResetTicket(deps, ticket) : undefined;
         if (!live) return await expired(request, "fcp");
         const formTarget = formTargetFor(live.resultUrl);
@@ -175,7 +177,7 @@ export function accountPages(deps: Deps) {
             ? "Enter a new password."
             : password.length > MAX_PASSWORD
               ? `The password is longer than ${MAX_PASSWORD} characters.`
-              : password !== (body.password_confirm ?? "")
+              : password !== body.password_confirm
                 ? "The two passwords are not the same."
                 : undefined;
         if (mistake) return resetForm(ticket, { error: mistake, formTarget, policy: await policy() });
@@ -203,9 +205,9 @@ export function accountPages(deps: Deps) {
       {
         body: t.Object(
           {
-            ticket: t.Optional(t.String()),
-            password: t.Optional(t.String()),
-            password_confirm: t.Optional(t.String()),
+            ticket: t.Optional(t.Unknown()),
+            password: t.Optional(t.Unknown()),
+            password_confirm: t.Optional(t.Unknown()),
           },
           { additionalProperties: true },
         ),

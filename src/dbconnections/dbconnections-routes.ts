@@ -81,6 +81,8 @@ const invalidSignup = () => new AuthApiError(400, "invalid_signup", "Invalid sig
  * Auth0's SDKs call for `signUp` and `changePassword`.
  */
 export function dbconnectionsRoutes(deps: Deps) {
+  // The end user's IP from the socket or a trusted proxy, never from `auth0-forwarded-for`:
+  // these endpoints do not authenticate the client, so its vouching would be anyone's.
   const clientNamed = async (clientId: string) => {
     const client = await findClient(deps.db, clientId);
     if (!client) throw new AuthApiError(400, "bad.client_id", "Unknown client");
@@ -100,7 +102,7 @@ export function dbconnectionsRoutes(deps: Deps) {
       async ({ body, request }) => {
         checkConnection(body.connection);
         const client = await clientNamed(body.client_id);
-        const ip = resolveClientIp(deps.config, request, client);
+        const ip = resolveClientIp(deps.config, request);
         const wait = await overLimit(deps, `signup:ip:${ip}`, SIGNUP_PER_IP);
         if (wait !== undefined) throw tooManyAttempts(wait);
         const outcome = await signUp(
@@ -144,7 +146,7 @@ export function dbconnectionsRoutes(deps: Deps) {
         if (!(await canSendEmail(deps))) {
           throw new AuthApiError(400, "email_provider_not_configured", "No email provider is configured.");
         }
-        const ip = resolveClientIp(deps.config, request, client);
+        const ip = resolveClientIp(deps.config, request);
         const wait =
           (await overLimit(deps, `reset:ip:${ip}`, RESET_PER_IP)) ??
           (await overLimit(deps, `reset:email:${normalizeEmail(body.email)}`, RESET_PER_EMAIL));

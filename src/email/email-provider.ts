@@ -13,11 +13,22 @@ export interface StoredEmailProvider {
 /** Where emails go now, and from whom. */
 export interface EmailRoute {
   /** nodemailer's transport: an `smtp(s)://` URL or its options; absent, no provider is set. */
-  transport?: string | { host: string; port: number; secure: boolean; auth?: { user: string; pass: string } };
+  transport?:
+    | string
+    | {
+        host: string;
+        port: number;
+        secure: boolean;
+        requireTLS: boolean;
+        auth?: { user: string; pass: string };
+      };
   from: string;
   /** What the transport is, for the logs: the host and port, never the credentials. */
   server?: string;
 }
+
+const isLoopback = (host: string) =>
+  host === "localhost" || host === "::1" || host === "[::1]" || host.startsWith("127.");
 
 /** The sender when neither the provider nor `EMAIL_FROM` names one: `no-reply@` the issuer's host. */
 const defaultSender = (config: Config) => `no-reply@${new URL(config.issuer).hostname}`;
@@ -34,7 +45,16 @@ export function emailRoute(
   if (stored?.enabled) {
     const { smtp_host: host, smtp_port: port, smtp_user: user, smtp_pass: pass } = stored.credentials;
     return {
-      transport: { host, port, secure: port === 465, auth: user ? { user, pass: pass ?? "" } : undefined },
+      // Port 465 is TLS from the start; on any other port STARTTLS is required (a server, or
+      // someone in between, that does not offer it gets neither the password nor the links),
+      // except on this machine's own loopback.
+      transport: {
+        host,
+        port,
+        secure: port === 465,
+        requireTLS: port !== 465 && !isLoopback(host),
+        auth: user ? { user, pass: pass ?? "" } : undefined,
+      },
       from: stored.default_from_address ?? config.emailFrom ?? defaultSender(config),
       server: `${host}:${port}`,
     };

@@ -20,6 +20,8 @@ const SEND_LEASE_MS = 60_000;
  * holding it: nodemailer's own defaults wait minutes.
  */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
+/** A send as a whole (a server that trickles its replies included) ends well inside the lease. */
+const SEND_DEADLINE_MS = 45_000;
 /** How often an idle node looks for due emails: a cheap indexed UPDATE that usually changes nothing. */
 const POLL_MS = 1000;
 
@@ -59,11 +61,39 @@ export function createEmailQueue(
     return transport;
   };
 
-  const send = async (email: EmailRow) => {
+  /** A failed attempt: retried after the back-off, or given up after the last one (`fn`). */
+  const failed = async (email: EmailRow, reason: string, server: string | undefined) => {
     const { config, db, log, clock, events } = deps();
+    const giveUp = email.attempts >= MAX_EMAIL_ATTEMPTS;
+    const retryAt = giveUp
+      ? undefined
+      : new Date(clock.now().getTime() + retryDelayMs(config.emailRetrySeconds * 1000, email.attempts));
+    await markEmailFailed(db, email.id, lease.owner, reason, retryAt);
+    log.warn({
+      event: "email_send_failed",
+      email_id: email.id,
+      template: email.template,
+      server,
+      attempts: email.attempts,
+      retry_at: retryAt?.toISOString(),
+      err: reason,
+    });
+    if (giveUp) {
+      await events.record({
+        type: "fn",
+        description: `Failed to send the ${email.template} email after ${email.attempts} attempts: ${reason}`,
+        userId: email.userId,
+      });
+    }
+  };
+
+  const send = async (email: EmailRow) => {
+    const { config, db, log, clock } = deps();
     const route = emailRoute(config, await getTenantSettings(db));
     if (!route.transport) {
-      // Development without a provider (production refuses the flows that queue emails).
+      // In production the link must reach the user, never a terminal: the email waits for a
+      // provider (one set later takes it), as it would for an unreachable server.
+      if (config.production) return await failed(email, "no email provider is configured", undefined);
       print(
         `\nEmail to ${email.recipient}: ${email.subject}\n${linksOf(email.html ?? "")
           .map((link) => `  ${link}\n`)
@@ -72,39 +102,36 @@ export function createEmailQueue(
       await markEmailSent(db, email.id, lease.owner, clock.now());
       return;
     }
+    const transport = transportFor(route);
+    const timedOut = new Error(`the SMTP server took over ${SEND_DEADLINE_MS} ms`);
+    let deadline: ReturnType<typeof setTimeout> | undefined;
     try {
-      await transportFor(route).sendMail({
-        from: email.sender,
-        to: email.recipient,
-        subject: email.subject,
-        html: email.html ?? "",
-      });
-      await markEmailSent(db, email.id, lease.owner, clock.now());
-      log.info({ event: "email_sent", email_id: email.id, template: email.template, server: route.server });
+      await Promise.race([
+        transport.sendMail({
+          from: email.sender,
+          to: email.recipient,
+          subject: email.subject,
+          html: email.html ?? "",
+        }),
+        new Promise((_, reject) => {
+          deadline = setTimeout(() => reject(timedOut), SEND_DEADLINE_MS);
+        }),
+      ]);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      const giveUp = email.attempts >= MAX_EMAIL_ATTEMPTS;
-      const retryAt = giveUp
-        ? undefined
-        : new Date(clock.now().getTime() + retryDelayMs(config.emailRetrySeconds * 1000, email.attempts));
-      await markEmailFailed(db, email.id, lease.owner, reason, retryAt);
-      log.warn({
-        event: "email_send_failed",
-        email_id: email.id,
-        template: email.template,
-        server: route.server,
-        attempts: email.attempts,
-        retry_at: retryAt?.toISOString(),
-        err: reason,
-      });
-      if (giveUp) {
-        await events.record({
-          type: "fn",
-          description: `Failed to send the ${email.template} email after ${email.attempts} attempts: ${reason}`,
-          userId: email.userId,
-        });
+      if (error === timedOut) {
+        // A stalled connection is dropped, so the next attempt starts afresh.
+        transport.close();
+        transports.delete(JSON.stringify(route.transport));
       }
+      return await failed(email, error instanceof Error ? error.message : String(error), route.server);
+    } finally {
+      clearTimeout(deadline);
     }
+    // Sent: a failure to record it is not a failed send (trying again would send it twice).
+    await markEmailSent(db, email.id, lease.owner, clock.now()).catch((error) =>
+      log.error({ event: "email_mark_sent_failed", email_id: email.id, err: error }),
+    );
+    log.info({ event: "email_sent", email_id: email.id, template: email.template, server: route.server });
   };
 
   /** Claims and sends due emails until none is due (then again if more were queued meanwhile). */

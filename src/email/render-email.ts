@@ -4,15 +4,12 @@ import { Liquid } from "liquidjs";
  * Auth0's email templates are Liquid; so are Rulegate's, through liquidjs. Values are
  * HTML-escaped in the body (a user's name cannot inject markup), object lookups see own
  * properties only, and a template that loops or nests without end is cut off by liquidjs's
- * render limits.
+ * render limits. `templates: {}` gives liquidjs an empty in-memory file system: `include`,
+ * `render` and `layout` find nothing, so a template can never read a file of the server.
  */
-const html = new Liquid({
-  outputEscape: "escape",
-  ownPropertyOnly: true,
-  renderLimit: 1000,
-  parseLimit: 100_000,
-});
-const text = new Liquid({ ownPropertyOnly: true, renderLimit: 1000, parseLimit: 10_000 });
+const SAFE = { ownPropertyOnly: true, renderLimit: 1000, templates: {} } as const;
+const html = new Liquid({ ...SAFE, outputEscape: "escape", parseLimit: 100_000 });
+const text = new Liquid({ ...SAFE, parseLimit: 10_000 });
 
 /** What an account email's template sees (Auth0's names). */
 export interface EmailVariables {
@@ -36,8 +33,26 @@ export async function renderEmail(
   return { subject: subject.replace(/[\r\n]+/g, " ").trim(), html: body };
 }
 
-/** Parses a template's subject and body, so a broken one is refused when it is saved. @throws liquidjs's error */
-export function checkTemplate(template: { subject?: string; body?: string }): void {
-  if (template.subject !== undefined) text.parse(template.subject);
-  if (template.body !== undefined) html.parse(template.body);
+/** What a template is tried with when it is saved. */
+const SAMPLE: EmailVariables = {
+  url: "https://example.com/lo/reset?ticket=sample#",
+  user: {
+    email: "user@example.com",
+    name: "Sample User",
+    email_verified: false,
+    user_metadata: {},
+    app_metadata: {},
+  },
+  application: { name: "Sample application", clientID: "cli_sample" },
+  friendly_name: "Sample tenant",
+  tenant: "sample",
+};
+
+/**
+ * Renders a template's subject and body with sample values, so one that does not parse,
+ * names a file (`include`, `render`, `layout`) or runs past the limits is refused when it is
+ * saved. @throws liquidjs's error
+ */
+export async function checkTemplate(template: { subject: string; body: string }): Promise<void> {
+  await renderEmail(template, SAMPLE);
 }

@@ -1,7 +1,10 @@
 import { onOneNodeAtATime } from "../db/dialect.ts";
+import { pruneEmails } from "../db/email-outbox.ts";
 import { pruneLogs } from "../db/logs.ts";
 import { deleteExpiredMfaTokens } from "../db/mfa.ts";
 import { ADVISORY_LOCK } from "../db/postgres.ts";
+import { pruneRateLimits } from "../db/rate-limits.ts";
+import { pruneTickets } from "../db/tickets.ts";
 import type { Deps } from "../deps.ts";
 
 const DAY_MS = 86_400_000;
@@ -29,6 +32,19 @@ export async function pruneExpiredMfaTokens(deps: Pick<Deps, "db" | "clock" | "l
   return pruned;
 }
 
+/**
+ * Deletes what the account flows leave behind: tickets spent or expired over a day ago, request
+ * counters whose window ended over a day ago (the longest window is an hour), and emails sent
+ * or given up before the log retention (their bodies are gone already; the rows say who was
+ * sent what, and when).
+ */
+export async function pruneAccountRecords(deps: Pick<Deps, "db" | "clock" | "config">): Promise<void> {
+  const now = deps.clock.now().getTime();
+  await pruneTickets(deps.db, new Date(now - DAY_MS));
+  await pruneRateLimits(deps.db, new Date(now - DAY_MS));
+  await pruneEmails(deps.db, new Date(now - deps.config.logRetentionDays * DAY_MS));
+}
+
 /** Prunes now and then every hour in the background; returns the stop function. */
 export function startLogRetention(deps: Pick<Deps, "db" | "clock" | "config" | "log">): () => void {
   const run = () =>
@@ -36,6 +52,9 @@ export function startLogRetention(deps: Pick<Deps, "db" | "clock" | "config" | "
       pruneExpiredLogs(deps).catch((error) => deps.log.error({ event: "logs_prune_failed", err: error })),
       pruneExpiredMfaTokens(deps).catch((error) =>
         deps.log.error({ event: "mfa_tokens_prune_failed", err: error }),
+      ),
+      pruneAccountRecords(deps).catch((error) =>
+        deps.log.error({ event: "account_records_prune_failed", err: error }),
       ),
     ]);
   void run();

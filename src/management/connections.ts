@@ -58,7 +58,9 @@ const ConnectionListQuery = t.Object({
 const optionsView = (row: TenantSettingsRow | undefined): ConnectionOptions => {
   const stored = (row?.connectionOptions ?? {}) as ConnectionOptions;
   return {
-    ...(Object.keys(stored).length === 0 ? DEFAULT_CONNECTION_OPTIONS : stored),
+    // Without a level of their own, the options have the default's (src/model/connection-options.ts).
+    ...(stored.passwordPolicy === undefined ? DEFAULT_CONNECTION_OPTIONS : {}),
+    ...stored,
     brute_force_protection: row?.bruteForceEnabled ?? true,
   };
 };

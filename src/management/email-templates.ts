@@ -10,6 +10,7 @@ import { saveEmailTemplate } from "../db/email-templates.ts";
 import type { EmailTemplateRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
 import { checkTemplate } from "../email/render-email.ts";
+import { EmailSender, HttpUrl } from "../model/email-fields.ts";
 import { literalUnion } from "../model/literal-union.ts";
 import { ApiError, conflict, notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
@@ -17,8 +18,8 @@ import { managementPlugin } from "./management-plugin.ts";
 const TemplateName = literalUnion(EMAIL_TEMPLATES);
 const Fields = {
   body: t.String({ minLength: 1, maxLength: 100_000 }),
-  from: t.Union([t.String({ maxLength: 320 }), t.Null()]),
-  resultUrl: t.Union([t.String({ format: "uri", maxLength: 2000 }), t.Null()]),
+  from: t.Union([t.Literal(""), EmailSender, t.Null()]),
+  resultUrl: t.Union([HttpUrl, t.Null()]),
   subject: t.String({ minLength: 1, maxLength: 1000 }),
   syntax: t.Literal("liquid"),
   urlLifetimeInSeconds: t.Union([t.Integer({ minimum: 0, maximum: 2_592_000 }), t.Null()]),
@@ -80,18 +81,23 @@ const templateView = (row: TemplateFields): EmailTemplate => ({
   enabled: row.enabled,
 });
 
-/** The changes of a body applied to `current`, checked to parse as Liquid. */
-function applied(current: TemplateFields, body: typeof UpdateEmailTemplate.static): TemplateFields {
+/** The changes of a body applied to `current`, checked to render as Liquid. */
+async function applied(
+  current: TemplateFields,
+  body: typeof UpdateEmailTemplate.static,
+): Promise<TemplateFields> {
+  const subject = body.subject ?? current.subject;
+  const text = body.body ?? current.body;
   try {
-    checkTemplate({ subject: body.subject, body: body.body });
+    await checkTemplate({ subject, body: text });
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0] : "it does not parse";
+    const reason = error instanceof Error ? error.message.split("\n")[0] : "it does not render";
     throw new ApiError(400, `The template is not valid Liquid: ${reason}`, "invalid_body");
   }
   return {
     template: current.template,
-    body: body.body ?? current.body,
-    subject: body.subject ?? current.subject,
+    body: text,
+    subject,
     sender: body.from === undefined ? current.sender : body.from || null,
     resultUrl: body.resultUrl === undefined ? current.resultUrl : body.resultUrl,
     urlLifetimeInSeconds:
@@ -124,7 +130,7 @@ export function emailTemplatesRoutes(deps: Deps) {
         const current = await effectiveTemplate(deps.db, body.template);
         if (current.stored) throw conflict(`The ${body.template} template already exists.`);
         set.status = 201;
-        return await save(applied(DEFAULT_TEMPLATES[body.template], body));
+        return await save(await applied(DEFAULT_TEMPLATES[body.template], body));
       },
       { body: CreateEmailTemplate, response: { 201: EmailTemplate } },
     )
@@ -141,7 +147,7 @@ export function emailTemplatesRoutes(deps: Deps) {
         const name = nameOf(params.templateName);
         if (body.template !== undefined && body.template !== name)
           throw new ApiError(400, "The template's name cannot change.", "invalid_body");
-        return await save(applied(await effectiveTemplate(deps.db, name), body));
+        return await save(await applied(await effectiveTemplate(deps.db, name), body));
       },
       { body: UpdateEmailTemplate, response: EmailTemplate },
     )
@@ -151,7 +157,7 @@ export function emailTemplatesRoutes(deps: Deps) {
         const name = nameOf(params.templateName);
         if (body.template !== name)
           throw new ApiError(400, "The template's name cannot change.", "invalid_body");
-        return await save(applied(DEFAULT_TEMPLATES[name], body));
+        return await save(await applied(DEFAULT_TEMPLATES[name], body));
       },
       { body: CreateEmailTemplate, response: EmailTemplate },
     );

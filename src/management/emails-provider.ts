@@ -2,16 +2,12 @@ import { t } from "elysia";
 import { getTenantSettings, updateTenantSettings } from "../db/tenant-settings.ts";
 import type { Deps } from "../deps.ts";
 import type { StoredEmailProvider } from "../email/email-provider.ts";
+import { EmailSender as Sender } from "../model/email-fields.ts";
 import { conflict, notFound } from "./api-error.ts";
 import { FieldsQuery, projectFields } from "./fields.ts";
 import { managementPlugin } from "./management-plugin.ts";
 import { noContent } from "./no-content.ts";
 
-const Sender = t.String({
-  minLength: 3,
-  maxLength: 320,
-  pattern: "^(?:[^<>@\\r\\n]*<[^\\s<>@]+@[^\\s<>@]+>|[^\\s<>@]+@[^\\s<>@]+)$",
-});
 const Credentials = t.Object(
   {
     smtp_host: t.String({ minLength: 1, maxLength: 255, pattern: "^[A-Za-z0-9.:\\[\\]-]+$" }),
@@ -134,7 +130,15 @@ export function emailsProviderRoutes(deps: Deps) {
           ...current,
           enabled: body.enabled ?? current.enabled,
           default_from_address: body.default_from_address ?? current.default_from_address,
-          credentials: { ...current.credentials, ...body.credentials },
+          // The stored password goes only to the server it was given for: a new host or port
+          // without a new password drops it, so it cannot be sent on to another server.
+          credentials: {
+            ...current.credentials,
+            ...(body.credentials?.smtp_host !== undefined || body.credentials?.smtp_port !== undefined
+              ? { smtp_pass: undefined }
+              : {}),
+            ...body.credentials,
+          },
           settings: body.settings ?? current.settings ?? {},
         };
         await store(provider);

@@ -4,11 +4,12 @@ import { findClient } from "../db/clients.ts";
 import { findUserByEmail, findUserById } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import { DATABASE_CONNECTION_ID } from "../model/database-connection.ts";
+import { HttpUrl } from "../model/email-fields.ts";
 import { badRequest, notFound } from "./api-error.ts";
 import { managementPlugin } from "./management-plugin.ts";
 
 const UserId = t.String({ minLength: 1, maxLength: 255 });
-const ResultUrl = t.String({ format: "uri", maxLength: 2000 });
+const ResultUrl = HttpUrl;
 /** Auth0 lets a ticket live up to 30 days; five days unless `ttl_sec` says otherwise. */
 const TtlSeconds = t.Integer({ minimum: 0, maximum: 2_592_000 });
 const DEFAULT_TTL_SECONDS = 432_000;

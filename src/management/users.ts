@@ -288,7 +288,6 @@ export function usersRoutes(deps: Deps) {
             user: current,
           });
           if (problem) throw refusedPassword(problem);
-          await rememberPassword(db, current.id, current.passwordHash, deps.clock.now());
         }
         try {
           // Auth0's PATCH merges metadata (top-level keys; null removes one), here in the
@@ -312,6 +311,8 @@ export function usersRoutes(deps: Deps) {
           if (!updated) throw notFound("user");
           // Auth0's brute-force protection: a password change lifts the user's blocks (under both emails).
           if (body.password !== undefined) {
+            // The password left behind joins the history once the change has landed.
+            await rememberPassword(db, current.id, current.passwordHash, deps.clock.now());
             await clearLoginBlocks(db, current.email);
             await clearLoginBlocks(db, updated.email);
           }

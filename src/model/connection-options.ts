@@ -72,12 +72,17 @@ export interface PasswordRules {
   noPersonalInfo: boolean;
 }
 
-/** The password rules of a connection's stored options (`{}` is the default). */
-export function passwordRulesOf(stored: ConnectionOptions): PasswordRules {
-  const options = Object.keys(stored).length === 0 ? DEFAULT_CONNECTION_OPTIONS : stored;
+/**
+ * The password rules of a connection's stored options. Options without a `passwordPolicy` (never
+ * set, or set without one: `{"disable_signup": true}`) keep the default level and its minimum
+ * length unless they give one; `"passwordPolicy": null` is Auth0's "none".
+ */
+export function passwordRulesOf(options: ConnectionOptions): PasswordRules {
+  const level = options.passwordPolicy === undefined ? DEFAULT_CONNECTION_OPTIONS : options;
   return {
-    policy: options.passwordPolicy ?? "none",
-    minLength: options.password_complexity_options?.min_length,
+    policy: level.passwordPolicy ?? "none",
+    minLength:
+      options.password_complexity_options?.min_length ?? level.password_complexity_options?.min_length,
     history: options.password_history?.enable ? (options.password_history.size ?? 5) : 0,
     dictionary: options.password_dictionary?.enable === true,
     extraWords: options.password_dictionary?.dictionary ?? [],

@@ -5,7 +5,8 @@
  * development prints the link, production refuses the flows that send email.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { listEmails } from "../../src/db/email-outbox.ts";
+import { listEmails, queueEmail } from "../../src/db/email-outbox.ts";
+import { getTenantSettings } from "../../src/db/tenant-settings.ts";
 import { createHarness, type Harness, type SeededTenant, seedTenant } from "../support/harness.ts";
 
 const CONNECTION_ID = "con_rulegatedatabase";
@@ -150,6 +151,25 @@ describe("connections, templates and the provider", () => {
     });
     expect(broken.status).toBe(400);
     expect((await broken.json()).message).toStartWith("The template is not valid Liquid");
+    // A template can name no file of the server: liquidjs has no file system here.
+    for (const tag of [
+      "{% include 'package.json' %}",
+      "{% render '/etc/passwd' %}",
+      "{% layout 'README.md' %}",
+    ]) {
+      const reading = await h.admin("PATCH", "/email-templates/verify_email", { body: `<p>${tag}</p>` });
+      expect(reading.status).toBe(400);
+      expect(JSON.stringify(await reading.json())).not.toContain("rulegate");
+    }
+    // A lifetime of 0 means the default, as for tickets: links are never dead on arrival.
+    expect(
+      (await h.admin("PATCH", "/email-templates/verify_email", { urlLifetimeInSeconds: 0 })).status,
+    ).toBe(200);
+    expect((await h.admin("POST", "/jobs/verification-email", { user_id: seed.alice.user_id })).status).toBe(
+      201,
+    );
+    const [verification] = await h.deps.db.orm.select().from(h.deps.db.tables.tickets);
+    expect(verification!.expiresAt.getTime() - verification!.createdAt.getTime()).toBe(432_000_000);
     expect(
       (
         await h.admin("POST", "/email-templates", {
@@ -230,6 +250,16 @@ describe("connections, templates and the provider", () => {
     expect(
       (await h.admin("POST", "/emails/provider", { name: "mandrill", credentials: { api_key: "k" } })).status,
     ).toBe(400);
+    // A new host without a new password drops the stored one: it is never sent to another server.
+    await h.admin("PATCH", "/emails/provider", { credentials: { smtp_host: "elsewhere.example" } });
+    const stored = (await getTenantSettings(h.deps.db))?.emailProvider as {
+      credentials: Record<string, unknown>;
+    };
+    expect(stored.credentials).toEqual({
+      smtp_host: "elsewhere.example",
+      smtp_port: 2525,
+      smtp_user: "apikey",
+    });
     expect((await h.admin("DELETE", "/emails/provider")).status).toBe(204);
     expect((await (await h.admin("GET", "/emails/provider")).json()).credentials.smtp_host).toBe("127.0.0.1");
     expect(h.logLines.join("\n")).not.toMatch(/secret-pass|stored-secret/);
@@ -299,6 +329,43 @@ describe("without an email provider", () => {
     expect(signUp.status).toBe(200);
     expect(await listEmails(h.deps.db)).toEqual([]);
     expect(h.logLines.join("\n")).toContain("email_not_configured");
+
+    // An email queued while a provider was set, which is gone by the time it is sent, waits for
+    // one: production never prints a link.
+    await queueEmail(
+      h.deps.db,
+      {
+        id: "email_waiting",
+        template: "reset_email",
+        userId: null,
+        recipient: "a@example.com",
+        sender: "x@example.com",
+        subject: "s",
+        html: '<a href="http://localhost/lo/reset?ticket=secret#">x</a>',
+      },
+      new Date(),
+    );
+    const printed: string[] = [];
+    const original = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string) => {
+      printed.push(String(chunk));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      h.deps.emails.poke();
+      await h.deps.emails.idle();
+    } finally {
+      process.stderr.write = original;
+    }
+    expect(printed.join("")).not.toContain("ticket=secret");
+    expect(await listEmails(h.deps.db)).toEqual([
+      expect.objectContaining({
+        id: "email_waiting",
+        status: "pending",
+        attempts: 1,
+        lastError: "no email provider is configured",
+      }),
+    ]);
     await h.close();
   });
 });

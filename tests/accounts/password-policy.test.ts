@@ -143,6 +143,19 @@ describe("stored options", () => {
     });
   });
 
+  test("options without a level keep the default's; null is Auth0's none", () => {
+    expect(passwordRulesOf({ disable_signup: true })).toMatchObject({ policy: "low", minLength: 8 });
+    expect(passwordRulesOf({ password_complexity_options: { min_length: 12 } })).toMatchObject({
+      policy: "low",
+      minLength: 12,
+    });
+    expect(passwordRulesOf({ passwordPolicy: null })).toMatchObject({ policy: "none", minLength: undefined });
+    expect(passwordRulesOf({ passwordPolicy: "good" })).toMatchObject({
+      policy: "good",
+      minLength: undefined,
+    });
+  });
+
   test("Auth0's option names map onto the rules; history defaults to 5 when only enabled", () => {
     expect(
       passwordRulesOf({

@@ -275,6 +275,49 @@ describe("password reset", () => {
     expect((await h.admin("POST", "/jobs/verification-email", { user_id: "auth0|nobody" })).status).toBe(404);
   });
 
+  test("a mangled link or an odd form gets a page, never a JSON error", async () => {
+    const link = new URL(
+      (await (await h.admin("POST", "/tickets/password-change", { user_id: seed.alice.user_id })).json())
+        .ticket,
+    );
+    const secret = link.searchParams.get("ticket") ?? "";
+    // A repeated parameter: the page (the form or "expired"), not a framework error.
+    const repeated = await h.request(`/lo/reset?ticket=${secret}&ticket=${secret}`);
+    expect(repeated.headers.get("content-type")).toStartWith("text/html");
+    for (const path of [`/lo/reset?ticket=${"x".repeat(500)}`, "/lo/reset", "/lo/verify_email?ticket[a]=1"]) {
+      const answer = await h.request(path);
+      expect(answer.status).toBe(400);
+      expect(answer.headers.get("content-type")).toStartWith("text/html");
+    }
+    const long = await submit(link, {
+      password: "x".repeat(2000),
+      password_confirm: "x".repeat(2000),
+      extra: "1",
+    });
+    expect(long.status).toBe(400);
+    expect(long.headers.get("content-type")).toStartWith("text/html");
+    expect(await long.text()).toContain("longer than 1024 characters");
+    expect((await h.request(`${link.pathname}${link.search}`)).status).toBe(200);
+  });
+
+  test("a password change through one link ends the user's other reset links", async () => {
+    const issue = async () =>
+      new URL(
+        (await (await h.admin("POST", "/tickets/password-change", { user_id: seed.alice.user_id })).json())
+          .ticket,
+      );
+    const [first, second] = [await issue(), await issue()];
+    expect(
+      (await submit(first, { password: "Other-links-1", password_confirm: "Other-links-1" })).status,
+    ).toBe(200);
+    password = "Other-links-1";
+    expect((await h.request(`${second.pathname}${second.search}`)).status).toBe(400);
+    expect(
+      (await submit(second, { password: "Other-links-2", password_confirm: "Other-links-2" })).status,
+    ).toBe(400);
+    expect((await login(password)).status).toBe(200);
+  });
+
   test("a link lapses when the user's email changes after it was sent", async () => {
     const answer = await h.admin("POST", "/tickets/password-change", { user_id: seed.alice.user_id });
     const link = new URL((await answer.json()).ticket);
