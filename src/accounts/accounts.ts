@@ -3,15 +3,20 @@ import { clearLoginBlocks } from "../db/login-failures.ts";
 import { rememberPassword } from "../db/password-history.ts";
 import { countRequest } from "../db/rate-limits.ts";
 import { revokeUserFamilies } from "../db/refresh-tokens.ts";
-import type { ClientRow, TicketRow, UserRow } from "../db/schema.ts";
+import type { ClientRow, TicketKind, TicketRow, UserRow } from "../db/schema.ts";
 import { getTenantSettings } from "../db/tenant-settings.ts";
 import { spendUserTickets } from "../db/tickets.ts";
 import { findUserByEmail, findUserById, insertUser, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
+import type { LogType } from "../logs/event-log.ts";
 import type { ConnectionOptions } from "../model/connection-options.ts";
 import { newDatabaseUserId } from "../security/new-id.ts";
 import { canSendEmail, queueAccountEmail } from "./account-emails.ts";
-import { DEFAULT_LINK_LIFETIME_SECONDS, effectiveTemplate } from "./email-templates.ts";
+import {
+  DEFAULT_LINK_LIFETIME_SECONDS,
+  type EmailTemplateName,
+  effectiveTemplate,
+} from "./email-templates.ts";
 import { type PasswordProblem, passwordProblem, personalInfoOf } from "./password-policy.ts";
 import { issueTicket, liveTicket, takeTicket } from "./tickets.ts";
 
@@ -81,6 +86,27 @@ const originFields = (origin: Origin) => ({
   clientName: origin.client?.name,
 });
 
+/** Records an account event about `user` (Auth0's type), with where the request came from. */
+const userEvent = (deps: Deps, type: LogType, description: string, user: UserRow, origin: Origin) =>
+  deps.events.record({ type, description, userId: user.id, userName: user.email, ...originFields(origin) });
+
+/** Issues a single-use link of `kind` for `user` under `template`'s lifetime and result URL, and queues its email. */
+async function emailLink(
+  deps: Deps,
+  kind: TicketKind,
+  template: Awaited<ReturnType<typeof effectiveTemplate>> & { template: EmailTemplateName },
+  user: UserRow,
+  origin: Origin,
+): Promise<void> {
+  const url = await issueTicket(deps, kind, user, {
+    ttlSeconds: template.urlLifetimeInSeconds || DEFAULT_LINK_LIFETIME_SECONDS,
+    clientId: origin.client?.clientId,
+    resultUrl: template.resultUrl ?? undefined,
+    includeEmailInRedirect: template.includeEmailInRedirect,
+  });
+  await queueAccountEmail(deps, template.template, user, { url, client: origin.client });
+}
+
 /**
  * Signs a user up in the database connection: the connection's policy, then the user, then
  * the verification email (or the welcome email when verification is off). Logs `ss` or `fs`.
@@ -129,13 +155,7 @@ export async function signUp(deps: Deps, request: SignUp, origin: Origin): Promi
     await fail("The user already exists");
     return { refused: "exists" };
   }
-  await deps.events.record({
-    type: "ss",
-    description: "Successful sign-up",
-    userId: user.id,
-    userName: user.email,
-    ...originFields(origin),
-  });
+  await userEvent(deps, "ss", "Successful sign-up", user, origin);
   if (!(await sendVerificationEmail(deps, user, origin)))
     await queueAccountEmail(deps, "welcome_email", user, { client: origin.client });
   return { user };
@@ -158,29 +178,11 @@ export async function sendVerificationEmail(
       { event: "email_not_configured", template: "verify_email" },
       "no email provider: verification email not sent",
     );
-    await deps.events.record({
-      type: "fvr",
-      description: "No email provider is configured",
-      userId: user.id,
-      userName: user.email,
-      ...originFields(origin),
-    });
+    await userEvent(deps, "fvr", "No email provider is configured", user, origin);
     return false;
   }
-  const url = await issueTicket(deps, "email_verification", user, {
-    ttlSeconds: template.urlLifetimeInSeconds || DEFAULT_LINK_LIFETIME_SECONDS,
-    clientId: origin.client?.clientId,
-    resultUrl: template.resultUrl ?? undefined,
-    includeEmailInRedirect: template.includeEmailInRedirect,
-  });
-  await queueAccountEmail(deps, "verify_email", user, { url, client: origin.client });
-  await deps.events.record({
-    type: "svr",
-    description: "Verification email queued",
-    userId: user.id,
-    userName: user.email,
-    ...originFields(origin),
-  });
+  await emailLink(deps, "email_verification", { ...template, template: "verify_email" }, user, origin);
+  await userEvent(deps, "svr", "Verification email queued", user, origin);
   return true;
 }
 
@@ -200,20 +202,8 @@ export async function requestPasswordReset(deps: Deps, email: string, origin: Or
     });
     return;
   }
-  const url = await issueTicket(deps, "password_change", user, {
-    ttlSeconds: template.urlLifetimeInSeconds || DEFAULT_LINK_LIFETIME_SECONDS,
-    clientId: origin.client?.clientId,
-    resultUrl: template.resultUrl ?? undefined,
-    includeEmailInRedirect: template.includeEmailInRedirect,
-  });
-  await queueAccountEmail(deps, "reset_email", user, { url, client: origin.client });
-  await deps.events.record({
-    type: "scpr",
-    description: "Password reset email queued",
-    userId: user.id,
-    userName: user.email,
-    ...originFields(origin),
-  });
+  await emailLink(deps, "password_change", { ...template, template: "reset_email" }, user, origin);
+  await userEvent(deps, "scpr", "Password reset email queued", user, origin);
 }
 
 /** The user a live ticket is for, when the ticket is live and the user's email is still the one it was sent to. */
@@ -263,13 +253,7 @@ export async function resetPassword(
   }
   const problem = await passwordProblem(deps, password, { info: personalInfoOf(user), user });
   if (problem) {
-    await deps.events.record({
-      type: "fcp",
-      description: problem.message,
-      userId: user.id,
-      userName: user.email,
-      ...originFields(origin),
-    });
+    await userEvent(deps, "fcp", problem.message, user, origin);
     return { done: false, password: problem };
   }
   const hash = await deps.hasher.hash(password);
@@ -288,13 +272,7 @@ export async function resetPassword(
   await spendUserTickets(deps.db, user.id, "password_change", now);
   await clearLoginBlocks(deps.db, user.email);
   await revokeUserFamilies(deps.db, user.id, "password_changed", now);
-  await deps.events.record({
-    type: "scp",
-    description: "Password changed through a reset link",
-    userId: user.id,
-    userName: user.email,
-    ...originFields(origin),
-  });
+  await userEvent(deps, "scp", "Password changed through a reset link", user, origin);
   return { done: true, ticket, user: updated };
 }
 
@@ -310,13 +288,7 @@ export async function verifyEmail(deps: Deps, secret: string, origin: Origin): P
   }
   const updated =
     (await updateUser(deps.db, user.id, { emailVerified: true, updatedAt: deps.clock.now() })) ?? user;
-  await deps.events.record({
-    type: "sv",
-    description: "Email verified",
-    userId: user.id,
-    userName: user.email,
-    ...originFields(origin),
-  });
+  await userEvent(deps, "sv", "Email verified", user, origin);
   if (!user.emailVerified) await queueAccountEmail(deps, "welcome_email", updated, {});
   return { done: true, ticket, user: updated };
 }

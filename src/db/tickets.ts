@@ -4,6 +4,10 @@ import type { TicketKind, TicketRow } from "./schema.ts";
 
 export type NewTicket = Omit<TicketRow, "usedAt">;
 
+/** The ticket `id` of `kind`, unspent and unexpired at `now`. */
+const live = ({ tables: { tickets } }: Db, id: string, kind: TicketKind, now: Date) =>
+  and(eq(tickets.id, id), eq(tickets.kind, kind), isNull(tickets.usedAt), gt(tickets.expiresAt, now));
+
 export async function insertTicket(db: Db, ticket: NewTicket): Promise<void> {
   await db.orm.insert(db.tables.tickets).values(ticket);
 }
@@ -20,9 +24,7 @@ export async function findLiveTicket(
     db.orm
       .select()
       .from(tickets)
-      .where(
-        and(eq(tickets.id, id), eq(tickets.kind, kind), isNull(tickets.usedAt), gt(tickets.expiresAt, now)),
-      )
+      .where(live(db, id, kind, now))
       .limit(1),
   );
 }
@@ -43,9 +45,7 @@ export async function spendTicket(
     db.orm
       .update(tickets)
       .set({ usedAt: now })
-      .where(
-        and(eq(tickets.id, id), eq(tickets.kind, kind), isNull(tickets.usedAt), gt(tickets.expiresAt, now)),
-      )
+      .where(live(db, id, kind, now))
       .returning(),
   );
 }

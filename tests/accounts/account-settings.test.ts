@@ -191,15 +191,7 @@ describe("connections, templates and the provider", () => {
 
     // A reset request renders the stored template: values escaped, the sender and lifetime taken.
     await h.admin("PATCH", `/users/${encodeURIComponent(seed.alice.user_id)}`, { name: "<b>Alice</b>" });
-    const requested = await h.request("/dbconnections/change_password", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        client_id: seed.postClient.client_id,
-        email: "alice@example.com",
-        connection: "Username-Password-Authentication",
-      }),
-    });
+    const requested = await resetRequest(h, seed.postClient.client_id);
     expect(requested.status).toBe(200);
     const queued = (await listEmails(h.deps.db)).find((email) => email.template === "reset_email");
     expect(queued).toMatchObject({
@@ -266,32 +258,44 @@ describe("connections, templates and the provider", () => {
   });
 });
 
+/** Alice's password-reset request through `/dbconnections/change_password`. */
+const resetRequest = (h: Harness, clientId: string) =>
+  h.request("/dbconnections/change_password", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      client_id: clientId,
+      email: "alice@example.com",
+      connection: "Username-Password-Authentication",
+    }),
+  });
+
+/** What the server printed on the terminal (stderr) while `work` ran. */
+async function printedDuring(work: () => Promise<void>): Promise<string> {
+  const printed: string[] = [];
+  const original = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => {
+    printed.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await work();
+  } finally {
+    process.stderr.write = original;
+  }
+  return printed.join("");
+}
+
 describe("without an email provider", () => {
   test("development queues the email and prints its link on the terminal", async () => {
     const h = await createHarness();
     const seed = await seedTenant(h);
-    const printed: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => {
-      printed.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      const answer = await h.request("/dbconnections/change_password", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          client_id: seed.postClient.client_id,
-          email: "alice@example.com",
-          connection: "Username-Password-Authentication",
-        }),
-      });
+    const printed = await printedDuring(async () => {
+      const answer = await resetRequest(h, seed.postClient.client_id);
       expect(answer.status).toBe(200);
       await h.deps.emails.idle();
-    } finally {
-      process.stderr.write = original;
-    }
-    expect(printed.join("")).toMatch(
+    });
+    expect(printed).toMatch(
       /Email to alice@example\.com: Reset your password[\s\S]*http:\/\/localhost\/lo\/reset\?ticket=/,
     );
     expect((await listEmails(h.deps.db))[0]).toMatchObject({ status: "sent", html: null });
@@ -302,15 +306,7 @@ describe("without an email provider", () => {
   test("production refuses the flows that send email, and sign-up still works without its email", async () => {
     const h = await createHarness({ NODE_ENV: "production" });
     const seed = await seedTenant(h);
-    const reset = await h.request("/dbconnections/change_password", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        client_id: seed.postClient.client_id,
-        email: "alice@example.com",
-        connection: "Username-Password-Authentication",
-      }),
-    });
+    const reset = await resetRequest(h, seed.postClient.client_id);
     expect(reset.status).toBe(400);
     expect(await reset.json()).toMatchObject({ code: "email_provider_not_configured" });
     const job = await h.admin("POST", "/jobs/verification-email", { user_id: seed.alice.user_id });
@@ -345,19 +341,11 @@ describe("without an email provider", () => {
       },
       new Date(),
     );
-    const printed: string[] = [];
-    const original = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => {
-      printed.push(String(chunk));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
+    const printed = await printedDuring(async () => {
       h.deps.emails.poke();
       await h.deps.emails.idle();
-    } finally {
-      process.stderr.write = original;
-    }
-    expect(printed.join("")).not.toContain("ticket=secret");
+    });
+    expect(printed).not.toContain("ticket=secret");
     expect(await listEmails(h.deps.db)).toEqual([
       expect.objectContaining({
         id: "email_waiting",
