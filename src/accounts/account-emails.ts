@@ -21,7 +21,8 @@ export async function canSendEmail(deps: Pick<Deps, "config" | "db">): Promise<b
 /**
  * Renders the template for `user` and queues the email (stored before the caller answers;
  * sent by whichever node claims it, README "Sign-up, password reset and email").
- * @returns false when the template is disabled or, in production, no provider is set (nothing queued)
+ * @returns false when the template is disabled or does not render for this user, or, in
+ *   production, no provider is set (nothing queued)
  */
 export async function queueAccountEmail(
   deps: Deps,
@@ -36,16 +37,32 @@ export async function queueAccountEmail(
     return false;
   }
   const settings = await getTenantSettings(deps.db);
-  const rendered = await renderEmail(template, {
-    url: options.url,
-    user: auth0UserProfile(user) as unknown as Record<string, unknown>,
-    application: {
-      name: options.client?.name ?? settings?.friendlyName ?? deps.config.tenant,
-      clientID: options.client?.clientId,
-    },
-    friendly_name: settings?.friendlyName ?? deps.config.tenant,
-    tenant: deps.config.tenant,
-  });
+  let rendered: Awaited<ReturnType<typeof renderEmail>>;
+  try {
+    rendered = await renderEmail(template, {
+      url: options.url,
+      user: auth0UserProfile(user) as unknown as Record<string, unknown>,
+      application: {
+        name: options.client?.name ?? settings?.friendlyName ?? deps.config.tenant,
+        clientID: options.client?.clientId,
+      },
+      friendly_name: settings?.friendlyName ?? deps.config.tenant,
+      tenant: deps.config.tenant,
+    });
+  } catch (error) {
+    // A template that renders for the sample but not for this user (a filter on a value it
+    // cannot take): the request still gets its answer, and the operator an event saying why.
+    const reason = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    deps.log.warn({ event: "email_render_failed", template: name, err: reason });
+    await deps.events.record({
+      type: "fn",
+      description: `The ${name} template could not be rendered: ${reason}`,
+      userId: user.id,
+      userName: user.email,
+    });
+    return false;
+  }
+
   await queueEmail(
     deps.db,
     {

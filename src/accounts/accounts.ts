@@ -6,7 +6,7 @@ import { revokeUserFamilies } from "../db/refresh-tokens.ts";
 import type { ClientRow, TicketKind, TicketRow, UserRow } from "../db/schema.ts";
 import { getTenantSettings } from "../db/tenant-settings.ts";
 import { spendUserTickets } from "../db/tickets.ts";
-import { findUserByEmail, findUserById, insertUser, updateUser } from "../db/users.ts";
+import { findUserByEmail, findUserById, insertUser, replacePassword, updateUser } from "../db/users.ts";
 import type { Deps } from "../deps.ts";
 import type { LogType } from "../logs/event-log.ts";
 import type { ConnectionOptions } from "../model/connection-options.ts";
@@ -260,14 +260,24 @@ export async function resetPassword(
   const ticket = await takeTicket(deps, "password_change", secret);
   if (!ticket || ticket.userId !== user.id) return { done: false, expired: true };
   const now = deps.clock.now();
-  const updated = await updateUser(deps.db, user.id, {
+  const changes = {
     passwordHash: hash,
     ...(ticket.markEmailVerified ? { emailVerified: true } : {}),
     updatedAt: now,
-  });
-  // The user was deleted meanwhile: the link has nothing left to reset.
+  };
+  // Replaced only if unchanged since it was read, so the history gets the hash really left
+  // behind even if an administrator changed the password meanwhile (then read again).
+  let replaced = user.passwordHash;
+  let updated = await replacePassword(deps.db, user.id, replaced, changes);
+  for (let tries = 0; !updated && tries < 3; tries++) {
+    const current = await findUserById(deps.db, user.id);
+    // The user was deleted meanwhile: the link has nothing left to reset.
+    if (!current) return { done: false, expired: true };
+    replaced = current.passwordHash;
+    updated = await replacePassword(deps.db, user.id, replaced, changes);
+  }
   if (!updated) return { done: false, expired: true };
-  await rememberPassword(deps.db, user.id, user.passwordHash, now);
+  await rememberPassword(deps.db, user.id, replaced, now);
   // The user's other reset links die with the old password; their sessions too (Auth0 does the same).
   await spendUserTickets(deps.db, user.id, "password_change", now);
   await clearLoginBlocks(deps.db, user.email);

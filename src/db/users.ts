@@ -81,6 +81,27 @@ export async function updateUser(db: Db, id: string, changes: UserChanges): Prom
   );
 }
 
+/**
+ * Replaces the user's password only if it is still `replacing`, so the caller knows which
+ * hash it replaced (for the password history) even when two changes race.
+ * @returns the updated user, or nothing when the user is gone or the password changed meanwhile
+ */
+export async function replacePassword(
+  db: Db,
+  id: string,
+  replacing: string,
+  changes: UserChanges,
+): Promise<UserRow | undefined> {
+  const { users } = db.tables;
+  return await first(
+    db.orm
+      .update(users)
+      .set(changes)
+      .where(and(eq(users.id, id), eq(users.passwordHash, replacing)))
+      .returning(),
+  );
+}
+
 /** Changes to merge into a user's metadata objects (see {@link mergeTopLevel}). */
 export interface MetadataChanges {
   userMetadata?: Record<string, unknown>;

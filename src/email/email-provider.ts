@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import type { Config } from "../config.ts";
 import type { TenantSettingsRow } from "../db/schema.ts";
 
@@ -28,7 +29,7 @@ export interface EmailRoute {
 }
 
 const isLoopback = (host: string) =>
-  host === "localhost" || host === "::1" || host === "[::1]" || host.startsWith("127.");
+  host === "localhost" || host === "::1" || host === "[::1]" || (isIP(host) === 4 && host.startsWith("127."));
 
 /** The sender when neither the provider nor `EMAIL_FROM` names one: `no-reply@` the issuer's host. */
 const defaultSender = (config: Config) => `no-reply@${new URL(config.issuer).hostname}`;

@@ -20,7 +20,7 @@ const SEND_LEASE_MS = 60_000;
  * holding it: nodemailer's own defaults wait minutes.
  */
 const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 };
-/** A send as a whole (a server that trickles its replies included) ends well inside the lease. */
+/** A send as a whole (a server that trickles its replies included) is cut off well inside the lease. */
 const SEND_DEADLINE_MS = 45_000;
 /** How often an idle node looks for due emails: a cheap indexed UPDATE that usually changes nothing. */
 const POLL_MS = 1000;
@@ -102,32 +102,21 @@ export function createEmailQueue(
       await markEmailSent(db, email.id, lease.owner, clock.now());
       return;
     }
-    const transport = transportFor(route);
-    const timedOut = new Error(`the SMTP server took over ${SEND_DEADLINE_MS} ms`);
-    let deadline: ReturnType<typeof setTimeout> | undefined;
     try {
-      await Promise.race([
-        transport.sendMail({
-          from: email.sender,
-          to: email.recipient,
-          subject: email.subject,
-          html: email.html ?? "",
-        }),
-        new Promise((_, reject) => {
-          deadline = setTimeout(() => reject(timedOut), SEND_DEADLINE_MS);
-        }),
-      ]);
+      // nodemailer closes the connection when the signal fires, so a send past the deadline
+      // cannot still be accepted later and then sent again by the retry.
+      await transportFor(route).sendMail({
+        from: email.sender,
+        to: email.recipient,
+        subject: email.subject,
+        html: email.html ?? "",
+        signal: AbortSignal.timeout(SEND_DEADLINE_MS),
+      } as Parameters<Transporter["sendMail"]>[0]);
     } catch (error) {
-      if (error === timedOut) {
-        // A stalled connection is dropped, so the next attempt starts afresh.
-        transport.close();
-        transports.delete(JSON.stringify(route.transport));
-      }
       return await failed(email, error instanceof Error ? error.message : String(error), route.server);
-    } finally {
-      clearTimeout(deadline);
     }
-    // Sent: a failure to record it is not a failed send (trying again would send it twice).
+    // Sent: a failure to record it is not a failed send. The row keeps its lease and is sent
+    // again once that runs out (at least once, as any mail queue).
     await markEmailSent(db, email.id, lease.owner, clock.now()).catch((error) =>
       log.error({ event: "email_mark_sent_failed", email_id: email.id, err: error }),
     );

@@ -49,10 +49,14 @@ const SAMPLE: EmailVariables = {
 };
 
 /**
- * Renders a template's subject and body with sample values, so one that does not parse,
- * names a file (`include`, `render`, `layout`) or runs past the limits is refused when it is
- * saved. @throws liquidjs's error
+ * Refuses a template that names another file (`include`, `render`, `layout`), and renders the
+ * rest with sample values, so one that does not parse or runs past the limits is refused when
+ * it is saved (a filter that fails only on some user's values is caught when that email is
+ * made: src/accounts/account-emails.ts). @throws why
  */
 export async function checkTemplate(template: { subject: string; body: string }): Promise<void> {
+  // Refused outright, whatever branch they sit in: an email is one self-contained template.
+  const fileTag = /\{%-?\s*(include|render|layout)\b/.exec(`${template.subject}\n${template.body}`);
+  if (fileTag) throw new Error(`the ${fileTag[1]} tag is not supported: a template is one file`);
   await renderEmail(template, SAMPLE);
 }

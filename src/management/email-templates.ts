@@ -88,11 +88,14 @@ async function applied(
 ): Promise<TemplateFields> {
   const subject = body.subject ?? current.subject;
   const text = body.body ?? current.body;
-  try {
-    await checkTemplate({ subject, body: text });
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split("\n")[0] : "it does not render";
-    throw new ApiError(400, `The template is not valid Liquid: ${reason}`, "invalid_body");
+  // Checked when the text changes, so a template can always be switched off as it is.
+  if (body.subject !== undefined || body.body !== undefined) {
+    try {
+      await checkTemplate({ subject, body: text });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.split("\n")[0] : "it does not render";
+      throw new ApiError(400, `The template is not valid Liquid: ${reason}`, "invalid_body");
+    }
   }
   return {
     template: current.template,

@@ -134,7 +134,9 @@ export function emailsProviderRoutes(deps: Deps) {
           // without a new password drops it, so it cannot be sent on to another server.
           credentials: {
             ...current.credentials,
-            ...(body.credentials?.smtp_host !== undefined || body.credentials?.smtp_port !== undefined
+            ...((body.credentials?.smtp_host ?? current.credentials.smtp_host) !==
+              current.credentials.smtp_host ||
+            (body.credentials?.smtp_port ?? current.credentials.smtp_port) !== current.credentials.smtp_port
               ? { smtp_pass: undefined }
               : {}),
             ...body.credentials,

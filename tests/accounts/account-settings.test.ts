@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { listEmails, queueEmail } from "../../src/db/email-outbox.ts";
 import { getTenantSettings } from "../../src/db/tenant-settings.ts";
+import { emailRoute } from "../../src/email/email-provider.ts";
 import { createHarness, type Harness, type SeededTenant, seedTenant } from "../support/harness.ts";
 
 const CONNECTION_ID = "con_rulegatedatabase";
@@ -156,6 +157,7 @@ describe("connections, templates and the provider", () => {
       "{% include 'package.json' %}",
       "{% render '/etc/passwd' %}",
       "{% layout 'README.md' %}",
+      "{% if user.email_verified %}{%- include 'x' %}{% endif %}",
     ]) {
       const reading = await h.admin("PATCH", "/email-templates/verify_email", { body: `<p>${tag}</p>` });
       expect(reading.status).toBe(400);
@@ -188,6 +190,20 @@ describe("connections, templates and the provider", () => {
     });
     expect(put.status).toBe(200);
     expect(await put.json()).toMatchObject({ template: "welcome_email", enabled: true, syntax: "liquid" });
+
+    // A template that renders for the sample but not for one user's values: that request is
+    // still answered as any other, the email is not made, and an `fn` event says why.
+    await h.admin("PATCH", "/email-templates/reset_email", { body: "<p>{{ user.name | url_decode }}</p>" });
+    await h.admin("PATCH", `/users/${encodeURIComponent(seed.alice.user_id)}`, { name: "50%FF off" });
+    const unrenderable = await resetRequest(h, seed.postClient.client_id);
+    expect(unrenderable.status).toBe(200);
+    expect(await unrenderable.text()).toBe("We've just sent you an email to reset your password.");
+    expect((await listEmails(h.deps.db)).filter((email) => email.template === "reset_email")).toEqual([]);
+    const failures = await (await h.admin("GET", "/logs?q=type:fn")).json();
+    expect(failures[0].description).toStartWith("The reset_email template could not be rendered");
+    await h.admin("PATCH", "/email-templates/reset_email", {
+      body: '<p>Hi {{ user.name }}, <a href="{{ url }}">reset</a> for {{ application.name }}</p>',
+    });
 
     // A reset request renders the stored template: values escaped, the sender and lifetime taken.
     await h.admin("PATCH", `/users/${encodeURIComponent(seed.alice.user_id)}`, { name: "<b>Alice</b>" });
@@ -242,16 +258,36 @@ describe("connections, templates and the provider", () => {
     expect(
       (await h.admin("POST", "/emails/provider", { name: "mandrill", credentials: { api_key: "k" } })).status,
     ).toBe(400);
-    // A new host without a new password drops the stored one: it is never sent to another server.
+    const storedCredentials = async () =>
+      ((await getTenantSettings(h.deps.db))!.emailProvider as { credentials: Record<string, unknown> })
+        .credentials;
+    // The password goes with the server it was given for: the port changed above, so it went.
+    expect((await storedCredentials()).smtp_pass).toBeUndefined();
+    await h.admin("PATCH", "/emails/provider", { credentials: { smtp_pass: "second-secret" } });
+    // The same host and port sent back (a GET, edited, PATCHed) keep it.
+    await h.admin("PATCH", "/emails/provider", {
+      credentials: { smtp_host: "smtp.acme.example", smtp_port: 2525, smtp_user: "other" },
+    });
+    expect((await storedCredentials()).smtp_pass).toBe("second-secret");
+    // A new host without a new password drops it: it is never sent to another server.
     await h.admin("PATCH", "/emails/provider", { credentials: { smtp_host: "elsewhere.example" } });
-    const stored = (await getTenantSettings(h.deps.db))?.emailProvider as {
-      credentials: Record<string, unknown>;
-    };
-    expect(stored.credentials).toEqual({
+    expect(await storedCredentials()).toEqual({
       smtp_host: "elsewhere.example",
       smtp_port: 2525,
-      smtp_user: "apikey",
+      smtp_user: "other",
     });
+    // STARTTLS is required off loopback: a name that merely starts with 127. is not loopback.
+    for (const [host, required] of [
+      ["127.0.0.1", false],
+      ["localhost", false],
+      ["127.mail.example.com", true],
+      ["smtp.acme.example", true],
+    ] as const) {
+      const route = emailRoute(h.deps.config, {
+        emailProvider: { name: "smtp", enabled: true, credentials: { smtp_host: host, smtp_port: 587 } },
+      });
+      expect((route.transport as { requireTLS: boolean }).requireTLS).toBe(required);
+    }
     expect((await h.admin("DELETE", "/emails/provider")).status).toBe(204);
     expect((await (await h.admin("GET", "/emails/provider")).json()).credentials.smtp_host).toBe("127.0.0.1");
     expect(h.logLines.join("\n")).not.toMatch(/secret-pass|stored-secret/);
