@@ -3,13 +3,13 @@
  * (through playwright-core) on a page that may only reach that server, the page's CSP
  * violations and console errors, screenshots in test-artifacts/, and the editor's paste.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium } from "../support/chromium.ts";
 import { demoRequestBody, portOf, startServer, stopAllServers } from "../support/server-process.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = join(import.meta.dir, "..", "..", "test-artifacts");
 
 /** The management API key the suites' servers are started with. */
@@ -44,11 +44,6 @@ export async function openWorkbench(options: {
   artifactPrefix: string;
   viewport?: { width: number; height: number };
 }): Promise<Workbench> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does) or apt-get install chromium`,
-    );
-  }
   mkdirSync(ARTIFACTS, { recursive: true });
   const dir = mkdtempSync(join(tmpdir(), "rulegate-console-"));
   const { done } = await startServer(
@@ -57,19 +52,7 @@ export async function openWorkbench(options: {
   );
   const { stdout } = await done;
   const baseUrl = `http://localhost:${portOf(stdout)}`;
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage({ viewport: options.viewport ?? { width: 1366, height: 860 } });
   const requested: string[] = [];
   const external: string[] = [];

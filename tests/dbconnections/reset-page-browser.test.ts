@@ -7,14 +7,14 @@
  * what the password grant takes. Each step leaves a screenshot in test-artifacts/ (git-ignored).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page, type Response } from "playwright-core";
+import type { Browser, BrowserContext, Page, Response } from "playwright-core";
+import { launchChromium } from "../support/chromium.ts";
 import { portOf, startServer, stopAllServers } from "../support/server-process.ts";
 import { startSmtp, type TestSmtp, ticketLink } from "../support/smtp.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const ARTIFACTS = join(import.meta.dir, "..", "..", "test-artifacts");
 const ADMIN_KEY = "reset-page-test-key-0123456789abcdef";
 const CONNECTION = "Username-Password-Authentication";
@@ -171,9 +171,6 @@ async function expectLinkExpired(page: Page, response: Response | null) {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does)`);
-  }
   mkdirSync(ARTIFACTS, { recursive: true });
   smtp = await startSmtp();
   app = Bun.serve({
@@ -199,19 +196,7 @@ beforeAll(async () => {
   const { stdout, code } = await done;
   if (code !== null) throw new Error(`the server exited (${code}): ${stdout}`);
   baseUrl = `http://localhost:${portOf(stdout)}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
   const created = await admin("POST", "/clients", {
     name: "Reset page app",
     grant_types: ["password"],

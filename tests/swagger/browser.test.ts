@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../support/chromium.ts";
 import { demoRequestBody, portOf, startServer, stopAllServers } from "../support/server-process.ts";
 
 /** Debian's Chromium; scripts/ensure-chromium.sh (run by `npm test` and .ci/run) installs it. */
-const CHROMIUM = "/usr/bin/chromium";
 /** Where the screenshot goes (git-ignored). */
 export const ARTIFACTS = join(import.meta.dir, "..", "..", "test-artifacts");
 
@@ -16,29 +16,11 @@ let baseUrl: string;
 let demoBody: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: run scripts/ensure-chromium.sh (npm test does) or apt-get install chromium`,
-    );
-  }
   const { done } = await startServer({ DB_PATH: join(dir, "db.sqlite") }, /^curl .*$/m);
   const { stdout } = await done;
   baseUrl = `http://localhost:${portOf(stdout)}`;
   demoBody = demoRequestBody(stdout);
-  // The machine notes' flags: no sandbox as root, and no background traffic to a closed network.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
