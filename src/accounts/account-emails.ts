@@ -1,5 +1,5 @@
 import { queueEmail } from "../db/email-outbox.ts";
-import type { ClientRow, UserRow } from "../db/schema.ts";
+import type { ClientRow, TenantSettingsRow, UserRow } from "../db/schema.ts";
 import { getTenantSettings } from "../db/tenant-settings.ts";
 import type { Deps } from "../deps.ts";
 import { emailRoute } from "../email/email-provider.ts";
@@ -14,9 +14,12 @@ import { type EmailTemplateName, effectiveTemplate } from "./email-templates.ts"
  * would reach nobody.
  */
 export async function canSendEmail(deps: Pick<Deps, "config" | "db">): Promise<boolean> {
-  if (!deps.config.production) return true;
-  return emailRoute(deps.config, await getTenantSettings(deps.db)).transport !== undefined;
+  return deps.config.production ? mayQueue(deps.config, await getTenantSettings(deps.db)) : true;
 }
+
+/** {@link canSendEmail} over tenant settings already read. */
+const mayQueue = (config: Deps["config"], settings: TenantSettingsRow | undefined) =>
+  !config.production || emailRoute(config, settings).transport !== undefined;
 
 /**
  * Renders the template for `user` and queues the email (stored before the caller answers;
@@ -32,11 +35,11 @@ export async function queueAccountEmail(
 ): Promise<boolean> {
   const template = await effectiveTemplate(deps.db, name);
   if (!template.enabled) return false;
-  if (!(await canSendEmail(deps))) {
+  const settings = await getTenantSettings(deps.db);
+  if (!mayQueue(deps.config, settings)) {
     deps.log.warn({ event: "email_not_configured", template: name }, `no email provider: ${name} not sent`);
     return false;
   }
-  const settings = await getTenantSettings(deps.db);
   let rendered: Awaited<ReturnType<typeof renderEmail>>;
   try {
     rendered = await renderEmail(template, {

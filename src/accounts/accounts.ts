@@ -213,10 +213,18 @@ async function ticketUser(deps: Deps, ticket: TicketRow | undefined): Promise<Us
   return user && user.email === ticket.email ? user : undefined;
 }
 
-/** The reset link's ticket while it can still be used (its page shows the form), else nothing. */
-export async function liveResetTicket(deps: Deps, secret: string): Promise<TicketRow | undefined> {
+/** A reset link that can still be used: its secret, its ticket and the user it is for. */
+export interface ResetLink {
+  secret: string;
+  ticket: TicketRow;
+  user: UserRow;
+}
+
+/** The reset link while it can still be used (its page shows the form), else nothing. */
+export async function liveResetLink(deps: Deps, secret: string): Promise<ResetLink | undefined> {
   const ticket = await liveTicket(deps, "password_change", secret);
-  return (await ticketUser(deps, ticket)) ? ticket : undefined;
+  const user = await ticketUser(deps, ticket);
+  return ticket && user ? { secret, ticket, user } : undefined;
 }
 
 /** Records a link that was opened or posted after it expired or was used (`fcp`, `fv`). */
@@ -235,22 +243,17 @@ export type ResetOutcome =
   | { done: false; password: PasswordProblem };
 
 /**
- * Sets a new password through a reset link: checked against the policy before the link is
- * spent (a refused password leaves it usable), then the link is spent in one statement (a
- * second use, on any node, finds it spent). The user's refresh tokens are revoked and their
+ * Sets a new password through a reset link found live ({@link liveResetLink}): checked against
+ * the policy before the link is spent (a refused password leaves it usable), then the link is
+ * spent in one statement (a second use, on any node, finds it spent). The user's refresh tokens are revoked and their
  * brute-force blocks lifted, as Auth0 does on a password change. Logs `scp` or `fcp`.
  */
 export async function resetPassword(
   deps: Deps,
-  secret: string,
+  { secret, user }: ResetLink,
   password: string,
   origin: Origin,
 ): Promise<ResetOutcome> {
-  const user = await ticketUser(deps, await liveTicket(deps, "password_change", secret));
-  if (!user) {
-    await recordRefusedLink(deps, "fcp", origin);
-    return { done: false, expired: true };
-  }
   const problem = await passwordProblem(deps, password, { info: personalInfoOf(user), user });
   if (problem) {
     await userEvent(deps, "fcp", problem.message, user, origin);

@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { liveResetTicket, recordRefusedLink, resetPassword, verifyEmail } from "../accounts/accounts.ts";
+import { liveResetLink, recordRefusedLink, resetPassword, verifyEmail } from "../accounts/accounts.ts";
 import { currentPasswordRules, type PasswordProblem, policyText } from "../accounts/password-policy.ts";
 import type { TicketRow, UserRow } from "../db/schema.ts";
 import type { Deps } from "../deps.ts";
@@ -77,6 +77,9 @@ const MAX_TICKET = 200;
 
 const EXPIRED = "This link has expired or was already used. Ask for a new one from the application.";
 
+/** The answer to a link expired, already used or unknown. */
+const expiredPage = () => page(400, "Link expired", `<p role="alert">${EXPIRED}</p>`);
+
 /** The reset form, the policy below its inputs; `error` is shown above it after a refused password. */
 function resetForm(
   ticket: string,
@@ -130,6 +133,15 @@ const redirect = (location: string) =>
     headers: { location, "cache-control": "no-store", "referrer-policy": "no-referrer" },
   });
 
+/**
+ * The answer once a link did its work: the redirect to its result URL (with Auth0's `message`),
+ * or a page that says what happened.
+ */
+function finished(done: { ticket: TicketRow; user: UserRow }, message: string, title: string, text: string) {
+  const target = resultUrlOf(done.ticket, done.user, message);
+  return target ? redirect(target) : page(200, title, `<p role="status">${text}</p>`);
+}
+
 /** Where a reset form may post: this origin, and the origin its ticket's `result_url` redirects to. */
 const formTargetFor = (resultUrl: string | null | undefined) =>
   resultUrl ? `'self' ${new URL(resultUrl).origin}` : "'self'";
@@ -148,7 +160,7 @@ export function accountPages(deps: Deps) {
   const ticketOf = (value: unknown) => (typeof value === "string" && value.length <= MAX_TICKET ? value : "");
   const expired = async (request: Request, type: "fcp" | "fv") => {
     await recordRefusedLink(deps, type, origin(request));
-    return page(400, "Link expired", `<p role="alert">${EXPIRED}</p>`);
+    return expiredPage();
   };
   const policy = async () => policyText(await currentPasswordRules(deps));
   return new Elysia({ prefix: "/lo", normalize: false })
@@ -156,11 +168,14 @@ export function accountPages(deps: Deps) {
       "/reset",
       async ({ query }) => {
         const ticket = ticketOf(query.ticket);
-        const live = ticket ? await liveResetTicket(deps, ticket) : undefined;
+        const live = ticket ? await liveResetLink(deps, ticket) : undefined;
         // Opening a dead link changes nothing, so it is not logged (a crawler could fill the
         // log); posting to one is (`fcp`).
-        if (!live) return page(400, "Link expired", `<p role="alert">${EXPIRED}</p>`);
-        return resetForm(ticket, { formTarget: formTargetFor(live.resultUrl), policy: await policy() });
+        if (!live) return expiredPage();
+        return resetForm(ticket, {
+          formTarget: formTargetFor(live.ticket.resultUrl),
+          policy: await policy(),
+        });
       },
       { query: Ticket },
     )
@@ -169,9 +184,9 @@ export function accountPages(deps: Deps) {
       async ({ body, request }) => {
         const ticket = ticketOf(body.ticket);
         const password = typeof body.password === "string" ? body.password : "";
-        const live = ticket ? await liveResetTicket(deps, ticket) : undefined;
+        const live = ticket ? await liveResetLink(deps, ticket) : undefined;
         if (!live) return await expired(request, "fcp");
-        const formTarget = formTargetFor(live.resultUrl);
+        const formTarget = formTargetFor(live.ticket.resultUrl);
         const mistake =
           password === ""
             ? "Enter a new password."
@@ -181,21 +196,16 @@ export function accountPages(deps: Deps) {
                 ? "The two passwords are not the same."
                 : undefined;
         if (mistake) return resetForm(ticket, { error: mistake, formTarget, policy: await policy() });
-        const outcome = await resetPassword(deps, ticket, password, origin(request));
+        const outcome = await resetPassword(deps, live, password, origin(request));
         if (outcome.done) {
-          const target = resultUrlOf(
-            outcome.ticket,
-            outcome.user,
+          return finished(
+            outcome,
             "Your password has been changed successfully.",
-          );
-          if (target) return redirect(target);
-          return page(
-            200,
             "Password changed",
-            '<p role="status">Your password has been changed. You can now log in with it.</p>',
+            "Your password has been changed. You can now log in with it.",
           );
         }
-        if ("expired" in outcome) return page(400, "Link expired", `<p role="alert">${EXPIRED}</p>`);
+        if ("expired" in outcome) return expiredPage();
         return resetForm(ticket, {
           error: problemText(outcome.password),
           formTarget,
@@ -217,17 +227,12 @@ export function accountPages(deps: Deps) {
       "/verify_email",
       async ({ query, request }) => {
         const outcome = await verifyEmail(deps, ticketOf(query.ticket), origin(request));
-        if (!outcome.done) return page(400, "Link expired", `<p role="alert">${EXPIRED}</p>`);
-        const target = resultUrlOf(
-          outcome.ticket,
-          outcome.user,
+        if (!outcome.done) return expiredPage();
+        return finished(
+          outcome,
           "Your email was verified. You can continue using the application.",
-        );
-        if (target) return redirect(target);
-        return page(
-          200,
           "Email verified",
-          '<p role="status">Your email address was verified. You can continue using the application.</p>',
+          "Your email address was verified. You can continue using the application.",
         );
       },
       { query: Ticket },
