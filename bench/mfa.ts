@@ -86,7 +86,7 @@ const { db, close } = await (await import("../src/db/open-database.ts")).openDat
 const log = createLogger("silent");
 const rules = createRulePool({ config, log });
 const { deps } = await bootstrap({ config, db, log, rules, clock });
-const app = createApp(deps);
+const app = createApp(deps, runtime);
 const call = async (path: string, init: RequestInit) => {
   const answer = await app.handle(new Request(`http://localhost${path}`, init));
   return { status: answer.status, body: await answer.json() };

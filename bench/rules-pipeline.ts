@@ -90,7 +90,7 @@ const { db, close } = await (await import("../src/db/open-database.ts")).openDat
 const log = createLogger("silent");
 const rules = createRulePool({ config, log });
 const { deps } = await bootstrap({ config, db, log, rules });
-const app = createApp(deps);
+const app = createApp(deps, runtime);
 const admin = async (method: string, path: string, body?: unknown) => {
   const answer = await app.handle(
     new Request(`http://localhost/api/v2${path}`, {

@@ -123,7 +123,7 @@ async function main() {
   }).catch((error) =>
     isStorageError(error) ? giveUp(databaseMessage(config, error)) : Promise.reject(error),
   );
-  const app = createApp(deps);
+  const app = createApp(deps, runtime);
   let stopLogRetention = () => {};
   // Graceful shutdown: readiness turns 503 at once; the node keeps serving for
   // SHUTDOWN_GRACE_MS so load balancers see it and stop sending new work, then stops

@@ -13,12 +13,21 @@ export function ruleScript(
   deployedAt: Date,
   ruleId: RuleId = "password-exchange",
 ): RuleScript {
-  return {
-    ruleId,
-    script,
-    version: createHash("sha256").update(`${ruleId}\n${script}`).digest("base64url").slice(0, 22),
-    deployedAt: deployedAt.getTime(),
-  };
+  return { ruleId, script, version: versionOf(ruleId, script), deployedAt: deployedAt.getTime() };
+}
+
+/**
+ * The last version computed for each rule: every exchange asks for its rule's version, and
+ * the source changes only with a deploy, so the hash is not taken again for the same source.
+ */
+const lastVersions = new Map<RuleId, { script: string; version: string }>();
+
+function versionOf(ruleId: RuleId, script: string): string {
+  const last = lastVersions.get(ruleId);
+  if (last?.script === script) return last.version;
+  const version = createHash("sha256").update(`${ruleId}\n${script}`).digest("base64url").slice(0, 22);
+  lastVersions.set(ruleId, { script, version });
+  return version;
 }
 
 /** One version of the Auth0 Rules pipeline: the enabled rules in order, and when it last changed. */

@@ -51,6 +51,7 @@ export const bunRuntime: Runtime = {
       drain: () => server.stop(false),
     };
   },
+  parseYaml: (text) => Bun.YAML.parse(text),
   onSignals(signals, handler) {
     for (const signal of signals) process.on(signal, () => handler(signal));
   },

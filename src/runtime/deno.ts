@@ -6,6 +6,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import { migrate } from "drizzle-orm/sqlite-proxy/migrator";
+import { parse as parseYaml } from "yaml";
 import type { Database } from "../db/database.ts";
 import * as schema from "../db/schema.ts";
 import { type SqliteOrm, sqliteDb } from "../db/sqlite.ts";
@@ -112,6 +113,7 @@ export const denoRuntime: Runtime = {
       drain: () => server.shutdown(),
     };
   },
+  parseYaml: (text) => parseYaml(text),
   onSignals(signals, handler) {
     for (const signal of signals) Deno.addSignalListener(signal, () => handler(signal));
   },

@@ -1,4 +1,6 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { generateKeyPair } from "node:crypto";
+import { promisify } from "node:util";
+import { calculateJwkThumbprint, importJWK, type JWK } from "jose";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../db/database.ts";
 import { exclusively } from "../db/dialect.ts";
@@ -42,11 +44,26 @@ export interface KeyStore {
   rotate(alg: SigningAlg, retireAfter: Date): Promise<{ kid: string; previousKid?: string }>;
 }
 
-const GENERATE_OPTIONS: Record<SigningAlg, Parameters<typeof generateKeyPair>[1]> = {
-  RS256: { modulusLength: 2048, extractable: true },
-  ES256: { extractable: true },
-  EdDSA: { crv: "Ed25519", extractable: true },
-};
+const generateKeyPairAsync = promisify(generateKeyPair);
+
+/**
+ * A new key pair for `alg`, as JWKs. node:crypto's asynchronous generator runs on the runtime's
+ * thread pool: an RSA prime search takes ~100-300 ms, which WebCrypto's generateKey spends on
+ * the main thread on Bun, stalling every request in flight (a rotation under load, a new
+ * installation's first token).
+ */
+async function generateJwkPair(alg: SigningAlg): Promise<{ publicJwk: JWK; privateJwk: JWK }> {
+  const pair =
+    alg === "RS256"
+      ? await generateKeyPairAsync("rsa", { modulusLength: 2048 })
+      : alg === "ES256"
+        ? await generateKeyPairAsync("ec", { namedCurve: "P-256" })
+        : await generateKeyPairAsync("ed25519");
+  return {
+    publicJwk: pair.publicKey.export({ format: "jwk" }) as JWK,
+    privateJwk: pair.privateKey.export({ format: "jwk" }) as JWK,
+  };
+}
 
 /**
  * Creates the key store over the database. Imported keys are cached by `kid`; a kid's
@@ -64,11 +81,13 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
     return key;
   };
 
-  const generate = async (db: Db, alg: SigningAlg, status: "current" | "next") => {
-    const pair = await generateKeyPair(alg, GENERATE_OPTIONS[alg]);
-    const publicJwk = await exportJWK(pair.publicKey);
+  const store = async (
+    db: Db,
+    alg: SigningAlg,
+    status: "current" | "next",
+    { publicJwk, privateJwk }: { publicJwk: JWK; privateJwk: JWK },
+  ) => {
     const kid = await calculateJwkThumbprint(publicJwk);
-    const privateJwk = await exportJWK(pair.privateKey);
     await insertSigningKey(db, {
       kid,
       alg,
@@ -80,6 +99,8 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
     });
     return kid;
   };
+  const generate = async (db: Db, alg: SigningAlg, status: "current" | "next") =>
+    store(db, alg, status, await generateJwkPair(alg));
 
   // One change at a time per algorithm within this process (generating, rotating), and one
   // at a time across the nodes of one PostgreSQL database, so two nodes starting together
@@ -95,11 +116,19 @@ export function createKeyStore(db: Db, clock: Clock): KeyStore {
     return run;
   };
 
-  /** Gives `alg` a current and a next key where it lacks one. */
+  /**
+   * Gives `alg` a current and a next key where it lacks one. Both are generated at once: an
+   * RSA key pair takes a prime search of ~100-300 ms, which a new installation's first token
+   * request would otherwise wait for twice.
+   */
   const ensureKeys = (alg: SigningAlg) =>
     serialized(alg, async (db) => {
-      if (!(await findSigningKey(db, alg, "current"))) await generate(db, alg, "current");
-      if (!(await findSigningKey(db, alg, "next"))) await generate(db, alg, "next");
+      const missing: ("current" | "next")[] = [];
+      if (!(await findSigningKey(db, alg, "current"))) missing.push("current");
+      if (!(await findSigningKey(db, alg, "next"))) missing.push("next");
+      const pairs = await Promise.all(missing.map(() => generateJwkPair(alg)));
+      // Stored in order, current first, one statement each as before.
+      for (const [index, status] of missing.entries()) await store(db, alg, status, pairs[index]!);
     });
 
   return {

@@ -44,7 +44,7 @@ export async function createHarness(
   const log = createLogger(config.logLevel, { write: (line: string) => logLines.push(line) });
   const rules = createRulePool({ config, log, ...options.pool });
   const { deps } = await bootstrap({ config, db: database.db, log, rules, clock: options.clock });
-  const app = createApp(deps);
+  const app = createApp(deps, runtime);
 
   /** An in-process request; `remoteAddress` plays the socket peer the server adapter records. */
   const request = (path: string, init?: RequestInit, remoteAddress?: string) => {
