@@ -23,6 +23,7 @@ import { prepareFlow } from "./rules/actions-flow.ts";
 import { createRulePool } from "./rules/pool.ts";
 import { pipelineScript, ruleScript } from "./rules/rule-version.ts";
 import { detectRuntime, type ShutdownSignal } from "./runtime/runtime.ts";
+import { HUGE_PAGES_SETTING, hugePagesOff } from "./security/password-hasher.ts";
 
 /** A bad setting ends start-up with one line naming the variable, and exit status 1: no stack trace. */
 function exitWithConfigError(message: string): never {
@@ -167,6 +168,12 @@ async function main() {
     { event: "listening", port: server.port, issuer: config.issuer, runtime: runtime.name },
     "Rulegate is up",
   );
+  if (hugePagesOff()) {
+    log.warn(
+      { event: "huge_pages_off", setting: HUGE_PAGES_SETTING },
+      "transparent huge pages are off: each password check costs about 1.7 times the CPU; set them to madvise",
+    );
+  }
   if (firstStart && !firstStartDone) {
     log.warn(
       { event: "first_start_skipped" },
