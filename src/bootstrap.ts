@@ -68,8 +68,15 @@ export async function bootstrap(options: {
   }
 
   const keys = createKeyStore(db, clock);
-  await keys.signingKey("RS256");
-  const hasher = await createPasswordHasher();
+  // A new installation's slow parts at once: its signing keys' prime search, the dummy hash
+  // and the demo user's hash run on the thread pool side by side.
+  const hasherReady = createPasswordHasher();
+  const demoWanted = firstStart.tenant !== undefined && !config.production && options.deferFirstStart;
+  const [, hasher, demo] = await Promise.all([
+    keys.signingKey("RS256"),
+    hasherReady,
+    demoWanted ? hasherReady.then((ready) => prepareDemo({ clock, hasher: ready })) : undefined,
+  ]);
   const metrics = options.metrics ?? createMetrics();
   metrics.sources.ruleQueueDepth = () => rules.queueDepth();
   metrics.sources.databasePool = db.poolUse;
@@ -95,6 +102,6 @@ export async function bootstrap(options: {
     await completeFirstStart(db, firstStart, clock.now());
     return { deps };
   }
-  if (firstStart.tenant !== undefined && !config.production) firstStart.demo = await prepareDemo(deps);
+  if (demo) firstStart.demo = demo;
   return { deps, firstStart };
 }

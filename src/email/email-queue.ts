@@ -1,4 +1,4 @@
-import nodemailer, { type Transporter } from "nodemailer";
+import type { Transporter } from "nodemailer";
 import { claimDueEmail, type EmailLease, markEmailFailed, markEmailSent } from "../db/email-outbox.ts";
 import type { EmailRow } from "../db/schema.ts";
 import { getTenantSettings } from "../db/tenant-settings.ts";
@@ -48,10 +48,14 @@ export function createEmailQueue(
   let poller: ReturnType<typeof setInterval> | undefined;
   const transports = new Map<string, Transporter>();
 
-  const transportFor = (route: EmailRoute): Transporter => {
+  const transportFor = async (route: EmailRoute): Promise<Transporter> => {
     const key = JSON.stringify(route.transport);
     let transport = transports.get(key);
     if (!transport) {
+      // Loaded with the first email sent: nodemailer stays out of start-up.
+      const { default: nodemailer } = await import("nodemailer");
+      const made = transports.get(key);
+      if (made) return made;
       const server = typeof route.transport === "string" ? { url: route.transport } : route.transport;
       transport = nodemailer.createTransport({ ...server, ...SMTP_TIMEOUTS } as Parameters<
         typeof nodemailer.createTransport
@@ -105,7 +109,7 @@ export function createEmailQueue(
     try {
       // nodemailer closes the connection when the signal fires, so a send past the deadline
       // cannot still be accepted later and then sent again by the retry.
-      await transportFor(route).sendMail({
+      await (await transportFor(route)).sendMail({
         from: email.sender,
         to: email.recipient,
         subject: email.subject,

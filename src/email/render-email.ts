@@ -1,4 +1,4 @@
-import { Liquid } from "liquidjs";
+import type { Liquid } from "liquidjs";
 
 /**
  * Auth0's email templates are Liquid; so are Rulegate's, through liquidjs. Values are
@@ -8,8 +8,14 @@ import { Liquid } from "liquidjs";
  * `render` and `layout` find nothing, so a template can never read a file of the server.
  */
 const SAFE = { ownPropertyOnly: true, renderLimit: 1000, templates: {} } as const;
-const html = new Liquid({ ...SAFE, outputEscape: "escape", parseLimit: 100_000 });
-const text = new Liquid({ ...SAFE, parseLimit: 10_000 });
+
+let engines: Promise<{ html: Liquid; text: Liquid }> | undefined;
+/** The two engines, made on the first email or template check: liquidjs stays out of start-up. */
+const liquid = () =>
+  (engines ??= import("liquidjs").then(({ Liquid }) => ({
+    html: new Liquid({ ...SAFE, outputEscape: "escape", parseLimit: 100_000 }),
+    text: new Liquid({ ...SAFE, parseLimit: 10_000 }),
+  })));
 
 /** What an account email's template sees (Auth0's names). */
 export interface EmailVariables {
@@ -26,6 +32,7 @@ export async function renderEmail(
   variables: EmailVariables,
 ): Promise<{ subject: string; html: string }> {
   const scope = variables as unknown as Record<string, unknown>;
+  const { html, text } = await liquid();
   const [subject, body] = await Promise.all([
     text.parseAndRender(template.subject, scope),
     html.parseAndRender(template.body, scope),

@@ -32,7 +32,9 @@ test("a full rule queue shows in rulegate_rule_queue_depth and rulegate_rule_que
         deepest = Math.max(deepest, current.value("rulegate_rule_queue_depth"));
         return current.value("rulegate_rule_queue_rejections_total") > 0;
       },
-      30_000,
+      // The burst reaches the rule queue as fast as its verifies end: on a slow 2-core machine
+      // that shares its cores with other suites, filling the queue took over 30 s.
+      60_000,
     );
     expect(deepest).toBeGreaterThan(0);
     expect(deepest).toBeLessThanOrEqual(128);
@@ -46,4 +48,4 @@ test("a full rule queue shows in rulegate_rule_queue_depth and rulegate_rule_que
   } finally {
     await node.kill();
   }
-}, 90_000);
+}, 120_000);
