@@ -183,7 +183,10 @@ describe("e2e: the server bounds its rule hosts", () => {
   describe("a burst of deploys", () => {
     let h: Harness;
     beforeAll(async () => {
-      h = await createHarness({ RULE_WORKERS: "2", RULE_TIMEOUT_MS: "1000" });
+      // 3 s: the twenty deploys still take far longer together than one time limit (~18 s on a
+      // slow 2-core machine), so a deploy charged for its wait would fail; and such a machine,
+      // running another suite beside this one, still fits each check's ~200 ms within it.
+      h = await createHarness({ RULE_WORKERS: "2", RULE_TIMEOUT_MS: "3000" });
     });
     afterAll(() => h.close());
 
