@@ -19,7 +19,7 @@ export interface Runtime {
   /**
    * Parses a YAML document (the API contract, `openapi.yaml`) into plain data. Bun's own
    * parser reads the contract in ~20 ms where the portable `yaml` package takes ~400 ms on
-   * a cold start, most of the server's start-up (README, "Performance").
+   * a cold start, a large part of the server's start-up (README, "Performance").
    */
   parseYaml(text: string): unknown;
   /** Calls `handler` on each of `signals` (SIGTERM, SIGINT) instead of the default exit. */

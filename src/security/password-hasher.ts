@@ -99,7 +99,7 @@ export const HUGE_PAGES_SETTING = "/sys/kernel/mm/transparent_hugepage/enabled";
 /**
  * Whether the machine has transparent huge pages off (`[never]`). Each argon2id verify fills
  * 19 MiB of fresh memory; @node-rs/argon2 asks for huge pages, and without them the same
- * verify costs ~1.7 times the CPU (4,865 page faults instead of ~270; README, "Performance").
+ * verify costs ~1.7 times the CPU (4,865 page faults instead of ~270; README, "Passwords").
  * @param setting the setting file's text; read from {@link HUGE_PAGES_SETTING} when not given
  * @returns false where the setting says otherwise or cannot be read (not Linux)
  */
