@@ -41,7 +41,13 @@ export const bunRuntime: Runtime = {
       fetch(request, server) {
         const address = server.requestIP(request);
         if (address) rememberClientIp(request, address.address);
-        return fetch(request);
+        return Promise.resolve(fetch(request)).then((response) => {
+          // A server-sent event stream (the log stream) is quiet between its heartbeats, longer
+          // than Bun's idle timeout of 10 s, which would cut it: it stays open until it ends.
+          if (response.headers.get("content-type")?.startsWith("text/event-stream"))
+            server.timeout(request, 0);
+          return response;
+        });
       },
     });
     return {

@@ -65,7 +65,9 @@ export async function openWorkbench(options: {
     return route.abort();
   });
   page.on("console", (message) => {
-    if (message.type() === "error") consoleErrors.push(message.text());
+    // With the resource it is about, when there is one (a failed load names no URL in its text).
+    const { url } = message.location();
+    if (message.type() === "error") consoleErrors.push(url ? `${message.text()} (${url})` : message.text());
   });
   page.on("pageerror", (error) => consoleErrors.push(String(error)));
   // Violations are reported to the page as events: collect them there, from the first script on.
